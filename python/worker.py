@@ -1,0 +1,383 @@
+"""The isolated-pymcp worker: runs inside the bubblewrap sandbox, one per sandbox.
+
+Everything here treats the server as trusted and the code it runs as hostile. The worker only
+sets limits on itself (which the code it runs cannot raise again) and reports what happened;
+the sandbox boundary is bubblewrap, not this file.
+
+Protocol: newline-delimited JSON on file descriptor 3 (a socket from the server).
+  server -> worker  {"op": "run", "id": int, "code": str, "globals": {..} | null}
+  worker -> server  {"type": "ready", "python": "3.11.2"}
+                    {"type": "result", "id": int, ...}   (see _run)
+Stdout and stderr of the code are captured in-process (print, sys.stdout.write) and at the
+file-descriptor level (os.write(1, ..), subprocesses), each capped at a byte limit.
+SIGINT (sent by the server on timeout or cancellation) is blocked except while user code runs,
+so it interrupts the user's code and never the worker's own bookkeeping.
+"""
+
+import ast
+import asyncio
+import builtins
+import codecs
+import inspect
+import io
+import json
+import linecache
+import os
+import resource
+import signal
+import sys
+import threading
+import traceback
+
+PROTOCOL_FD = 3
+FILENAME = "main.py"
+STREAMS = ("stdout", "stderr")
+
+
+class Capture:
+    """Ordered output of one run, capped per stream in UTF-8 bytes."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.chunks = []  # [stream_index, text], consecutive same-stream writes merged
+        self.size = [0, 0]
+        self.dropped = [0, 0]
+        self.lock = threading.Lock()
+
+    def add(self, index, text):
+        if not text:
+            return
+        nbytes = len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+        with self.lock:
+            room = self.limit - self.size[index]
+            if room <= 0:
+                self.dropped[index] += nbytes
+                return
+            if nbytes > room:
+                cut = text.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
+                self.dropped[index] += nbytes - len(cut.encode("utf-8", "replace"))
+                text, nbytes = cut, room
+            self.size[index] += nbytes
+            if self.chunks and self.chunks[-1][0] == index:
+                self.chunks[-1][1] += text
+            else:
+                self.chunks.append([index, text])
+
+
+class _BufferProxy(io.RawIOBase):
+    """sys.stdout.buffer for code that writes bytes."""
+
+    def __init__(self, owner):
+        self._owner = owner
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self._owner.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+
+class CaptureStream(io.TextIOBase):
+    """Replacement for sys.stdout / sys.stderr that writes into the current Capture."""
+
+    def __init__(self, worker, index):
+        self._worker = worker
+        self._index = index
+        self.buffer = _BufferProxy(self)
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    @property
+    def errors(self):
+        return "replace"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._index + 1
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._worker.capture.add(self._index, text)
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+class FdReader:
+    """Reads what the code (or its children) write straight to fd 1 or 2."""
+
+    def __init__(self, worker, index, read_fd):
+        self._worker = worker
+        self._index = index
+        self._fd = read_fd
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._marker = None
+        self._synced = threading.Event()
+        threading.Thread(target=self._loop, daemon=True).start()
+
+    def sync(self, marker, timeout=0.5):
+        """Wait until everything written to the fd before `marker` has been captured."""
+        self._synced.clear()
+        self._marker = marker
+        try:
+            os.write(self._index + 1, marker.encode())
+        except OSError:
+            return  # the code closed or replaced its fd: nothing to wait for
+        self._synced.wait(timeout)
+
+    def _loop(self):
+        pending = ""
+        while True:
+            try:
+                data = os.read(self._fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            text = pending + self._decoder.decode(data)
+            pending = ""
+            marker = self._marker
+            if marker and marker in text:
+                before, _, after = text.partition(marker)
+                self._worker.capture.add(self._index, before)
+                self._worker.capture.add(self._index, after)
+                self._marker = None
+                self._synced.set()
+                continue
+            if marker:
+                # Keep a tail that could be the start of a marker split across reads.
+                keep = len(marker) - 1
+                text, pending = text[:-keep], text[-keep:]
+            self._worker.capture.add(self._index, text)
+
+
+def _json_fallback(value):
+    """Convert common non-JSON values; anything else makes the whole value fall back to repr."""
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if hasattr(value, "model_dump"):  # pydantic models
+        return value.model_dump(mode="json")
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses
+
+        return dataclasses.asdict(value)
+    if hasattr(value, "isoformat"):  # datetime, date, time
+        return value.isoformat()
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return value.tolist()
+    if type(value).__name__ == "Decimal":
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _render_value(value, limit):
+    """Return (kind, text, truncated) for the last expression's value."""
+    try:
+        text = json.dumps(value, default=_json_fallback, indent=2, ensure_ascii=False, allow_nan=False)
+        kind = "json"
+    except Exception:
+        try:
+            text = repr(value)
+        except Exception as exc:  # a hostile __repr__
+            text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
+        kind = "repr"
+    encoded = text.encode("utf-8", "replace")
+    if len(encoded) > limit:
+        return "repr", encoded[:limit].decode("utf-8", "ignore"), True
+    return kind, text, False
+
+
+def _user_traceback(exc):
+    """The traceback text with the worker's own frames removed (user frames only)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != FILENAME:
+        tb = tb.tb_next
+    if isinstance(exc, SyntaxError) or tb is None:
+        lines = traceback.format_exception_only(type(exc), exc)
+        if isinstance(exc, SyntaxError):
+            return "".join(lines)
+        return "Traceback (most recent call last):\n" + "".join(lines) if tb else "".join(lines)
+    return "".join(traceback.format_exception(type(exc), exc.with_traceback(tb), tb))
+
+
+def _safe_str(exc):
+    try:
+        return str(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__name__}>"
+
+
+class Worker:
+    def __init__(self, config):
+        self.config = config
+        self.capture = Capture(config["output_bytes"])
+        self.globals = {"__name__": "__main__", "__builtins__": builtins}
+        self.loop = None
+        self.readers = []
+        self.run_count = 0
+        self._inbuf = b""
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def setup(self):
+        # SIGINT only ever reaches user code (see _execute); children inherit the mask of the
+        # thread that starts them, so the fd readers below never see it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # A write past RLIMIT_FSIZE raises OSError(EFBIG) instead of killing the process.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        os.set_inheritable(PROTOCOL_FD, False)
+        self._limit_resources()
+        self._capture_fds()
+        sys.stdout = CaptureStream(self, 0)
+        sys.stderr = CaptureStream(self, 1)
+        sys.stdin = open(os.devnull)
+        # Keep the worker's own directory off the import path.
+        here = os.path.dirname(os.path.abspath(__file__))
+        sys.path[:] = [p for p in sys.path if p != here]
+        workdir = self.config.get("workdir")
+        if workdir and workdir not in sys.path:
+            sys.path.insert(0, "")  # like `python -c`: the working directory is importable
+
+    def _limit_resources(self):
+        limits = self.config["limits"]
+        for name, key in (
+            ("RLIMIT_AS", "memory_bytes"),
+            ("RLIMIT_CPU", "cpu_seconds"),
+            ("RLIMIT_NPROC", "max_processes"),
+            ("RLIMIT_FSIZE", "file_size_bytes"),
+            ("RLIMIT_NOFILE", "open_files"),
+            ("RLIMIT_CORE", None),
+        ):
+            value = 0 if key is None else int(limits[key])
+            # Security: hard limits set before any user code runs cannot be raised again by it.
+            resource.setrlimit(getattr(resource, name), (value, value))
+
+    def _capture_fds(self):
+        for index in (0, 1):
+            read_fd, write_fd = os.pipe()
+            os.set_inheritable(read_fd, False)
+            os.dup2(write_fd, index + 1)
+            os.close(write_fd)
+            self.readers.append(FdReader(self, index, read_fd))
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def send(self, message):
+        data = (json.dumps(message, ensure_ascii=True) + "\n").encode()
+        view = memoryview(data)
+        while view:
+            written = os.write(PROTOCOL_FD, view)
+            view = view[written:]
+
+    def receive(self):
+        while b"\n" not in self._inbuf:
+            chunk = os.read(PROTOCOL_FD, 1 << 20)
+            if not chunk:
+                return None
+            self._inbuf += chunk
+        line, _, self._inbuf = self._inbuf.partition(b"\n")
+        return json.loads(line)
+
+    def serve(self):
+        self.send({"type": "ready", "python": sys.version.split()[0]})
+        while True:
+            try:
+                message = self.receive()
+            except KeyboardInterrupt:
+                continue  # a late interrupt for a run that already finished
+            if message is None:
+                return
+            if message.get("op") == "run":
+                self.send(self._run(message))
+
+    # -- running code -----------------------------------------------------------------------
+
+    def _run(self, message):
+        self.run_count += 1
+        self.capture = Capture(self.config["output_bytes"])
+        result = {"type": "result", "id": message["id"], "status": "completed"}
+        try:
+            globals_in = message.get("globals") or {}
+            self.globals.update(globals_in)
+            value = self._execute(message["code"])
+            if value is not None:
+                kind, text, truncated = _render_value(value, self.config["return_value_bytes"])
+                result["return_value"] = {"kind": kind, "text": text, "truncated": truncated}
+        except KeyboardInterrupt as exc:
+            result.update(status="interrupted", error=self._describe(exc))
+        except BaseException as exc:  # SystemExit included: the worker survives exit()
+            result.update(status="raised", error=self._describe(exc))
+        finally:
+            for reader in self.readers:
+                reader.sync(f"\x00ipm-sync-{os.getpid()}-{self.run_count}\x00")
+        capture = self.capture
+        result["output"] = capture.chunks
+        result["dropped_bytes"] = capture.dropped
+        return result
+
+    def _describe(self, exc):
+        try:
+            tb = _user_traceback(exc)
+        except Exception:
+            tb = f"{type(exc).__name__}: {_safe_str(exc)}\n"
+        return {"type": type(exc).__name__, "message": _safe_str(exc), "traceback": tb}
+
+    def _execute(self, code):
+        linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        tree = ast.parse(code, filename=FILENAME, mode="exec")
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        body = compile(tree, FILENAME, "exec", flags=flags, dont_inherit=True)
+        tail = compile(last, FILENAME, "eval", flags=flags, dont_inherit=True) if last else None
+        value = None
+        self._unblock_interrupts()
+        try:
+            self._evaluate(body)
+            if tail is not None:
+                value = self._evaluate(tail)
+        finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        return value
+
+    def _evaluate(self, code):
+        result = eval(code, self.globals)  # noqa: S307 - running the user's code is the job
+        if code.co_flags & inspect.CO_COROUTINE:
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+            result = self.loop.run_until_complete(result)
+        return result
+
+    def _unblock_interrupts(self):
+        # Drop an interrupt meant for an earlier run before letting new ones through.
+        while signal.sigtimedwait({signal.SIGINT}, 0) is not None:
+            pass
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    worker = Worker(config)
+    worker.setup()
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()

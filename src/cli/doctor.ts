@@ -1,0 +1,161 @@
+/**
+ * `isolated-pymcp doctor`: checks each thing the sandbox needs, in order, and says how to fix
+ * what fails.
+ */
+import { readFile } from 'node:fs/promises';
+import { createLogger } from '../shared/log.js';
+import { errorMessage } from '../shared/errors.js';
+import { runCommand } from '../shared/process.js';
+import { findBwrap } from '../sandbox/sandbox-factory.js';
+import { resolvePython } from '../sandbox/python-runtime.js';
+import { createRuntime } from '../server/runtime.js';
+import { configFromFlags, type SandboxFlags } from './options.js';
+
+interface Check {
+  name: string;
+  run(): Promise<string>;
+}
+
+class CheckFailed extends Error {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message);
+  }
+}
+
+const PROBE = [
+  'import os, socket',
+  'try:',
+  '    socket.create_connection(("1.1.1.1", 53), timeout=1); net = "reachable"',
+  'except OSError:',
+  '    net = "unreachable"',
+  'f"uid {os.getuid()}, network {net}"',
+].join('\n');
+
+export async function doctorCommand(flags: SandboxFlags): Promise<number> {
+  const { config, workspaceIsDefault } = configFromFlags({ ...flags, poolSize: 0 });
+  const checks: Check[] = [
+    {
+      name: 'Node.js >= 20',
+      run: () => {
+        const major = Number(process.versions.node.split('.')[0]);
+        if (major < 20)
+          throw new CheckFailed(`Node ${process.versions.node}`, 'install Node.js 20 or later');
+        return Promise.resolve(`Node ${process.versions.node}`);
+      },
+    },
+    {
+      name: 'bubblewrap',
+      run: async () => {
+        let bwrap: string;
+        try {
+          bwrap = await findBwrap();
+        } catch (error) {
+          throw new CheckFailed(errorMessage(error), 'apt-get install bubblewrap (or: make setup)');
+        }
+        const result = await runCommand(bwrap, ['--version'], { env: {}, timeoutMs: 5000 });
+        return `${bwrap} (${result.stdout.trim() || 'unknown version'})`;
+      },
+    },
+    {
+      name: 'unprivileged user namespaces',
+      run: async () => {
+        const knobs: Array<[string, (v: string) => boolean, string]> = [
+          [
+            '/proc/sys/kernel/unprivileged_userns_clone',
+            (v) => v === '1',
+            'sysctl -w kernel.unprivileged_userns_clone=1',
+          ],
+          [
+            '/proc/sys/user/max_user_namespaces',
+            (v) => Number(v) > 0,
+            'sysctl -w user.max_user_namespaces=15000',
+          ],
+          [
+            '/proc/sys/kernel/apparmor_restrict_unprivileged_userns',
+            (v) => v === '0',
+            'allow bwrap in AppArmor (Ubuntu 24.04+: an apparmor profile for /usr/bin/bwrap with "userns,"), or sysctl -w kernel.apparmor_restrict_unprivileged_userns=0',
+          ],
+        ];
+        for (const [file, ok, fix] of knobs) {
+          let value: string;
+          try {
+            value = (await readFile(file, 'utf8')).trim();
+          } catch {
+            continue; // the knob does not exist on this kernel
+          }
+          if (!ok(value)) throw new CheckFailed(`${file} is ${value}`, fix);
+        }
+        return 'enabled';
+      },
+    },
+    {
+      name: 'Python interpreter',
+      run: async () => {
+        try {
+          const python = await resolvePython(config.python);
+          return `${python.executable} (Python ${python.version})`;
+        } catch (error) {
+          throw new CheckFailed(
+            errorMessage(error),
+            'apt-get install python3, or pass --python /path/to/python3',
+          );
+        }
+      },
+    },
+    {
+      name: 'sandbox starts and runs code',
+      run: async () => {
+        let runtime;
+        try {
+          runtime = await createRuntime(config, createLogger('error'), { workspaceIsDefault });
+        } catch (error) {
+          throw new CheckFailed(
+            errorMessage(error),
+            'fix the checks above first; then run with --log-level debug',
+          );
+        }
+        try {
+          const { outcome } = await runtime.executor.run({
+            code: PROBE,
+            globals: null,
+            owner: 'doctor',
+          });
+          if (outcome.kind !== 'completed' || outcome.returnValue === null) {
+            throw new CheckFailed(
+              `the probe ended with ${outcome.kind}`,
+              'run with --log-level debug and report the output',
+            );
+          }
+          const text = JSON.parse(outcome.returnValue.text) as string;
+          if (!text.includes('network unreachable')) {
+            throw new CheckFailed(
+              `the sandbox can reach the network (${text})`,
+              'this bubblewrap does not isolate the network; update it',
+            );
+          }
+          const workspace = runtime.factory.spec.workspace;
+          return `${text}, workspace ${workspace ?? 'none'}`;
+        } finally {
+          await runtime.close();
+        }
+      },
+    },
+  ];
+
+  let failed = 0;
+  for (const check of checks) {
+    try {
+      const detail = await check.run();
+      process.stdout.write(`ok    ${check.name}: ${detail}\n`);
+    } catch (error) {
+      failed += 1;
+      process.stdout.write(`FAIL  ${check.name}: ${errorMessage(error)}\n`);
+      if (error instanceof CheckFailed) process.stdout.write(`      fix: ${error.fix}\n`);
+    }
+  }
+  process.stdout.write(failed === 0 ? 'All checks passed.\n' : `${failed} check(s) failed.\n`);
+  return failed === 0 ? 0 : 1;
+}

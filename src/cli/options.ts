@@ -1,0 +1,100 @@
+/** Command-line flags shared by serve and run, mapped onto the configuration schema. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseConfig, type Config } from '../shared/config.js';
+import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
+
+export interface SandboxFlags {
+  workspace?: string | false;
+  python?: string;
+  timeout?: number;
+  maxTimeout?: number;
+  memoryMb?: number;
+  cpuSeconds?: number;
+  maxProcesses?: number;
+  outputKb?: number;
+  scratchMb?: number;
+  poolSize?: number;
+  maxConcurrent?: number;
+  maxSessions?: number;
+  sessionIdle?: number;
+  logLevel?: LogLevel;
+}
+
+export function number(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed))
+    throw new InvalidArgumentError('not a number');
+  return parsed;
+}
+
+function logLevel(value: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return value as LogLevel;
+}
+
+export function addSandboxOptions(command: Command): Command {
+  return command
+    .option(
+      '--workspace <dir>',
+      'directory mounted read-only at /workspace (default: the working directory)',
+    )
+    .option('--no-workspace', 'mount no workspace')
+    .option(
+      '--python <path>',
+      'Python interpreter to run in the sandbox (default: /usr/bin/python3)',
+    )
+    .option('--timeout <seconds>', 'default wall-clock timeout per call (30)', number)
+    .option('--max-timeout <seconds>', 'largest timeout_seconds a client may ask for (300)', number)
+    .option('--memory-mb <mb>', 'address-space limit per sandbox process (1024)', number)
+    .option('--cpu-seconds <s>', 'CPU seconds per sandbox lifetime (300)', number)
+    .option('--max-processes <n>', 'processes and threads per sandbox (64)', number)
+    .option('--output-kb <kb>', 'captured bytes per output stream per call (1024)', number)
+    .option('--scratch-mb <mb>', 'size of the writable /tmp in the sandbox (64)', number)
+    .option('--pool-size <n>', 'sandboxes kept pre-started (2)', number)
+    .option('--max-concurrent <n>', 'calls running at once before "busy" errors (4)', number)
+    .option('--max-sessions <n>', 'sessions open at once (16)', number)
+    .option('--session-idle <seconds>', 'close sessions idle this long (900)', number)
+    .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')} (info)`, logLevel);
+}
+
+const MiB = 1024 * 1024;
+
+/** Flags -> validated configuration. `workspaceIsDefault`: no --workspace flag was given. */
+export function configFromFlags(
+  flags: SandboxFlags,
+  overrides: { poolSize?: number } = {},
+): {
+  config: Config;
+  workspaceIsDefault: boolean;
+} {
+  const workspaceIsDefault = flags.workspace === undefined;
+  const workspace =
+    flags.workspace === false
+      ? null
+      : typeof flags.workspace === 'string'
+        ? flags.workspace
+        : process.cwd();
+  const limits = {
+    ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+    ...(flags.maxTimeout !== undefined && { maxTimeoutSeconds: flags.maxTimeout }),
+    ...(flags.memoryMb !== undefined && { memoryBytes: Math.round(flags.memoryMb * MiB) }),
+    ...(flags.cpuSeconds !== undefined && { cpuSeconds: flags.cpuSeconds }),
+    ...(flags.maxProcesses !== undefined && { maxProcesses: flags.maxProcesses }),
+    ...(flags.outputKb !== undefined && { outputBytes: Math.round(flags.outputKb * 1024) }),
+    ...(flags.scratchMb !== undefined && { scratchBytes: Math.round(flags.scratchMb * MiB) }),
+  };
+  const config = parseConfig({
+    python: flags.python,
+    workspace,
+    limits,
+    ...(flags.poolSize !== undefined && { poolSize: flags.poolSize }),
+    ...(overrides.poolSize !== undefined && { poolSize: overrides.poolSize }),
+    ...(flags.maxConcurrent !== undefined && { maxConcurrentRuns: flags.maxConcurrent }),
+    ...(flags.maxSessions !== undefined && { maxSessions: flags.maxSessions }),
+    ...(flags.sessionIdle !== undefined && { sessionIdleSeconds: flags.sessionIdle }),
+    ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
+  });
+  return { config, workspaceIsDefault: workspaceIsDefault && workspace !== null };
+}

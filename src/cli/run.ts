@@ -1,0 +1,36 @@
+/** `isolated-pymcp run FILE | -c CODE`: one run in a fresh sandbox, printed for people. */
+import { readFile } from 'node:fs/promises';
+import { createLogger } from '../shared/log.js';
+import { PymcpError } from '../shared/errors.js';
+import { createRuntime } from '../server/runtime.js';
+import { toToolResult } from '../server/run-result.js';
+import { configFromFlags, type SandboxFlags } from './options.js';
+
+export interface RunFlags extends SandboxFlags {
+  code?: string;
+  json?: boolean;
+}
+
+export async function runCommand(file: string | undefined, flags: RunFlags): Promise<number> {
+  if ((file === undefined) === (flags.code === undefined)) {
+    throw new PymcpError('input_invalid', 'pass either a FILE or -c CODE (not both)');
+  }
+  const code = flags.code ?? (await readFile(file ?? '', 'utf8'));
+  // One call: start exactly one sandbox, no pool.
+  const { config, workspaceIsDefault } = configFromFlags(flags, { poolSize: 0 });
+  const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  const runtime = await createRuntime(config, logger, { workspaceIsDefault });
+  try {
+    const result = await runtime.executor.run({ code, globals: null, owner: 'cli' });
+    const tool = toToolResult(result, config.limits);
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(tool.structuredContent, null, 2) + '\n');
+    } else {
+      const first = tool.content[0];
+      process.stdout.write((first?.type === 'text' ? first.text : '') + '\n');
+    }
+    return tool.isError ? 1 : 0;
+  } finally {
+    await runtime.close();
+  }
+}

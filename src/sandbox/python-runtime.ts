@@ -1,0 +1,80 @@
+/**
+ * Finds the real CPython binary the sandbox runs. A pyenv shim costs ~300 ms a spawn and lives
+ * under a home directory, so we ask the interpreter for sys.executable once and use that.
+ */
+import { access, constants, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { PymcpError } from '../shared/errors.js';
+import { runCommand } from '../shared/process.js';
+
+export interface PythonRuntime {
+  /** Real path of the interpreter binary. */
+  executable: string;
+  version: string;
+  /** Directories outside /usr the interpreter needs, mounted read-only in the sandbox. */
+  extraMounts: string[];
+}
+
+const DEFAULT_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'];
+const PROBE =
+  'import json,sys; print(json.dumps([sys.executable, sys.version.split()[0], sys.base_prefix]))';
+const ProbeSchema = z.tuple([z.string().min(1), z.string(), z.string()]);
+
+export async function resolvePython(requested?: string): Promise<PythonRuntime> {
+  const candidates = requested
+    ? [requested]
+    : [...DEFAULT_CANDIDATES, ...(await pathCandidates('python3'))];
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      return await probe(candidate);
+    } catch (error) {
+      failures.push(`${candidate}: ${(error as Error).message}`);
+    }
+  }
+  throw new PymcpError(
+    'python_not_found',
+    `no usable Python 3 interpreter (tried ${failures.join('; ')}). ` +
+      'Install one (Debian: apt-get install python3) or pass --python /path/to/python3.',
+  );
+}
+
+async function probe(candidate: string): Promise<PythonRuntime> {
+  const file = await realpath(candidate);
+  await access(file, constants.X_OK);
+  const result = await runCommand(file, ['-I', '-c', PROBE], {
+    env: { PATH: '/usr/bin:/bin' },
+    timeoutMs: 10_000,
+  });
+  if (result.exitCode !== 0)
+    throw new Error(`exited with ${result.exitCode ?? result.signal}: ${result.stderr.trim()}`);
+  const [executable, version, basePrefix] = ProbeSchema.parse(JSON.parse(result.stdout));
+  if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
+  const real = await realpath(executable);
+  const extraMounts = [real, basePrefix]
+    .map((p) => (p === real ? path.dirname(path.dirname(real)) : p))
+    .filter((p) => !isUnder(p, '/usr'))
+    .filter((p, i, all) => all.indexOf(p) === i);
+  return { executable: real, version, extraMounts };
+}
+
+async function pathCandidates(name: string): Promise<string[]> {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d));
+  const found: string[] = [];
+  for (const dir of dirs) {
+    const file = path.join(dir, name);
+    try {
+      await access(file, constants.X_OK);
+      found.push(file);
+    } catch {
+      // not here
+    }
+  }
+  return found;
+}
+
+export function isUnder(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

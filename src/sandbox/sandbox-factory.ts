@@ -1,0 +1,129 @@
+/**
+ * Everything a sandbox needs that is found once at start-up: bubblewrap, the real Python, the
+ * host layout, the worker source, the workspace. Returns a function that starts sandboxes.
+ */
+import { access, constants, readFile, realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../shared/config.js';
+import { PymcpError, errorMessage } from '../shared/errors.js';
+import type { Logger } from '../shared/log.js';
+import { probeHostLayout, unreachableReason } from './host-layout.js';
+import { resolvePython, isUnder, type PythonRuntime } from './python-runtime.js';
+import { Sandbox, type SandboxSpec } from './sandbox-process.js';
+
+const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
+const START_TIMEOUT_MS = 15_000;
+
+export interface SandboxFactory {
+  start(): Promise<Sandbox>;
+  spec: Readonly<SandboxSpec>;
+  python: PythonRuntime;
+}
+
+export async function createSandboxFactory(
+  config: Config,
+  logger: Logger,
+  options: { workspaceIsDefault?: boolean } = {},
+): Promise<SandboxFactory> {
+  const [bwrap, python, layout, workerSource] = await Promise.all([
+    findBwrap(),
+    resolvePython(config.python),
+    probeHostLayout(),
+    readFile(workerPath()),
+  ]);
+  const hostIds =
+    process.getuid?.() === 0 ? { uid: config.sandboxUid, gid: config.sandboxGid } : null;
+  const workspace = await resolveWorkspace(
+    config.workspace,
+    hostIds,
+    options.workspaceIsDefault ?? false,
+    logger,
+  );
+  const spec: SandboxSpec = {
+    bwrap,
+    python,
+    layout,
+    workerSource,
+    workspace,
+    limits: config.limits,
+    hostIds,
+    startTimeoutMs: START_TIMEOUT_MS,
+    logger,
+  };
+  return { start: () => Sandbox.start(spec), spec, python };
+}
+
+/** python/worker.py, from the compiled code (dist/src/sandbox/) or the sources (src/sandbox/). */
+export function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const compiled = here.split(path.sep).includes('dist');
+  return fileURLToPath(
+    new URL(compiled ? '../../../python/worker.py' : '../../python/worker.py', import.meta.url),
+  );
+}
+
+export async function findBwrap(): Promise<string> {
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d));
+  for (const candidate of [...BWRAP_CANDIDATES, ...dirs.map((d) => path.join(d, 'bwrap'))]) {
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  throw new PymcpError(
+    'bwrap_not_found',
+    'bubblewrap (bwrap) is not installed. Install it: apt-get install bubblewrap (Debian/Ubuntu), dnf install bubblewrap (Fedora)',
+  );
+}
+
+/**
+ * The workspace to mount, or null. A default workspace (the server's working directory) that
+ * would expose a home directory or the whole file system is dropped with a warning.
+ */
+async function resolveWorkspace(
+  requested: string | null,
+  hostIds: { uid: number; gid: number } | null,
+  isDefault: boolean,
+  logger: Logger,
+): Promise<string | null> {
+  if (requested === null) return null;
+  let dir: string;
+  try {
+    dir = await realpath(requested);
+  } catch (error) {
+    throw new PymcpError('config_invalid', `workspace ${requested}: ${errorMessage(error)}`);
+  }
+  const unsafe = unsafeWorkspaceReason(dir);
+  if (unsafe !== null) {
+    if (!isDefault) throw new PymcpError('config_invalid', `refusing workspace ${dir}: ${unsafe}`);
+    logger.warn(
+      `not mounting the working directory ${dir} as the workspace (${unsafe}); pass --workspace DIR`,
+    );
+    return null;
+  }
+  if (hostIds !== null) {
+    const reason = await unreachableReason(dir, hostIds.uid, hostIds.gid);
+    if (reason !== null) {
+      const message =
+        `the sandbox runs as uid ${hostIds.uid} and cannot reach workspace ${dir}: ${reason}. ` +
+        'Use a workspace outside private directories, or make its parents searchable (chmod o+x)';
+      if (!isDefault) throw new PymcpError('config_invalid', message);
+      logger.warn(`${message}; running without a workspace`);
+      return null;
+    }
+  }
+  return dir;
+}
+
+/** Security: never mount the root, a home directory, or a directory holding home directories. */
+export function unsafeWorkspaceReason(dir: string, home = homedir()): string | null {
+  if (dir === path.parse(dir).root) return 'it is the root of the file system';
+  for (const sensitive of [home, '/home', '/root']) {
+    if (isUnder(sensitive, dir)) return `it contains ${sensitive}, which may hold secrets`;
+  }
+  return null;
+}

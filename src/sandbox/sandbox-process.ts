@@ -1,0 +1,384 @@
+/**
+ * One sandbox: a bubblewrap process running python/worker.py, driven over the worker protocol.
+ * It owns its process tree: close() (or a failed run) kills every process in it.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Socket } from 'node:net';
+import { PymcpError, errorMessage } from '../shared/errors.js';
+import { LineSplitter } from '../shared/line-splitter.js';
+import type { Logger } from '../shared/log.js';
+import {
+  childPids,
+  killGroup,
+  signalProcess,
+  spawnChild,
+  type ChildProcess,
+} from '../shared/process.js';
+import { bwrapArgs, type ProfileSpec } from './profile.js';
+import type { RunOutcome } from './run-outcome.js';
+import {
+  NO_OUTPUT,
+  WorkerMessageSchema,
+  maxWorkerLineBytes,
+  type CapturedOutput,
+  type RunRequest,
+  type WorkerResult,
+} from './worker-protocol.js';
+
+export interface SandboxSpec extends ProfileSpec {
+  /** Path of the bwrap binary. */
+  bwrap: string;
+  /** Source of python/worker.py, handed to bwrap through a pipe. */
+  workerSource: Buffer;
+  /** Host uid/gid the sandbox runs as (set when the server runs as root). */
+  hostIds: { uid: number; gid: number } | null;
+  startTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface RunOptions {
+  code: string;
+  globals: Record<string, unknown> | null;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+type State = 'starting' | 'idle' | 'running' | 'closed';
+type StopReason = 'timeout' | 'cancel';
+
+interface PendingRun {
+  id: number;
+  startedAt: number;
+  options: RunOptions;
+  resolve(outcome: RunOutcome): void;
+  stopReason: StopReason | null;
+  killed: boolean;
+  timers: NodeJS.Timeout[];
+  onAbort: () => void;
+}
+
+const DIAGNOSTIC_BYTES = 8 * 1024;
+
+export class Sandbox {
+  private state: State = 'starting';
+  private readonly child: ChildProcess;
+  private readonly socket: Socket;
+  private readonly splitter: LineSplitter;
+  private diagnostics = '';
+  private nextId = 1;
+  private pending: PendingRun | null = null;
+  private pythonPid: number | null = null;
+  private initPid: number | null = null;
+  private readyWaiter: { resolve(): void; reject(error: Error): void } | null = null;
+  private exitReason: string | null = null;
+  private readonly closed: Promise<void>;
+  private readonly closeListeners: Array<() => void> = [];
+  pythonVersion = '';
+
+  private constructor(private readonly spec: SandboxSpec) {
+    this.child = spawnChild(spec.bwrap, bwrapArgs(spec), {
+      // Security: an empty environment. bwrap's own environment shows in /proc/1/environ inside,
+      // so --clearenv alone would leak the server's secrets.
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      // Security: when the server runs as root, the sandbox still runs as an unprivileged user.
+      ...(spec.hostIds ?? {}),
+      detached: true,
+    });
+    const [, stdout, stderr, protocol, workerPipe] = this.child.stdio as [
+      null,
+      Readable,
+      Readable,
+      Socket,
+      Writable,
+    ];
+    this.socket = protocol;
+    this.splitter = new LineSplitter(maxWorkerLineBytes(spec.limits), {
+      line: (line) => {
+        this.onLine(line);
+      },
+      oversized: (_head, total) => {
+        this.violation(`sent a ${total}-byte message`);
+      },
+    });
+    workerPipe.on('error', () => undefined);
+    workerPipe.end(spec.workerSource);
+    for (const stream of [stdout, stderr]) {
+      stream.on('data', (chunk: Buffer) => {
+        if (this.diagnostics.length < DIAGNOSTIC_BYTES) {
+          this.diagnostics += chunk
+            .toString('utf8')
+            .slice(0, DIAGNOSTIC_BYTES - this.diagnostics.length);
+        }
+      });
+    }
+    this.socket.on('data', (chunk: Buffer) => {
+      this.splitter.push(chunk);
+    });
+    this.socket.on('error', () => undefined);
+    this.closed = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => {
+        this.onExit(code, signal);
+        resolve();
+      });
+    });
+    this.child.on('error', (error) => {
+      this.exitReason = `could not start bubblewrap (${spec.bwrap}): ${error.message}`;
+      this.readyWaiter?.reject(
+        new PymcpError('sandbox_start_failed', this.exitReason, { cause: error }),
+      );
+    });
+  }
+
+  /** Start a sandbox and wait until its worker is ready for code. */
+  static async start(spec: SandboxSpec): Promise<Sandbox> {
+    const sandbox = new Sandbox(spec);
+    try {
+      await sandbox.waitReady();
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
+    return sandbox;
+  }
+
+  get isIdle(): boolean {
+    return this.state === 'idle';
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Called once when the sandbox's processes have all exited. */
+  onClose(listener: () => void): void {
+    if (this.state === 'closed') listener();
+    else this.closeListeners.push(listener);
+  }
+
+  run(options: RunOptions): Promise<RunOutcome> {
+    if (this.state !== 'idle') {
+      return Promise.reject(new PymcpError('sandbox_closed', `the sandbox is ${this.state}`));
+    }
+    this.state = 'running';
+    return new Promise((resolve) => {
+      const run: PendingRun = {
+        id: this.nextId++,
+        startedAt: performance.now(),
+        options,
+        resolve,
+        stopReason: null,
+        killed: false,
+        timers: [],
+        onAbort: () => {
+          this.stop(run, 'cancel');
+        },
+      };
+      this.pending = run;
+      const request: RunRequest = {
+        op: 'run',
+        id: run.id,
+        code: options.code,
+        globals: options.globals,
+      };
+      this.socket.write(JSON.stringify(request) + '\n');
+      run.timers.push(
+        setTimeout(() => {
+          this.stop(run, 'timeout');
+        }, options.timeoutMs),
+      );
+      if (options.signal?.aborted) this.stop(run, 'cancel');
+      else options.signal?.addEventListener('abort', run.onAbort, { once: true });
+    });
+  }
+
+  /** Kill every process of the sandbox; resolves once they are gone. Idempotent. */
+  async close(): Promise<void> {
+    this.kill();
+    await this.closed;
+  }
+
+  private waitReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new PymcpError(
+            'sandbox_start_failed',
+            `the sandbox did not start within ${this.spec.startTimeoutMs} ms${this.diagnosticSuffix()}`,
+          ),
+        );
+      }, this.spec.startTimeoutMs);
+      this.readyWaiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+    });
+  }
+
+  private onLine(line: Buffer): void {
+    let message;
+    try {
+      message = WorkerMessageSchema.parse(JSON.parse(line.toString('utf8')));
+    } catch (error) {
+      this.violation(`sent an invalid message (${errorMessage(error).slice(0, 200)})`);
+      return;
+    }
+    if (message.type === 'ready') {
+      if (this.state !== 'starting') {
+        this.violation('sent a second ready message');
+        return;
+      }
+      this.pythonVersion = message.python;
+      this.findPids();
+      this.state = 'idle';
+      this.readyWaiter?.resolve();
+      this.readyWaiter = null;
+      return;
+    }
+    const run = this.pending;
+    if (run?.id !== message.id) {
+      this.violation(`sent a result for run ${message.id}, which is not running`);
+      return;
+    }
+    this.state = 'idle';
+    this.finish(run, this.outcomeOf(run, message));
+  }
+
+  /** bwrap (our child) -> bwrap as pid 1 of the sandbox -> python. */
+  private findPids(): void {
+    const pid = this.child.pid;
+    const init = pid === undefined ? undefined : childPids(pid)[0];
+    const python = init === undefined ? undefined : childPids(init)[0];
+    this.initPid = init ?? null;
+    this.pythonPid = python ?? null;
+    if (python === undefined)
+      this.spec.logger.warn('could not find the sandbox python pid; timeouts will kill');
+  }
+
+  private outcomeOf(run: PendingRun, result: WorkerResult): RunOutcome {
+    const base = { output: outputOf(result), durationMs: performance.now() - run.startedAt };
+    const error = result.error ?? { type: 'Error', message: '', traceback: '' };
+    switch (result.status) {
+      case 'completed':
+        return { ...base, kind: 'completed', returnValue: result.return_value ?? null };
+      case 'interrupted':
+        if (run.stopReason === 'timeout') {
+          return {
+            ...base,
+            kind: 'timed_out',
+            timeoutSeconds: run.options.timeoutMs / 1000,
+            stateKept: true,
+            error,
+          };
+        }
+        if (run.stopReason === 'cancel') return { ...base, kind: 'cancelled', stateKept: true };
+        return { ...base, kind: 'raised', error };
+      case 'raised':
+        if (error.type === 'MemoryError') {
+          return { ...base, kind: 'memory_limit', error, limitBytes: this.spec.limits.memoryBytes };
+        }
+        return { ...base, kind: 'raised', error };
+    }
+  }
+
+  /** Timeout or cancellation: interrupt the code, then kill the sandbox after the grace period. */
+  private stop(run: PendingRun, reason: StopReason): void {
+    if (this.pending !== run || run.stopReason !== null) return;
+    run.stopReason = reason;
+    const interrupted = this.pythonPid !== null && signalProcess(this.pythonPid, 'SIGINT');
+    const grace = interrupted ? this.spec.limits.interruptGraceMs : 0;
+    run.timers.push(
+      setTimeout(() => {
+        if (this.pending !== run) return;
+        this.spec.logger.debug(`run ${run.id} ignored the interrupt; killing its sandbox`);
+        run.killed = true;
+        this.kill();
+      }, grace),
+    );
+  }
+
+  private violation(what: string): void {
+    this.spec.logger.warn(`sandbox worker ${what}; killing it`);
+    this.exitReason = `the sandbox broke its protocol: it ${what}`;
+    this.kill();
+  }
+
+  private kill(): void {
+    // Security: SIGKILL the sandbox's pid 1 and bwrap itself; when pid 1 dies the kernel kills
+    // every other process in the sandbox's pid namespace, so nothing outlives it.
+    if (this.initPid !== null) signalProcess(this.initPid, 'SIGKILL');
+    if (this.state !== 'closed') killGroup(this.child.pid);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const wasStarting = this.state === 'starting';
+    this.state = 'closed';
+    const reason = this.exitReason ?? describeExit(code, signal, this.spec.limits.cpuSeconds);
+    if (wasStarting) {
+      this.readyWaiter?.reject(
+        new PymcpError(
+          'sandbox_start_failed',
+          `the sandbox exited during start-up: ${reason}${this.diagnosticSuffix()}`,
+        ),
+      );
+      this.readyWaiter = null;
+    }
+    const run = this.pending;
+    if (run !== null) {
+      const base = { output: NO_OUTPUT, durationMs: performance.now() - run.startedAt };
+      if (run.stopReason === 'timeout') {
+        this.finish(run, {
+          ...base,
+          kind: 'timed_out',
+          timeoutSeconds: run.options.timeoutMs / 1000,
+          stateKept: false,
+          error: null,
+        });
+      } else if (run.stopReason === 'cancel') {
+        this.finish(run, { ...base, kind: 'cancelled', stateKept: false });
+      } else {
+        this.finish(run, { ...base, kind: 'killed', reason });
+      }
+    }
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+
+  private finish(run: PendingRun, outcome: RunOutcome): void {
+    for (const timer of run.timers) clearTimeout(timer);
+    run.options.signal?.removeEventListener('abort', run.onAbort);
+    this.pending = null;
+    run.resolve(outcome);
+  }
+
+  private diagnosticSuffix(): string {
+    const text = this.diagnostics.trim();
+    return text === '' ? '' : `: ${text}`;
+  }
+}
+
+function outputOf(result: WorkerResult): CapturedOutput {
+  return { chunks: result.output, droppedBytes: result.dropped_bytes };
+}
+
+/** bwrap exits with the code's exit status, or 128 + the signal that killed it. */
+export function describeExit(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  cpuSeconds: number,
+): string {
+  if (signal !== null) return `the sandbox was killed by ${signal}`;
+  if (code === 137) {
+    return `the Python process was killed (SIGKILL): the CPU-time limit of ${cpuSeconds} s for this sandbox, or the kernel ran out of memory`;
+  }
+  if (code === 152)
+    return `the Python process hit the CPU-time limit of ${cpuSeconds} s for this sandbox`;
+  if (code !== null && code > 128 && code < 160)
+    return `the Python process died from signal ${code - 128}`;
+  return `the Python process exited with status ${code ?? 'unknown'} (os._exit or a crash)`;
+}

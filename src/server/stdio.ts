@@ -1,0 +1,35 @@
+/** Serve MCP over stdin/stdout until the client closes stdin or the process is told to stop. */
+import type { Logger } from '../shared/log.js';
+import { createServer } from './create-server.js';
+import type { Runtime } from './runtime.js';
+import { BoundedStdioTransport } from './stdio-transport.js';
+
+/** Bytes of one JSON-RPC line: room for the largest code after JSON escaping, plus globals. */
+export function maxRequestBytes(codeBytes: number): number {
+  return 6 * codeBytes + 4 * 1024 * 1024;
+}
+
+export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
+  const handle = createServer({
+    config: runtime.config,
+    executor: runtime.executor,
+    pythonVersion: runtime.factory.python.version,
+    hasWorkspace: runtime.factory.spec.workspace !== null,
+    connectionId: 'stdio',
+  });
+  const transport = new BoundedStdioTransport(
+    process.stdin,
+    process.stdout,
+    maxRequestBytes(runtime.config.limits.codeBytes),
+  );
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = resolve;
+  });
+  transport.onerror = (error) => {
+    logger.warn(`stdio: ${error.message}`);
+  };
+  await handle.server.connect(transport);
+  logger.info('serving MCP on stdio');
+  await closed;
+  await handle.close();
+}

@@ -1,0 +1,97 @@
+/**
+ * Server configuration: parsed once at start-up, then passed inward as a typed, frozen value.
+ * Every limit has a safe default; the CLI maps its flags onto this schema.
+ */
+import { z } from 'zod';
+import { LOG_LEVELS } from './log.js';
+
+const MiB = 1024 * 1024;
+
+export const LimitsSchema = z.object({
+  /** Default wall-clock timeout of one run. */
+  timeoutSeconds: z.number().positive().max(3600).default(30),
+  /** Largest timeout a client may ask for with `timeout_seconds`. */
+  maxTimeoutSeconds: z.number().positive().max(3600).default(300),
+  /** After an interrupt, how long the code gets to stop before the sandbox is killed. */
+  interruptGraceMs: z.number().int().min(0).max(60_000).default(1500),
+  /** Address space of each process in the sandbox (RLIMIT_AS). */
+  memoryBytes: z
+    .number()
+    .int()
+    .min(64 * MiB)
+    .default(1024 * MiB),
+  /** CPU seconds for the life of one sandbox: one fresh call, or a whole session (RLIMIT_CPU). */
+  cpuSeconds: z.number().int().positive().default(300),
+  /** Processes and threads inside one sandbox (RLIMIT_NPROC, counted per user namespace). */
+  maxProcesses: z.number().int().min(4).max(4096).default(64),
+  /** Largest file the code may write (RLIMIT_FSIZE). */
+  fileSizeBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * MiB),
+  /** Open file descriptors (RLIMIT_NOFILE). */
+  openFiles: z.number().int().min(32).max(65536).default(256),
+  /** Size of the writable scratch tmpfs at /tmp (and of /dev/shm). */
+  scratchBytes: z
+    .number()
+    .int()
+    .min(MiB)
+    .default(64 * MiB),
+  /** Captured bytes per output stream per run; the rest is dropped with a marker. */
+  outputBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * MiB)
+    .default(MiB),
+  /** Rendered size of the returned value. */
+  returnValueBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * MiB)
+    .default(MiB),
+  /** Largest accepted `python_code`, in UTF-8 bytes. */
+  codeBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * MiB)
+    .default(MiB),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
+export const ConfigSchema = z.object({
+  /** Python interpreter; resolved to the real binary (never a pyenv shim). */
+  python: z.string().min(1).optional(),
+  /** Directory mounted read-only at /workspace (the working directory of the code); null: none. */
+  workspace: z.string().min(1).nullable().default(null),
+  /** uid/gid the sandbox runs as on the host when the server runs as root. */
+  sandboxUid: z.number().int().min(1).default(65534),
+  sandboxGid: z.number().int().min(1).default(65534),
+  limits: LimitsSchema.default(LimitsSchema.parse({})),
+  /** Sandboxes kept started and idle, ready for the next fresh call or new session. */
+  poolSize: z.number().int().min(0).max(32).default(2),
+  /** Runs executing at once; more get a "busy" error (no unbounded queue). */
+  maxConcurrentRuns: z.number().int().min(1).max(256).default(4),
+  /** Live sessions across all connections. */
+  maxSessions: z.number().int().min(0).max(1024).default(16),
+  /** A session unused this long is closed. */
+  sessionIdleSeconds: z.number().positive().default(900),
+  logLevel: z.enum(LOG_LEVELS).default('info'),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export function parseConfig(input: ConfigInput): Config {
+  const parsed = ConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${detail}`);
+  }
+  if (parsed.data.limits.timeoutSeconds > parsed.data.limits.maxTimeoutSeconds) {
+    throw new Error('invalid configuration: the default timeout exceeds the maximum timeout');
+  }
+  return Object.freeze(parsed.data);
+}

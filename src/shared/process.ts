@@ -1,0 +1,127 @@
+/**
+ * The one module that starts processes. Always an argument array, never a shell; the caller
+ * passes the complete environment (nothing is inherited implicitly).
+ */
+import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export type { ChildProcess };
+
+export interface SpawnOptions {
+  env: Record<string, string>;
+  stdio: StdioOptions;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  /** Own process group, so the whole group can be killed at once. */
+  detached?: boolean;
+}
+
+export function spawnChild(
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+): ChildProcess {
+  return spawn(command, args, {
+    env: options.env,
+    stdio: options.stdio,
+    cwd: options.cwd,
+    uid: options.uid,
+    gid: options.gid,
+    detached: options.detached ?? false,
+    shell: false,
+    windowsHide: true,
+  });
+}
+
+/** SIGKILL the process group led by `pid` (and `pid` itself). Never throws. */
+export function killGroup(pid: number | undefined): void {
+  if (pid === undefined || pid <= 0) return;
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Send `signal` to one process. Returns false when it no longer exists. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Direct children of `pid`, from /proc (Linux). Empty when unknown. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter((s) => s.trim() !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  error?: Error;
+}
+
+/** Run a short command to completion with a hard timeout and bounded output. */
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: {
+    env: Record<string, string>;
+    timeoutMs: number;
+    maxOutputBytes?: number;
+    uid?: number;
+    gid?: number;
+  },
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      {
+        env: options.env,
+        timeout: options.timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: options.maxOutputBytes ?? 1 << 20,
+        encoding: 'utf8',
+        uid: options.uid,
+        gid: options.gid,
+        shell: false,
+      },
+      (error, stdout, stderr) => {
+        const failure = error as
+          (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
+        resolve({
+          exitCode: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+          ...(failure ? { error: failure } : {}),
+        });
+      },
+    );
+  });
+}
