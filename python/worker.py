@@ -31,6 +31,7 @@ import traceback
 
 PROTOCOL_FD = 3
 FILENAME = "main.py"
+ERROR_TEXT_CHARS = 64 * 1024  # cap on an exception's message and traceback
 STREAMS = ("stdout", "stderr")
 
 
@@ -215,6 +216,14 @@ def _user_traceback(exc):
     return "".join(traceback.format_exception(type(exc), exc.with_traceback(tb), tb))
 
 
+def _clip(text):
+    """Keep the start and the end of an over-long text (the end of a traceback matters most)."""
+    if len(text) <= ERROR_TEXT_CHARS:
+        return text
+    half = ERROR_TEXT_CHARS // 2
+    return f"{text[:half]}\n[... {len(text) - ERROR_TEXT_CHARS} characters cut ...]\n{text[-half:]}"
+
+
 def _safe_str(exc):
     try:
         return str(exc)
@@ -247,12 +256,10 @@ class Worker:
         sys.stdout = CaptureStream(self, 0)
         sys.stderr = CaptureStream(self, 1)
         sys.stdin = open(os.devnull)
-        # Keep the worker's own directory off the import path.
+        # Keep the worker's own directory off the import path; like `python -c`, make the
+        # working directory (the workspace) importable.
         here = os.path.dirname(os.path.abspath(__file__))
-        sys.path[:] = [p for p in sys.path if p != here]
-        workdir = self.config.get("workdir")
-        if workdir and workdir not in sys.path:
-            sys.path.insert(0, "")  # like `python -c`: the working directory is importable
+        sys.path[:] = [""] + [p for p in sys.path if p not in (here, "")]
 
     def _limit_resources(self):
         limits = self.config["limits"]
@@ -336,7 +343,11 @@ class Worker:
             tb = _user_traceback(exc)
         except Exception:
             tb = f"{type(exc).__name__}: {_safe_str(exc)}\n"
-        return {"type": type(exc).__name__, "message": _safe_str(exc), "traceback": tb}
+        return {
+            "type": type(exc).__name__[:256],
+            "message": _clip(_safe_str(exc)),
+            "traceback": _clip(tb),
+        }
 
     def _execute(self, code):
         linecache.cache[FILENAME] = (len(code), None, code.splitlines(True), FILENAME)

@@ -1,0 +1,57 @@
+# isolated-pymcp: run `make` (or `make help`) for the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := bubblewrap python3 python3-numpy
+NODE_STAMP := node_modules/.package-lock.json
+BUILD_STAMP := dist/src/cli/main.js
+SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json
+
+.PHONY: help setup build test lint run bench doctor clean
+
+help: ## Show the targets (this list)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## Install what is missing: system packages (apt-get, when root) and npm dependencies
+	@missing=""; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
+	/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing="$$missing python3-numpy"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages:$$missing"; \
+	    echo "install them with: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+	@$(MAKE) --no-print-directory $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+build: setup $(BUILD_STAMP) ## Compile TypeScript to dist/
+
+$(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
+	npm run build
+
+test: build ## Run every test (unit, integration with real bwrap/python, e2e over MCP stdio)
+	npx tsc -p tsconfig.json
+	npx vitest run
+
+lint: setup ## Type-check, ESLint (type-aware) and Prettier
+	npx tsc -p tsconfig.json
+	npm run lint
+
+run: build ## Start the MCP server on stdio (workspace: this directory)
+	./bin/isolated-pymcp serve
+
+bench: build ## Benchmarks: latency and overhead vs bare python3 and bare bwrap
+	npm run bench
+
+doctor: build ## Check bubblewrap, user namespaces, Python and the sandbox
+	./bin/isolated-pymcp doctor
+
+clean: ## Remove build output
+	rm -rf dist

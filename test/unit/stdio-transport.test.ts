@@ -1,0 +1,89 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, test } from 'vitest';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { BoundedStdioTransport, recoverId } from '../../src/server/stdio-transport.js';
+
+async function harness(maxLine = 1024) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  const written: unknown[] = [];
+  output.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) written.push(JSON.parse(line));
+  });
+  const transport = new BoundedStdioTransport(input, output, maxLine);
+  const received: JSONRPCMessage[] = [];
+  let closed = false;
+  transport.onmessage = (m) => received.push(m);
+  transport.onclose = () => {
+    closed = true;
+  };
+  await transport.start();
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { input, transport, written, received, isClosed: () => closed, settle };
+}
+
+describe('BoundedStdioTransport', () => {
+  test('malformed JSON gets -32700 with id null and the next line is still read', async () => {
+    const h = await harness();
+    h.input.write('{not json\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
+    await h.settle();
+    expect(h.written).toEqual([
+      { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32700 }) },
+    ]);
+    expect(h.received).toEqual([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
+  });
+
+  test('valid JSON that is not JSON-RPC gets -32600 with its id', async () => {
+    const h = await harness();
+    h.input.write('{"id":7,"hello":"world"}\n[1,2]\n');
+    await h.settle();
+    expect(h.written).toEqual([
+      { jsonrpc: '2.0', id: 7, error: expect.objectContaining({ code: -32600 }) },
+      { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
+    ]);
+  });
+
+  test('an over-long line is refused with its id and never buffered whole', async () => {
+    const h = await harness(256);
+    h.input.write(
+      `{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{"x":"${'a'.repeat(5000)}"}}\n`,
+    );
+    h.input.write('{"jsonrpc":"2.0","id":3,"method":"ping"}\n');
+    await h.settle();
+    expect(h.written).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 'big',
+        error: expect.objectContaining({ code: -32600, message: expect.stringMatching(/exceeds/) }),
+      },
+    ]);
+    expect(h.received).toHaveLength(1);
+  });
+
+  test('when stdin ends, waits for answers to requests in flight, then closes', async () => {
+    const h = await harness();
+    h.input.end('{"jsonrpc":"2.0","id":1,"method":"tools/call"}\n');
+    await h.settle();
+    expect(h.isClosed()).toBe(false);
+    await h.transport.send({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(h.isClosed()).toBe(true);
+  });
+
+  test('a last line without a newline is still read', async () => {
+    const h = await harness();
+    h.input.end('{"jsonrpc":"2.0","id":9,"method":"ping"}');
+    await h.settle();
+    expect(h.received).toEqual([{ jsonrpc: '2.0', id: 9, method: 'ping' }]);
+  });
+});
+
+describe('recoverId', () => {
+  test.each([
+    ['{"jsonrpc":"2.0","id":12,"method":"x"', 12],
+    ['{"id": "abc", "method"', 'abc'],
+    ['{"method":"tools/call","params":{"python_code":"aaaa', null],
+    ['{"id":1.5,', null],
+  ])('%s -> %s', (head, id) => {
+    expect(recoverId(head)).toBe(id);
+  });
+});
