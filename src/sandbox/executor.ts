@@ -47,6 +47,8 @@ interface Session {
   lastUsedAt: Date;
   runs: number;
   running: boolean;
+  /** The call in progress and its cancellation signal. */
+  current: { done: Promise<unknown>; signal: AbortSignal | undefined } | null;
   expiry: NodeJS.Timeout;
 }
 
@@ -80,22 +82,46 @@ export class Executor {
         `the server is busy: ${this.active} runs are already executing (limit ${this.config.maxConcurrentRuns}); retry when one finishes`,
       );
     }
-    if (session?.running) {
+    if (session?.running) await this.settleCancelled(session);
+    this.active += 1;
+    if (session) session.running = true;
+    const work = session ? this.runInSession(session, request) : this.runFresh(request);
+    if (session) session.current = { done: work.catch(() => undefined), signal: request.signal };
+    try {
+      return await work;
+    } finally {
+      this.active -= 1;
+      if (session) {
+        session.running = false;
+        session.current = null;
+        this.touch(session);
+      }
+    }
+  }
+
+  /**
+   * A client that cancelled a call gets no response to wait for, so a call right after it must
+   * not be refused: wait (bounded by the interrupt grace period and the kill) for the cancelled
+   * call to settle. A call still running for real makes the session busy.
+   */
+  private async settleCancelled(session: Session): Promise<void> {
+    const current = session.current;
+    if (current?.signal?.aborted !== true) {
       throw new PymcpError(
         'busy',
         `session ${session.id} is already running a call; wait for it to finish`,
       );
     }
-    this.active += 1;
-    if (session) session.running = true;
-    try {
-      return session ? await this.runInSession(session, request) : await this.runFresh(request);
-    } finally {
-      this.active -= 1;
-      if (session) {
-        session.running = false;
-        this.touch(session);
-      }
+    const bound = this.config.limits.interruptGraceMs + 5000;
+    await Promise.race([
+      current.done,
+      new Promise((resolve) => setTimeout(resolve, bound).unref()),
+    ]);
+    if (session.running) {
+      throw new PymcpError(
+        'busy',
+        `session ${session.id} is still stopping a cancelled call; retry in a moment`,
+      );
     }
   }
 
@@ -118,6 +144,7 @@ export class Executor {
       lastUsedAt: now,
       runs: 0,
       running: false,
+      current: null,
       expiry: this.expiryTimer(id),
     };
     this.sessions.set(id, session);

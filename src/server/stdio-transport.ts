@@ -14,6 +14,8 @@ import {
 import { LineSplitter } from '../shared/line-splitter.js';
 
 const PARSE_ERROR = -32700;
+/** Security: JSON-RPC text must be UTF-8; invalid bytes are refused, not silently replaced. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const INVALID_REQUEST = -32600;
 
 export class BoundedStdioTransport implements Transport {
@@ -102,7 +104,17 @@ export class BoundedStdioTransport implements Transport {
   }
 
   private onLine(line: Buffer): void {
-    const text = line.toString('utf8').trim();
+    let text: string;
+    try {
+      text = UTF8.decode(line).trim();
+    } catch {
+      this.reject(
+        recoverId(line.subarray(0, 256).toString('utf8')),
+        PARSE_ERROR,
+        'Parse error: the message is not valid UTF-8',
+      );
+      return;
+    }
     if (text === '') return;
     let value: unknown;
     try {

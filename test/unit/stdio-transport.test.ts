@@ -33,6 +33,27 @@ describe('BoundedStdioTransport', () => {
     expect(h.received).toEqual([{ jsonrpc: '2.0', id: 2, method: 'ping' }]);
   });
 
+  test('bytes that are not UTF-8 get -32700 instead of being replaced', async () => {
+    const h = await harness();
+    h.input.write(
+      Buffer.from([
+        ...Buffer.from('{"jsonrpc":"2.0","id":4,"method":"x","params":{"c":"'),
+        0xff,
+        0xfe,
+        ...Buffer.from('"}}\n'),
+      ]),
+    );
+    await h.settle();
+    expect(h.written).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 4,
+        error: expect.objectContaining({ code: -32700, message: expect.stringMatching(/UTF-8/) }),
+      },
+    ]);
+    expect(h.received).toEqual([]);
+  });
+
   test('valid JSON that is not JSON-RPC gets -32600 with its id', async () => {
     const h = await harness();
     h.input.write('{"id":7,"hello":"world"}\n[1,2]\n');
