@@ -7,7 +7,7 @@ import { createLogger } from '../shared/log.js';
 import { errorMessage } from '../shared/errors.js';
 import { runCommand } from '../shared/process.js';
 import { findBwrap } from '../sandbox/sandbox-factory.js';
-import { resolvePython } from '../sandbox/python-runtime.js';
+import { resolvePython } from '../shared/python-runtime.js';
 import { createRuntime } from '../server/runtime.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
 
@@ -110,7 +110,10 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       run: async () => {
         let runtime;
         try {
-          runtime = await createRuntime(config, createLogger('error'), { workspaceIsDefault });
+          runtime = await createRuntime(config, createLogger('error'), {
+            workspaceIsDefault,
+            withLsp: false,
+          });
         } catch (error) {
           throw new CheckFailed(
             errorMessage(error),

@@ -1,6 +1,6 @@
 /** Command-line flags shared by serve and run, mapped onto the configuration schema. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseConfig, type Config } from '../shared/config.js';
+import { LSP_KINDS, parseConfig, type Config, type LspKind } from '../shared/config.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
 
 export interface SandboxFlags {
@@ -18,6 +18,8 @@ export interface SandboxFlags {
   maxSessions?: number;
   sessionIdle?: number;
   logLevel?: LogLevel;
+  lsp?: LspKind | 'off';
+  allowWrite?: boolean;
 }
 
 export function number(value: string): number {
@@ -25,6 +27,13 @@ export function number(value: string): number {
   if (value.trim() === '' || !Number.isFinite(parsed))
     throw new InvalidArgumentError('not a number');
   return parsed;
+}
+
+function lspKind(value: string): LspKind | 'off' {
+  if (value !== 'off' && !(LSP_KINDS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${LSP_KINDS.join(', ')}, off`);
+  }
+  return value as LspKind | 'off';
 }
 
 function logLevel(value: string): LogLevel {
@@ -56,6 +65,12 @@ export function addSandboxOptions(command: Command): Command {
     .option('--max-concurrent <n>', 'calls running at once before "busy" errors (4)', number)
     .option('--max-sessions <n>', 'sessions open at once (16)', number)
     .option('--session-idle <seconds>', 'close sessions idle this long (900)', number)
+    .option(
+      '--lsp <server>',
+      `language server for the lsp_* tools: ${LSP_KINDS.join(', ')}, off (pyright)`,
+      lspKind,
+    )
+    .option('--allow-write', 'let lsp_rename write files when called with apply: true')
     .option('--log-level <level>', `stderr log level: ${LOG_LEVELS.join(', ')} (info)`, logLevel);
 }
 
@@ -95,6 +110,10 @@ export function configFromFlags(
     ...(flags.maxSessions !== undefined && { maxSessions: flags.maxSessions }),
     ...(flags.sessionIdle !== undefined && { sessionIdleSeconds: flags.sessionIdle }),
     ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
+    lsp: {
+      ...(flags.lsp !== undefined && { server: flags.lsp }),
+      ...(flags.allowWrite !== undefined && { allowWrite: flags.allowWrite }),
+    },
   });
   return { config, workspaceIsDefault: workspaceIsDefault && workspace !== null };
 }

@@ -19,7 +19,7 @@ export async function runCommand(file: string | undefined, flags: RunFlags): Pro
   // One call: start exactly one sandbox, no pool.
   const { config, workspaceIsDefault } = configFromFlags(flags, { poolSize: 0 });
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const runtime = await createRuntime(config, logger, { workspaceIsDefault });
+  const runtime = await createRuntime(config, logger, { workspaceIsDefault, withLsp: false });
   try {
     const result = await runtime.executor.run({ code, globals: null, owner: 'cli' });
     const tool = toToolResult(result, config.limits);

@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../shared/config.js';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { probeHostLayout, unreachableReason } from './host-layout.js';
-import { resolvePython, isUnder, type PythonRuntime } from './python-runtime.js';
+import { probeHostLayout, unreachableReason } from '../shared/host-layout.js';
+import { resolvePython, isUnder, type PythonRuntime } from '../shared/python-runtime.js';
 import { Sandbox, type SandboxSpec } from './sandbox-process.js';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];

@@ -7,6 +7,11 @@ import type { Config } from '../shared/config.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
+import type { CodeIntelSource } from './tools/lsp-common.js';
+import { registerDiagnosticsTools } from './tools/lsp-diagnostics.js';
+import { registerNavigationTools } from './tools/lsp-navigation.js';
+import { registerRenameTool } from './tools/lsp-rename.js';
+import { registerSymbolTools } from './tools/lsp-symbols.js';
 
 export const SERVER_NAME = 'isolated-pymcp';
 export const SERVER_VERSION = '0.1.0';
@@ -18,6 +23,8 @@ export interface ServerDeps {
   hasWorkspace: boolean;
   /** Identifies the connection; sessions it creates are visible to it alone. */
   connectionId: string;
+  /** The language server behind the lsp_* tools, or why there is none. */
+  codeIntel: CodeIntelSource;
 }
 
 export interface ServerHandle {
@@ -32,12 +39,16 @@ export function createServer(deps: ServerDeps): ServerHandle {
     {
       capabilities: { tools: {} },
       instructions:
-        'Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session).',
+        "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
     },
   );
   const owner = deps.connectionId;
   registerRunPythonCode(server, { ...deps, owner });
   registerSessionTools(server, { ...deps, owner });
+  registerDiagnosticsTools(server, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
+  registerNavigationTools(server, deps.codeIntel);
+  registerSymbolTools(server, deps.codeIntel);
+  registerRenameTool(server, deps.codeIntel, deps.config.lsp.maxFileBytes);
   let closed = false;
   return {
     server,

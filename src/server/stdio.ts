@@ -16,6 +16,7 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
     pythonVersion: runtime.factory.python.version,
     hasWorkspace: runtime.factory.spec.workspace !== null,
     connectionId: 'stdio',
+    codeIntel: runtime.codeIntel,
   });
   const transport = new BoundedStdioTransport(
     process.stdin,

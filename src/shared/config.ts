@@ -62,6 +62,33 @@ export const LimitsSchema = z.object({
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
+export const LSP_KINDS = ['pyright', 'pylsp', 'basedpyright'] as const;
+export type LspKind = (typeof LSP_KINDS)[number];
+
+export const LspConfigSchema = z.object({
+  /** Which language server backs the lsp_* tools; 'off' disables them. */
+  server: z.enum([...LSP_KINDS, 'off']).default('pyright'),
+  /** Whether lsp_rename may write files (with apply: true). */
+  allowWrite: z.boolean().default(false),
+  /** Per-request timeout; the request is cancelled ($/cancelRequest) when it passes. */
+  requestTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+  /** How long diagnostics wait for the server's report on the current content. */
+  diagnosticsWaitMs: z.number().int().min(0).max(120_000).default(5_000),
+  /** Largest workspace file the tools read. */
+  maxFileBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(2 * 1024 * 1024),
+  /** Largest message accepted from the language server. */
+  maxMessageBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(64 * 1024 * 1024),
+});
+export type LspConfig = z.infer<typeof LspConfigSchema>;
+
 export const ConfigSchema = z.object({
   /** Python interpreter; resolved to the real binary (never a pyenv shim). */
   python: z.string().min(1).optional(),
@@ -79,6 +106,7 @@ export const ConfigSchema = z.object({
   maxSessions: z.number().int().min(0).max(1024).default(16),
   /** A session unused this long is closed. */
   sessionIdleSeconds: z.number().positive().default(900),
+  lsp: LspConfigSchema.default(LspConfigSchema.parse({})),
   logLevel: z.enum(LOG_LEVELS).default('info'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

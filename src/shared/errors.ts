@@ -14,7 +14,14 @@ export type ErrorCode =
   | 'session_not_found'
   | 'session_limit'
   | 'input_invalid'
-  | 'shutting_down';
+  | 'shutting_down'
+  | 'path_denied'
+  | 'lsp_unavailable'
+  | 'lsp_unsupported'
+  | 'lsp_timeout'
+  | 'lsp_failed'
+  | 'symbol_not_found'
+  | 'symbol_ambiguous';
 
 export class PymcpError extends Error {
   override readonly name = 'PymcpError';

@@ -4,7 +4,7 @@
  */
 import { lstat, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ETC_ALLOWLIST, ROOT_DIRS, type HostLayout, type RootEntry } from './profile.js';
+import { ETC_ALLOWLIST, ROOT_DIRS, type HostLayout, type RootEntry } from './bwrap.js';
 
 export async function probeHostLayout(): Promise<HostLayout> {
   const roots: Record<string, RootEntry> = {};

@@ -5,8 +5,8 @@
 import { access, constants, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PymcpError } from '../shared/errors.js';
-import { runCommand } from '../shared/process.js';
+import { PymcpError } from './errors.js';
+import { runCommand } from './process.js';
 
 export interface PythonRuntime {
   /** Real path of the interpreter binary. */

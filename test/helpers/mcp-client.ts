@@ -26,7 +26,15 @@ export async function startServer(
 ): Promise<ServerUnderTest> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'serve', '--log-level', 'warn', ...args],
+    // The language server is started only by tests that use it (it costs a core for a second).
+    args: [
+      BIN,
+      'serve',
+      '--log-level',
+      'warn',
+      ...(args.includes('--lsp') ? [] : ['--lsp', 'off']),
+      ...args,
+    ],
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     cwd: options.cwd ?? ROOT,
     stderr: 'pipe',

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { unreachableReason } from '../../src/sandbox/host-layout.js';
+import { unreachableReason } from '../../src/shared/host-layout.js';
 import { unsafeWorkspaceReason } from '../../src/sandbox/sandbox-factory.js';
 
 describe('unsafeWorkspaceReason', () => {

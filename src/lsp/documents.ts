@@ -1,0 +1,185 @@
+/**
+ * The documents the language server sees, kept equal to the files on disk: every request first
+ * re-reads the file through the path gate and sends the new text when it changed, so answers are
+ * never about stale content. Diagnostics are matched to the document version they describe.
+ */
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { PymcpError } from '../shared/errors.js';
+import { readWorkspaceText, resolveWorkspaceFile } from '../shared/path-gate.js';
+import { LSP_WORKSPACE, type LspClient } from './lsp-client.js';
+import { splitLines } from './positions.js';
+
+export interface SyncedDocument {
+  uri: string;
+  /** Workspace-relative path ('<snippet>' for code sent inline). */
+  relative: string;
+  version: number;
+  text: string;
+  lines: string[];
+}
+
+export interface DiagnosticsResult {
+  /** False when the server had not reported on this version within the wait. */
+  known: boolean;
+  diagnostics: Diagnostic[];
+}
+
+interface Tracked extends SyncedDocument {
+  /** Diagnostics the server published for `version`, if any yet. */
+  published: Diagnostic[] | null;
+  waiters: Array<() => void>;
+}
+
+export const SNIPPET_NAME = '<snippet>';
+
+export class DocumentStore {
+  private readonly docs = new Map<string, Tracked>();
+  private snippetCounter = 0;
+
+  constructor(
+    private readonly client: LspClient,
+    private readonly workspace: string | null,
+    private readonly maxFileBytes: number,
+  ) {
+    client.onDiagnostics((params) => {
+      this.onPublish(params);
+    });
+    // After a restart the server knows no documents: forget ours so they are opened again.
+    client.onRestart(() => {
+      this.docs.clear();
+    });
+  }
+
+  /** Open or refresh a workspace file; `input` is whatever path the client sent. */
+  async sync(input: string): Promise<SyncedDocument> {
+    if (this.workspace === null) {
+      throw new PymcpError(
+        'path_denied',
+        'the server has no workspace; pass code instead of file, or start it with --workspace DIR',
+      );
+    }
+    const file = await resolveWorkspaceFile(this.workspace, input, { maxBytes: this.maxFileBytes });
+    const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
+    const uri = pathToFileURL(`${LSP_WORKSPACE}/${file.relative}`).href;
+    return this.update(uri, file.relative, text);
+  }
+
+  /** Analyse code that is not on disk, as an unsaved document inside the workspace. */
+  async openSnippet(code: string): Promise<SyncedDocument & { close(): Promise<void> }> {
+    const root = this.workspace === null ? '/tmp' : LSP_WORKSPACE;
+    const uri = pathToFileURL(`${root}/__pymcp_snippet_${++this.snippetCounter}__.py`).href;
+    const doc = await this.update(uri, SNIPPET_NAME, code);
+    return {
+      ...doc,
+      close: async () => {
+        this.docs.delete(uri);
+        await this.client.notify('textDocument/didClose', { textDocument: { uri } });
+      },
+    };
+  }
+
+  async diagnostics(
+    doc: SyncedDocument,
+    options: { waitMs: number; signal?: AbortSignal | undefined },
+  ): Promise<DiagnosticsResult> {
+    if (this.client.supports('diagnosticProvider', 'textDocument/diagnostic')) {
+      const report = await this.client.request<{ kind: string; items?: Diagnostic[] }>(
+        'textDocument/diagnostic',
+        { textDocument: { uri: doc.uri } },
+        { signal: options.signal },
+      );
+      if (report.kind === 'full') return { known: true, diagnostics: report.items ?? [] };
+    }
+    const tracked = this.docs.get(doc.uri);
+    if (tracked === undefined) return { known: false, diagnostics: [] };
+    if (tracked.published === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.waitMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        tracked.waiters.push(done);
+        options.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    // Only a report for the version we just sent counts; an older one would be stale.
+    if (tracked.version !== doc.version || tracked.published === null)
+      return { known: false, diagnostics: [] };
+    return { known: true, diagnostics: tracked.published };
+  }
+
+  /** Workspace-relative path for a URI from the server, or its sandbox path when outside. */
+  describeUri(uri: string): { relative: string | null; display: string } {
+    const tracked = this.docs.get(uri);
+    if (tracked?.relative === SNIPPET_NAME) return { relative: null, display: SNIPPET_NAME };
+    let file: string;
+    try {
+      file = fileURLToPath(uri);
+    } catch {
+      return { relative: null, display: uri.slice(0, 300) };
+    }
+    const prefix = `${LSP_WORKSPACE}/`;
+    if (this.workspace !== null && file.startsWith(prefix)) {
+      const relative = file.slice(prefix.length);
+      return { relative, display: relative };
+    }
+    return { relative: null, display: file };
+  }
+
+  /** Lines of a workspace file for showing a result's source line (documents we hold first). */
+  async linesOf(uri: string): Promise<string[] | null> {
+    const tracked = this.docs.get(uri);
+    if (tracked) return tracked.lines;
+    const { relative } = this.describeUri(uri);
+    if (relative === null || this.workspace === null) return null;
+    try {
+      const file = await resolveWorkspaceFile(this.workspace, relative, {
+        maxBytes: this.maxFileBytes,
+      });
+      return splitLines(await readWorkspaceText(file, { maxBytes: this.maxFileBytes }));
+    } catch {
+      return null;
+    }
+  }
+
+  private async update(uri: string, relative: string, text: string): Promise<SyncedDocument> {
+    const existing = this.docs.get(uri);
+    if (existing?.text === text) return existing;
+    if (existing === undefined) {
+      const doc: Tracked = {
+        uri,
+        relative,
+        version: 1,
+        text,
+        lines: splitLines(text),
+        published: null,
+        waiters: [],
+      };
+      this.docs.set(uri, doc);
+      await this.client.notify('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'python', version: doc.version, text },
+      });
+      return doc;
+    }
+    existing.version += 1;
+    existing.text = text;
+    existing.lines = splitLines(text);
+    existing.published = null;
+    await this.client.notify('textDocument/didChange', {
+      textDocument: { uri, version: existing.version },
+      contentChanges: [{ text }],
+    });
+    return existing;
+  }
+
+  private onPublish(params: PublishDiagnosticsParams): void {
+    const doc = this.docs.get(params.uri);
+    if (doc === undefined) return;
+    // A versioned report for an older version is stale; an unversioned one describes the latest.
+    if (params.version !== undefined && params.version !== doc.version) return;
+    doc.published = params.diagnostics;
+    for (const waiter of doc.waiters.splice(0)) waiter();
+  }
+}

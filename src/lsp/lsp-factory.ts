@@ -1,0 +1,71 @@
+/** Builds the language-server side: client, documents and the CodeIntel service. */
+import { access, constants } from 'node:fs/promises';
+import type { HostLayout } from '../shared/bwrap.js';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/log.js';
+import type { PythonRuntime } from '../shared/python-runtime.js';
+import { CodeIntel } from './code-intel.js';
+import { DocumentStore } from './documents.js';
+import { LspClient } from './lsp-client.js';
+import { locateServer, type ServerLaunch } from './servers.js';
+
+export interface LspEnvironment {
+  bwrap: string;
+  layout: HostLayout;
+  hostIds: { uid: number; gid: number } | null;
+  python: PythonRuntime;
+  workspace: string | null;
+}
+
+export interface CodeIntelHandle {
+  intel: CodeIntel;
+  client: LspClient;
+  launch: ServerLaunch;
+  /** Host directory the server analyses, or null (snippets only). */
+  workspace: string | null;
+  allowWrite: boolean;
+  close(): Promise<void>;
+}
+
+const PRLIMIT = '/usr/bin/prlimit';
+
+/** Create and start (in the background) the configured language server; null when disabled. */
+export async function createCodeIntel(
+  config: Config,
+  env: LspEnvironment,
+  logger: Logger,
+): Promise<CodeIntelHandle | { unavailable: string }> {
+  const kind = config.lsp.server;
+  if (kind === 'off') return { unavailable: 'the language server is disabled (--lsp off)' };
+  const found = await locateServer(kind, env.python);
+  if (!found.available) return { unavailable: found.reason };
+  const client = new LspClient({
+    ...env,
+    launch: found.launch,
+    prlimit: (await canExecute(PRLIMIT)) ? PRLIMIT : null,
+    logger,
+    startTimeoutMs: 60_000,
+    requestTimeoutMs: config.lsp.requestTimeoutMs,
+    maxMessageBytes: config.lsp.maxMessageBytes,
+    scratchBytes: 256 * 1024 * 1024,
+  });
+  const store = new DocumentStore(client, env.workspace, config.lsp.maxFileBytes);
+  client.start();
+  return {
+    intel: new CodeIntel(client, store),
+    client,
+    launch: found.launch,
+    workspace: env.workspace,
+    allowWrite: config.lsp.allowWrite,
+    close: () => client.close(),
+  };
+}
+
+async function canExecute(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The language servers we can run: where each lives on the host, its command line inside the
+ * sandbox, and the settings we answer `workspace/configuration` with. Plugins or options that
+ * would execute workspace code stay off.
+ */
+import { access, constants, realpath } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { LspKind } from '../shared/config.js';
+import { runCommand } from '../shared/process.js';
+import type { PythonRuntime } from '../shared/python-runtime.js';
+
+export { LSP_KINDS, type LspKind } from '../shared/config.js';
+
+/** Where a server's files are mounted inside the sandbox. */
+export const LSP_MOUNT = '/opt/lsp';
+
+export interface ServerLaunch {
+  kind: LspKind;
+  /** Host directories to mount read-only: [host, sandbox]. */
+  mounts: Array<readonly [string, string]>;
+  /** Command line inside the sandbox. */
+  command: string[];
+  /** Human-readable description for doctor and logs. */
+  describe: string;
+}
+
+export type ServerAvailability =
+  { available: true; launch: ServerLaunch } | { available: false; reason: string };
+
+const require = createRequire(import.meta.url);
+
+/** Heap for Node-based servers: pyright on a large workspace needs room, but not unbounded. */
+const NODE_HEAP_MB = 3072;
+
+export async function locateServer(
+  kind: LspKind,
+  python: PythonRuntime,
+): Promise<ServerAvailability> {
+  switch (kind) {
+    case 'pyright':
+      return nodeServer(kind, 'pyright', 'langserver.index.js', 'npm ci (pyright is a dependency)');
+    case 'basedpyright':
+      return nodeServer(kind, 'basedpyright', 'langserver.index.js', 'npm install basedpyright');
+    case 'pylsp':
+      return pylsp(python);
+  }
+}
+
+async function nodeServer(
+  kind: LspKind,
+  pkg: string,
+  entry: string,
+  fix: string,
+): Promise<ServerAvailability> {
+  let dir: string;
+  try {
+    dir = path.dirname(await realpath(require.resolve(`${pkg}/package.json`)));
+    await access(path.join(dir, entry), constants.R_OK);
+  } catch {
+    return { available: false, reason: `${pkg} is not installed; install it with: ${fix}` };
+  }
+  const node = await realpath(process.execPath);
+  const mounts: Array<readonly [string, string]> = [[dir, `${LSP_MOUNT}/${kind}`]];
+  // Node outside /usr (nvm, a tarball): mount its installation read-only at the same path.
+  const nodePrefix = path.dirname(path.dirname(node));
+  if (!node.startsWith('/usr/')) mounts.push([nodePrefix, nodePrefix]);
+  const version = (require(`${pkg}/package.json`) as { version?: string }).version ?? '?';
+  return {
+    available: true,
+    launch: {
+      kind,
+      mounts,
+      command: [
+        node,
+        `--max-old-space-size=${NODE_HEAP_MB}`,
+        `${LSP_MOUNT}/${kind}/${entry}`,
+        '--stdio',
+      ],
+      describe: `${pkg} ${version} (${dir})`,
+    },
+  };
+}
+
+async function pylsp(python: PythonRuntime): Promise<ServerAvailability> {
+  const probe = await runCommand(
+    python.executable,
+    ['-I', '-c', 'import pylsp, sys; print(pylsp.__version__)'],
+    { env: { PATH: '/usr/bin:/bin' }, timeoutMs: 10_000 },
+  );
+  if (probe.exitCode !== 0) {
+    return {
+      available: false,
+      reason: `python-lsp-server is not importable by ${python.executable}; install it with: apt-get install python3-pylsp python3-pyflakes`,
+    };
+  }
+  return {
+    available: true,
+    launch: {
+      kind: 'pylsp',
+      mounts: [],
+      command: [python.executable, '-I', '-B', '-m', 'pylsp'],
+      describe: `python-lsp-server ${probe.stdout.trim()} (${python.executable})`,
+    },
+  };
+}
+
+/** Answers to `workspace/configuration`, per server, by section. */
+export function serverSettings(
+  kind: LspKind,
+  options: { pythonPath: string; extraPaths: string[] },
+): (section: string | undefined) => unknown {
+  const analysis = {
+    extraPaths: options.extraPaths,
+    diagnosticMode: 'openFilesOnly',
+    typeCheckingMode: 'standard',
+    autoSearchPaths: true,
+    useLibraryCodeForTypes: true,
+    autoImportCompletions: false,
+  };
+  return (section) => {
+    switch (section) {
+      case 'python':
+        return { pythonPath: options.pythonPath, analysis };
+      case 'python.analysis':
+      case 'basedpyright.analysis':
+        return analysis;
+      case 'pyright':
+      case 'basedpyright':
+        return { disableOrganizeImports: true };
+      case 'pylsp':
+        return kind === 'pylsp' ? pylspSettings(options) : null;
+      default:
+        return null;
+    }
+  };
+}
+
+/** pylsp: jedi and pyflakes only. Security: no plugin that imports or runs workspace code. */
+function pylspSettings(options: { extraPaths: string[] }): unknown {
+  return {
+    plugins: {
+      jedi: { extra_paths: options.extraPaths, environment: null },
+      pyflakes: { enabled: true },
+      pycodestyle: { enabled: false },
+      mccabe: { enabled: false },
+      pylint: { enabled: false },
+      flake8: { enabled: false },
+      autopep8: { enabled: false },
+      yapf: { enabled: false },
+      rope_autoimport: { enabled: false },
+      rope_completion: { enabled: false },
+    },
+  };
+}

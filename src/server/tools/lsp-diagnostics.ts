@@ -1,0 +1,135 @@
+/** lsp_diagnostics (one file or snippet) and lsp_check_project (the whole workspace, paged). */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { PymcpError } from '../../shared/errors.js';
+import type { DiagnosticItem } from '../../lsp/code-intel.js';
+import { checkProject, MAX_PROJECT_FILES } from '../../lsp/project-check.js';
+import {
+  READ_ONLY,
+  codeInput,
+  fileInput,
+  page,
+  pageNote,
+  pageSchema,
+  pagingShape,
+  text,
+  withIntel,
+  type CodeIntelSource,
+} from './lsp-common.js';
+
+const diagnosticSchema = z.object({
+  file: z.string(),
+  line: z.number(),
+  column: z.number(),
+  end_line: z.number(),
+  end_column: z.number(),
+  severity: z.enum(['error', 'warning', 'information', 'hint']),
+  message: z.string(),
+  code: z.string().nullable(),
+  source: z.string().nullable(),
+});
+
+const render = (d: DiagnosticItem): string =>
+  `${d.file}:${d.line}:${d.column} ${d.severity}: ${d.message.split('\n')[0] ?? ''}${d.code ? ` [${d.code}]` : ''}`;
+
+export function registerDiagnosticsTools(
+  server: McpServer,
+  source: CodeIntelSource,
+  waitMs: number,
+): void {
+  server.registerTool(
+    'lsp_diagnostics',
+    {
+      title: 'Diagnostics for a file',
+      description:
+        'Type errors, undefined names and other problems the Python language server reports for a file (or a code snippet), for its current content. If the server has not finished, says the result is not yet known (never a false "no problems"). Paged.',
+      inputSchema: { file: fileInput, code: codeInput, ...pagingShape },
+      outputSchema: { known: z.boolean(), file: z.string(), ...pageSchema(diagnosticSchema) },
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        const result = await intel.diagnostics(
+          { file: args.file, code: args.code },
+          { waitMs, signal: extra.signal },
+        );
+        const paged = page(result.items, args.limit, args.offset);
+        const body = !result.known
+          ? `Diagnostics for ${result.file} are not known yet: ${intel.serverKind} did not report within ${waitMs} ms. Try again shortly.`
+          : result.items.length === 0
+            ? `No problems reported in ${result.file}.`
+            : `${result.items.length} problem${result.items.length === 1 ? '' : 's'} in ${result.file}:\n${paged.items.map(render).join('\n')}${pageNote(paged.total, paged.offset, paged.returned)}`;
+        return {
+          ...text(body, { known: result.known, file: result.file, ...paged }),
+          isError: !result.known,
+        };
+      }),
+  );
+
+  server.registerTool(
+    'lsp_check_project',
+    {
+      title: 'Check the whole project',
+      description: `Diagnostics for every Python file in the workspace (up to ${MAX_PROJECT_FILES} files), summarised by severity, errors first. Paged with limit/offset.`,
+      inputSchema: {
+        severity: z
+          .enum(['error', 'warning', 'information', 'hint'])
+          .default('warning')
+          .describe('Lowest severity to list (counts always include all)'),
+        ...pagingShape,
+      },
+      outputSchema: {
+        files_checked: z.number(),
+        files_found: z.number(),
+        files_unknown: z.array(z.string()),
+        counts: z.object({
+          error: z.number(),
+          warning: z.number(),
+          information: z.number(),
+          hint: z.number(),
+        }),
+        ...pageSchema(diagnosticSchema),
+      },
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        if ('unavailable' in source || source.workspace === null) {
+          throw new PymcpError(
+            'path_denied',
+            'the server has no workspace to check; start it with --workspace DIR',
+          );
+        }
+        const report = await checkProject(intel, source.workspace, {
+          waitMs,
+          signal: extra.signal,
+        });
+        const order = ['error', 'warning', 'information', 'hint'];
+        const listed = report.items.filter(
+          (d) => order.indexOf(d.severity) <= order.indexOf(args.severity),
+        );
+        const paged = page(listed, args.limit, args.offset);
+        const { counts } = report;
+        const lines = [
+          `Checked ${report.files_checked} of ${report.files_found} Python files: ${counts.error} errors, ${counts.warning} warnings, ${counts.information} information, ${counts.hint} hints.`,
+        ];
+        if (report.files_unknown.length > 0) {
+          lines.push(
+            `Not yet known (the server did not report in time): ${report.files_unknown.slice(0, 20).join(', ')}`,
+          );
+        }
+        if (paged.items.length > 0)
+          lines.push(
+            paged.items.map(render).join('\n') +
+              pageNote(paged.total, paged.offset, paged.returned),
+          );
+        return text(lines.join('\n'), {
+          files_checked: report.files_checked,
+          files_found: report.files_found,
+          files_unknown: report.files_unknown,
+          counts: report.counts,
+          ...paged,
+        });
+      }),
+  );
+}

@@ -1,0 +1,169 @@
+/** lsp_hover, lsp_definition, lsp_references, lsp_completions, lsp_signature_help. */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  READ_ONLY,
+  describeTarget,
+  formatLocation,
+  locationSchema,
+  page,
+  pageNote,
+  pageSchema,
+  pagingShape,
+  positionShape,
+  targetOf,
+  text,
+  withIntel,
+  type CodeIntelSource,
+} from './lsp-common.js';
+
+const HOVER_CHARS = 8000;
+
+export function registerNavigationTools(server: McpServer, source: CodeIntelSource): void {
+  server.registerTool(
+    'lsp_hover',
+    {
+      title: 'Hover: type, signature and docs',
+      description:
+        'Type information, signature and docstring for a name, from the Python language server. Point at it with file + symbol (a declaration such as "Cart.add"), file + line + symbol (a name as used on that line), or file + line + column.',
+      inputSchema: positionShape,
+      outputSchema: {
+        found: z.boolean(),
+        location: locationSchema.nullable(),
+        contents: z.string(),
+      },
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        const hover = await intel.hover(targetOf(args), extra.signal);
+        if (hover === null || hover.contents === '') {
+          return text(`No hover information at ${describeTarget(args)}.`, {
+            found: false,
+            location: null,
+            contents: '',
+          });
+        }
+        const contents = hover.contents.slice(0, HOVER_CHARS);
+        return text(`${formatLocation(hover.location)}\n\n${contents}`, {
+          found: true,
+          location: hover.location,
+          contents,
+        });
+      }),
+  );
+
+  server.registerTool(
+    'lsp_definition',
+    {
+      title: 'Go to definition',
+      description:
+        'Where a name is defined (across files). Address it with file + line + symbol (a usage on that line), file + symbol, or file + line + column. Returns path:line:column and the source line.',
+      inputSchema: positionShape,
+      outputSchema: { definitions: z.array(locationSchema) },
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        const definitions = await intel.definition(targetOf(args), extra.signal);
+        const body =
+          definitions.length === 0
+            ? `No definition found for ${describeTarget(args)}.`
+            : definitions.map(formatLocation).join('\n');
+        return text(body, { definitions: definitions.slice(0, 100) });
+      }),
+  );
+
+  server.registerTool(
+    'lsp_references',
+    {
+      title: 'Find references',
+      description:
+        'Every place a name is used across the workspace. Address it like lsp_definition. Paged with limit/offset.',
+      inputSchema: {
+        ...positionShape,
+        include_declaration: z.boolean().default(true).describe('Include the declaration itself'),
+        ...pagingShape,
+      },
+      outputSchema: pageSchema(locationSchema),
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        const all = await intel.references(targetOf(args), args.include_declaration, extra.signal);
+        const result = page(all, args.limit, args.offset);
+        const body =
+          all.length === 0
+            ? `No references found for ${describeTarget(args)}.`
+            : `${all.length} reference${all.length === 1 ? '' : 's'}:\n${result.items.map(formatLocation).join('\n')}${pageNote(result.total, result.offset, result.returned)}`;
+        return text(body, result);
+      }),
+  );
+
+  server.registerTool(
+    'lsp_completions',
+    {
+      title: 'Completions',
+      description:
+        'What can be typed at a position, e.g. the attributes after "obj.". Give file (or code) + line + column (the column just after the dot or partial name). Paged.',
+      inputSchema: { ...positionShape, ...pagingShape },
+      outputSchema: pageSchema(
+        z.object({ label: z.string(), kind: z.string(), detail: z.string().nullable() }),
+      ),
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        const all = await intel.completions(targetOf(args), extra.signal);
+        const result = page(all, args.limit, args.offset);
+        const body =
+          all.length === 0
+            ? `No completions at ${describeTarget(args)}.`
+            : `${result.items.map((c) => `${c.label} (${c.kind})${c.detail ? `: ${c.detail}` : ''}`).join('\n')}${pageNote(result.total, result.offset, result.returned)}`;
+        return text(body, result);
+      }),
+  );
+
+  server.registerTool(
+    'lsp_signature_help',
+    {
+      title: 'Signature help',
+      description:
+        'The signature of the call being written at a position (inside the parentheses), with parameter docs.',
+      inputSchema: positionShape,
+      outputSchema: {
+        signatures: z.array(z.object({ label: z.string(), documentation: z.string().nullable() })),
+        active_signature: z.number().nullable(),
+        active_parameter: z.number().nullable(),
+      },
+      annotations: READ_ONLY,
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        const help = await intel.signatureHelp(targetOf(args), extra.signal);
+        const signatures = (help?.signatures ?? []).map((s) => ({
+          label: s.label,
+          documentation:
+            s.documentation === undefined
+              ? null
+              : typeof s.documentation === 'string'
+                ? s.documentation
+                : s.documentation.value,
+        }));
+        const body =
+          signatures.length === 0
+            ? `No call signature at ${describeTarget(args)}.`
+            : signatures
+                .map(
+                  (s) =>
+                    `${s.label}${s.documentation ? `\n  ${s.documentation.slice(0, 2000)}` : ''}`,
+                )
+                .join('\n');
+        return text(body, {
+          signatures,
+          active_signature: help?.activeSignature ?? null,
+          active_parameter: help?.activeParameter ?? null,
+        });
+      }),
+  );
+}

@@ -1,0 +1,85 @@
+/** lsp_rename: a preview as a unified diff; writes only with --allow-write and apply: true. */
+import { z } from 'zod';
+import { createTwoFilesPatch } from 'diff';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { PymcpError } from '../../shared/errors.js';
+import { writeWorkspaceFileAtomic } from '../../shared/path-gate.js';
+import { positionShape, targetOf, text, withIntel, type CodeIntelSource } from './lsp-common.js';
+
+const MAX_DIFF_CHARS = 200_000;
+
+export function registerRenameTool(
+  server: McpServer,
+  source: CodeIntelSource,
+  maxFileBytes: number,
+): void {
+  const canWrite = !('unavailable' in source) && source.allowWrite;
+  server.registerTool(
+    'lsp_rename',
+    {
+      title: 'Rename a symbol',
+      description: `Rename a symbol everywhere it is used, as the language server computes it. Returns the change as a unified diff. ${
+        canWrite
+          ? 'With apply: true the files are written (atomically).'
+          : 'This server is read-only (started without --allow-write): the diff is a preview and apply is refused.'
+      }`,
+      inputSchema: {
+        ...positionShape,
+        new_name: z.string().min(1).max(256).describe('The new name (a Python identifier)'),
+        apply: z
+          .boolean()
+          .default(false)
+          .describe('Write the edit to the files (needs a server started with --allow-write)'),
+      },
+      outputSchema: {
+        files: z.array(z.string()),
+        diff: z.string(),
+        applied: z.boolean(),
+      },
+      annotations: {
+        readOnlyHint: !canWrite,
+        destructiveHint: canWrite,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    (args, extra) =>
+      withIntel(source, async (intel) => {
+        if (args.apply && !canWrite) {
+          throw new PymcpError(
+            'path_denied',
+            'this server may not write files; restart it with --allow-write to apply renames',
+          );
+        }
+        const changes = await intel.rename(targetOf(args), args.new_name, extra.signal);
+        const changed = changes.filter((c) => c.before !== c.after);
+        const diff = changed
+          .map((c) =>
+            createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, '', '', {
+              context: 2,
+            }),
+          )
+          .join('')
+          .slice(0, MAX_DIFF_CHARS);
+        if (args.apply && 'workspace' in source && source.workspace !== null) {
+          for (const change of changed) {
+            if (change.relative === null)
+              throw new PymcpError('path_denied', `refusing to write ${change.file}`);
+            await writeWorkspaceFileAtomic(source.workspace, change.relative, change.after, {
+              maxBytes: maxFileBytes,
+            });
+          }
+        }
+        const files = changed.map((c) => c.file);
+        const head =
+          changed.length === 0
+            ? 'The rename changes nothing.'
+            : `${args.apply ? 'Renamed in' : 'Would change'} ${files.length} file${files.length === 1 ? '' : 's'}: ${files.join(', ')}`;
+        return text(`${head}\n\n${diff}`, {
+          files,
+          diff,
+          applied: args.apply && changed.length > 0,
+        });
+      }),
+  );
+}
