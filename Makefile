@@ -2,7 +2,6 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := bubblewrap python3 python3-numpy
 NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/src/cli/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json
@@ -17,6 +16,7 @@ setup: ## Install what is missing: system packages (apt-get, when root) and npm 
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
 	/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing="$$missing python3-numpy"; \
+	/usr/bin/python3 -c 'import pylsp, pyflakes' 2>/dev/null || missing="$$missing python3-pylsp python3-pyflakes"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
@@ -47,10 +47,10 @@ lint: setup ## Type-check, ESLint (type-aware) and Prettier
 run: build ## Start the MCP server on stdio (workspace: this directory)
 	./bin/isolated-pymcp serve
 
-bench: build ## Benchmarks: latency and overhead vs bare python3 and bare bwrap
+bench: build ## Benchmarks: execution vs bare python3/bwrap, LSP bridge vs direct language server
 	npm run bench
 
-doctor: build ## Check bubblewrap, user namespaces, Python and the sandbox
+doctor: build ## Check bubblewrap, user namespaces, Python, the sandbox and the language servers
 	./bin/isolated-pymcp doctor
 
 clean: ## Remove build output

@@ -8,6 +8,8 @@ import { errorMessage } from '../shared/errors.js';
 import { runCommand } from '../shared/process.js';
 import { findBwrap } from '../sandbox/sandbox-factory.js';
 import { resolvePython } from '../shared/python-runtime.js';
+import { LSP_KINDS } from '../shared/config.js';
+import { locateServer } from '../lsp/servers.js';
 import { createRuntime } from '../server/runtime.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
 
@@ -141,6 +143,60 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
           }
           const workspace = runtime.factory.spec.workspace;
           return `${text}, workspace ${workspace ?? 'none'}`;
+        } finally {
+          await runtime.close();
+        }
+      },
+    },
+    {
+      name: 'language servers',
+      run: async () => {
+        const python = await resolvePython(config.python);
+        const found = await Promise.all(
+          LSP_KINDS.map(async (kind) => [kind, await locateServer(kind, python)] as const),
+        );
+        const lines = found.map(([kind, result]) =>
+          result.available
+            ? `${kind}: ${result.launch.describe}`
+            : `${kind}: unavailable (${result.reason})`,
+        );
+        const selected = found.find(([kind]) => kind === config.lsp.server)?.[1];
+        if (config.lsp.server !== 'off' && selected?.available !== true) {
+          throw new CheckFailed(
+            lines.join('; '),
+            `install ${config.lsp.server}, or choose another with --lsp`,
+          );
+        }
+        return lines.join('\n      ');
+      },
+    },
+    {
+      name: `${config.lsp.server} starts in the sandbox`,
+      run: async () => {
+        if (config.lsp.server === 'off') return 'skipped (--lsp off)';
+        const started = performance.now();
+        const runtime = await createRuntime(config, createLogger('error'), { workspaceIsDefault });
+        try {
+          if ('unavailable' in runtime.codeIntel)
+            throw new CheckFailed(runtime.codeIntel.unavailable, 'see the check above');
+          await runtime.codeIntel.client.whenReady();
+          const hover = await runtime.codeIntel.intel.hover({
+            code: 'def f(x: int) -> str:\n    return str(x)\n',
+            symbol: 'f',
+          });
+          if (hover === null || !hover.contents.includes('f(')) {
+            throw new CheckFailed(
+              'the server answered hover with nothing',
+              'run with --log-level debug and report the output',
+            );
+          }
+          return `ready and answering in ${Math.round(performance.now() - started)} ms`;
+        } catch (error) {
+          if (error instanceof CheckFailed) throw error;
+          throw new CheckFailed(
+            errorMessage(error),
+            "run with --log-level debug to see the language server's output",
+          );
         } finally {
           await runtime.close();
         }

@@ -83,31 +83,43 @@ export class DocumentStore {
     doc: SyncedDocument,
     options: { waitMs: number; signal?: AbortSignal | undefined },
   ): Promise<DiagnosticsResult> {
-    if (this.client.supports('diagnosticProvider', 'textDocument/diagnostic')) {
-      const report = await this.client.request<{ kind: string; items?: Diagnostic[] }>(
-        'textDocument/diagnostic',
-        { textDocument: { uri: doc.uri } },
-        { signal: options.signal },
-      );
-      if (report.kind === 'full') return { known: true, diagnostics: report.items ?? [] };
-    }
     const tracked = this.docs.get(doc.uri);
     if (tracked === undefined) return { known: false, diagnostics: [] };
-    if (tracked.published === null) {
+    // Wait for a pushed report on this version, or for the server to offer pull diagnostics
+    // (pyright registers them just after start-up, and from then on stops pushing).
+    const deadline = performance.now() + options.waitMs;
+    while (!this.supportsPull() && tracked.published === null && performance.now() < deadline) {
+      if (options.signal?.aborted) break;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.waitMs);
-        const done = (): void => {
+        const timer = setTimeout(resolve, Math.min(50, Math.max(0, deadline - performance.now())));
+        tracked.waiters.push(() => {
           clearTimeout(timer);
           resolve();
-        };
-        tracked.waiters.push(done);
-        options.signal?.addEventListener('abort', done, { once: true });
+        });
       });
     }
+    if (this.supportsPull()) return this.pull(doc, options.signal);
     // Only a report for the version we just sent counts; an older one would be stale.
-    if (tracked.version !== doc.version || tracked.published === null)
-      return { known: false, diagnostics: [] };
-    return { known: true, diagnostics: tracked.published };
+    if (tracked.version === doc.version && tracked.published !== null) {
+      return { known: true, diagnostics: tracked.published };
+    }
+    return { known: false, diagnostics: [] };
+  }
+
+  private supportsPull(): boolean {
+    return this.client.supports('diagnosticProvider', 'textDocument/diagnostic');
+  }
+
+  private async pull(doc: SyncedDocument, signal?: AbortSignal): Promise<DiagnosticsResult> {
+    const report = await this.client.request<{ kind: string; items?: Diagnostic[] }>(
+      'textDocument/diagnostic',
+      { textDocument: { uri: doc.uri } },
+      { signal },
+    );
+    // Without a previousResultId the server must answer in full; anything else is not an answer.
+    return report.kind === 'full'
+      ? { known: true, diagnostics: report.items ?? [] }
+      : { known: false, diagnostics: [] };
   }
 
   /** Workspace-relative path for a URI from the server, or its sandbox path when outside. */

@@ -1,0 +1,220 @@
+/** The lsp_* tools through the built CLI and the SDK client, on a real workspace. */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startServer, textOf, type ServerUnderTest } from '../helpers/mcp-client.js';
+
+const CART = `"""Shopping cart."""
+
+
+class Cart:
+    """A cart of priced items."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, float]] = []
+
+    def add(self, name: str, price: float) -> None:
+        """Add an item named name costing price."""
+        self.items.append((name, price))
+
+    def total(self) -> float:
+        return sum(p for _, p in self.items)
+`;
+
+const CHECKOUT = `from shop.cart import Cart
+
+
+def checkout() -> float:
+    cart = Cart()
+    label = "é😀"; cart.add(label, 2.5)
+    cart.add(3, "x")
+    return cart.total() + missing_name
+`;
+
+async function workspace(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pymcp-lsp-e2e-'));
+  await chmod(dir, 0o755);
+  await mkdir(path.join(dir, 'shop'), { mode: 0o755 });
+  await writeFile(path.join(dir, 'shop/__init__.py'), '', { mode: 0o644 });
+  await writeFile(path.join(dir, 'shop/cart.py'), CART, { mode: 0o644 });
+  await writeFile(path.join(dir, 'shop/checkout.py'), CHECKOUT, { mode: 0o644 });
+  return dir;
+}
+
+describe('lsp tools with pyright (read-only server)', () => {
+  let server: ServerUnderTest;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await workspace();
+    server = await startServer(['--workspace', dir, '--lsp', 'pyright']);
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('lists every lsp tool with annotations and an output schema', async () => {
+    const { tools } = await server.client.listTools();
+    const names = tools.map((t) => t.name).filter((n) => n.startsWith('lsp_'));
+    expect(names.sort()).toEqual(
+      [
+        'lsp_check_project',
+        'lsp_completions',
+        'lsp_definition',
+        'lsp_diagnostics',
+        'lsp_document_symbols',
+        'lsp_hover',
+        'lsp_references',
+        'lsp_rename',
+        'lsp_signature_help',
+        'lsp_workspace_symbols',
+      ].sort(),
+    );
+    for (const tool of tools.filter((t) => t.name.startsWith('lsp_'))) {
+      expect(tool.outputSchema, tool.name).toBeDefined();
+      expect(tool.annotations?.readOnlyHint, tool.name).toBe(true);
+    }
+  });
+
+  test('diagnostics report the type error and the undefined name for the current content', async () => {
+    const result = await server.call('lsp_diagnostics', { file: 'shop/checkout.py' });
+    expect(result.isError ?? false, textOf(result)).toBe(false);
+    const text = textOf(result);
+    expect(text).toMatch(/shop\/checkout\.py:7:14 error: Argument of type "Literal\[3\]"/);
+    expect(text).toMatch(/"missing_name" is not defined/);
+    expect(result.structuredContent).toMatchObject({ known: true, total: 3 });
+  }, 60_000);
+
+  test('hover by name path gives the signature and the docstring', async () => {
+    const result = await server.call('lsp_hover', { file: 'shop/cart.py', symbol: 'Cart.add' });
+    const text = textOf(result);
+    expect(text).toMatch(/^shop\/cart\.py:10:9/);
+    expect(text).toContain('name: str');
+    expect(text).toContain('Add an item named name costing price.');
+  });
+
+  test('definition of a usage after non-ASCII text on the same line lands in the other file', async () => {
+    const result = await server.call('lsp_definition', {
+      file: 'shop/checkout.py',
+      line: 6,
+      symbol: 'add',
+    });
+    expect(textOf(result)).toBe(
+      'shop/cart.py:10:9  def add(self, name: str, price: float) -> None:',
+    );
+  });
+
+  test('references are paged', async () => {
+    const first = await server.call('lsp_references', {
+      file: 'shop/cart.py',
+      symbol: 'Cart.add',
+      limit: 1,
+    });
+    expect(first.structuredContent).toMatchObject({ total: 3, returned: 1 });
+    expect(textOf(first)).toContain('pass offset 1 for more');
+  });
+
+  test('rename previews a diff and refuses to write on a read-only server', async () => {
+    const preview = await server.call('lsp_rename', {
+      file: 'shop/cart.py',
+      symbol: 'Cart.add',
+      new_name: 'add_item',
+    });
+    expect(textOf(preview)).toContain('+    def add_item(self, name: str, price: float) -> None:');
+    expect(textOf(preview)).toContain('+    cart.add_item(3, "x")');
+    const apply = await server.call('lsp_rename', {
+      file: 'shop/cart.py',
+      symbol: 'Cart.add',
+      new_name: 'add_item',
+      apply: true,
+    });
+    expect(apply.isError).toBe(true);
+    expect(textOf(apply)).toMatch(/--allow-write/);
+    expect(await readFile(path.join(dir, 'shop/cart.py'), 'utf8')).toBe(CART);
+  });
+
+  test.each([['../../etc/passwd'], ['/etc/passwd'], ['file:///etc/shadow'], ['~/.ssh/id_rsa']])(
+    'a path outside the workspace (%s) is refused without reading it',
+    async (file) => {
+      const result = await server.call('lsp_hover', { file, line: 1, column: 1 });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/path_denied/);
+      expect(textOf(result)).not.toMatch(/root:/);
+    },
+  );
+
+  test('a missing symbol says what was searched', async () => {
+    const result = await server.call('lsp_hover', { file: 'shop/cart.py', symbol: 'Basket.add' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/no declaration named "Basket.add".*top-level names: Cart/);
+  });
+
+  test('the project check summarises every file', async () => {
+    const result = await server.call('lsp_check_project', {});
+    expect(result.structuredContent).toMatchObject({ files_checked: 3, counts: { error: 3 } });
+  }, 60_000);
+});
+
+describe('lsp tools on a server that may write', () => {
+  let server: ServerUnderTest;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await workspace();
+    server = await startServer(['--workspace', dir, '--lsp', 'pyright', '--allow-write']);
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('rename with apply writes every file and later answers see the new content', async () => {
+    const result = await server.call('lsp_rename', {
+      file: 'shop/cart.py',
+      symbol: 'Cart.add',
+      new_name: 'add_item',
+      apply: true,
+    });
+    expect(result.isError ?? false, textOf(result)).toBe(false);
+    expect(result.structuredContent).toMatchObject({ applied: true });
+    expect(await readFile(path.join(dir, 'shop/checkout.py'), 'utf8')).toContain(
+      'cart.add_item(3, "x")',
+    );
+    const hover = await server.call('lsp_hover', { file: 'shop/cart.py', symbol: 'Cart.add_item' });
+    expect(textOf(hover)).toContain('def add_item');
+  }, 60_000);
+});
+
+describe('lsp tools with pylsp', () => {
+  let server: ServerUnderTest;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await workspace();
+    server = await startServer(['--workspace', dir, '--lsp', 'pylsp']);
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('reports the undefined name', async () => {
+    const result = await server.call('lsp_diagnostics', { file: 'shop/checkout.py' });
+    expect(textOf(result)).toMatch(/shop\/checkout\.py:8:27 error: undefined name 'missing_name'/);
+  }, 60_000);
+
+  test('an unsupported feature is an error, never an empty result', async () => {
+    const result = await server.call('lsp_workspace_symbols', { query: 'Cart' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/lsp_unsupported.*pylsp does not support workspace symbols/);
+  });
+});
+
+describe('without a language server', () => {
+  test('the lsp tools say why they are unavailable', async () => {
+    const server = await startServer(['--lsp', 'off', '--no-workspace']);
+    const result = await server.call('lsp_hover', { code: 'x = 1', line: 1, column: 1 });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/disabled/);
+    expect(await server.close()).toEqual([]);
+  });
+});
