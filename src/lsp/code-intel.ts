@@ -175,8 +175,18 @@ export class CodeIntel {
     );
   }
 
+  /** Whether a workspace file is open in the server (the project check closes what it opened). */
+  isOpen(relative: string): boolean {
+    return this.store.isOpen(relative);
+  }
+
+  closeFile(relative: string): Promise<void> {
+    return this.store.closeFile(relative);
+  }
+
   async workspaceSymbols(query: string, signal?: AbortSignal): Promise<SymbolItem[]> {
     this.require('workspaceSymbolProvider', 'workspace symbols');
+    await this.store.refreshOpen();
     const result = await this.client.request<Array<SymbolInformation | WorkspaceSymbol> | null>(
       'workspace/symbol',
       { query },
@@ -213,6 +223,7 @@ export class CodeIntel {
     }
     if (target.file === undefined)
       throw new PymcpError('input_invalid', 'rename needs a file (not a code snippet)');
+    await this.store.refreshOpen();
     const doc = await this.store.sync(target.file);
     const position = await this.position(doc, target, signal);
     const edit = await this.client.request<WorkspaceEdit | null>(
@@ -275,6 +286,7 @@ export class CodeIntel {
         'pass exactly one of file (a workspace path) or code (a Python snippet)',
       );
     }
+    await this.store.refreshOpen();
     if (target.file !== undefined) return work(await this.store.sync(target.file));
     const snippet = await this.store.openSnippet(target.code ?? '');
     try {

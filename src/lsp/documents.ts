@@ -3,6 +3,7 @@
  * re-reads the file through the path gate and sends the new text when it changed, so answers are
  * never about stale content. Diagnostics are matched to the document version they describe.
  */
+import { stat } from 'node:fs/promises';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
@@ -26,6 +27,8 @@ export interface DiagnosticsResult {
 }
 
 interface Tracked extends SyncedDocument {
+  /** Host file and its mtime/size/inode when last read; null for snippets. */
+  source: { absolute: string; stamp: string } | null;
   /** Diagnostics the server published for `version`, if any yet. */
   published: Diagnostic[] | null;
   waiters: Array<() => void>;
@@ -60,9 +63,41 @@ export class DocumentStore {
       );
     }
     const file = await resolveWorkspaceFile(this.workspace, input, { maxBytes: this.maxFileBytes });
+    const stamp = await stampOf(file.absolute);
     const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
     const uri = pathToFileURL(`${LSP_WORKSPACE}/${file.relative}`).href;
-    return this.update(uri, file.relative, text);
+    const doc = await this.update(uri, file.relative, text);
+    const tracked = this.docs.get(uri);
+    if (tracked && stamp !== null) tracked.source = { absolute: file.absolute, stamp };
+    return doc;
+  }
+
+  /**
+   * Re-send every open file that changed on disk since it was read (and close the ones that
+   * disappeared), so no answer is computed from stale text. Costs one stat per open file.
+   */
+  async refreshOpen(): Promise<void> {
+    for (const doc of [...this.docs.values()]) {
+      if (doc.source === null) continue;
+      const stamp = await stampOf(doc.source.absolute);
+      if (stamp === doc.source.stamp) continue;
+      if (stamp === null) await this.closeUri(doc.uri);
+      else await this.sync(doc.relative).catch(() => this.closeUri(doc.uri));
+    }
+  }
+
+  isOpen(relative: string): boolean {
+    return this.docs.has(pathToFileURL(`${LSP_WORKSPACE}/${relative}`).href);
+  }
+
+  /** Stop tracking a workspace file (the server falls back to reading it from disk). */
+  async closeFile(relative: string): Promise<void> {
+    await this.closeUri(pathToFileURL(`${LSP_WORKSPACE}/${relative}`).href);
+  }
+
+  private async closeUri(uri: string): Promise<void> {
+    if (!this.docs.delete(uri)) return;
+    await this.client.notify('textDocument/didClose', { textDocument: { uri } });
   }
 
   /** Analyse code that is not on disk, as an unsaved document inside the workspace. */
@@ -72,10 +107,7 @@ export class DocumentStore {
     const doc = await this.update(uri, SNIPPET_NAME, code);
     return {
       ...doc,
-      close: async () => {
-        this.docs.delete(uri);
-        await this.client.notify('textDocument/didClose', { textDocument: { uri } });
-      },
+      close: () => this.closeUri(uri),
     };
   }
 
@@ -166,6 +198,7 @@ export class DocumentStore {
         version: 1,
         text,
         lines: splitLines(text),
+        source: null,
         published: null,
         waiters: [],
       };
@@ -193,5 +226,14 @@ export class DocumentStore {
     if (params.version !== undefined && params.version !== doc.version) return;
     doc.published = params.diagnostics;
     for (const waiter of doc.waiters.splice(0)) waiter();
+  }
+}
+
+async function stampOf(file: string): Promise<string | null> {
+  try {
+    const info = await stat(file);
+    return `${info.mtimeMs}:${info.size}:${info.ino}`;
+  } catch {
+    return null;
   }
 }

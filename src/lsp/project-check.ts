@@ -66,7 +66,10 @@ export async function checkProject(
   const unknown: string[] = [];
   for (const file of files) {
     if (options.signal?.aborted) break;
+    const wasOpen = intel.isOpen(file);
     const result = await intel.diagnostics({ file }, options);
+    // Keep the server's open set (and refreshOpen's stat calls) small.
+    if (!wasOpen) await intel.closeFile(file);
     if (!result.known) unknown.push(file);
     items.push(...result.items);
   }
