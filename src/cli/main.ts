@@ -1,11 +1,19 @@
 /** The command line: argv -> typed options -> a command. The only place that exits the process. */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { errorMessage, isPymcpError } from '../shared/errors.js';
 import { SERVER_VERSION } from '../server/create-server.js';
+import { analyzeCommand, FORMATS, type AnalyzeFlags, type Format } from './analyze.js';
 import { doctorCommand } from './doctor.js';
-import { addSandboxOptions, type SandboxFlags } from './options.js';
+import { addSandboxOptions, number, type SandboxFlags } from './options.js';
 import { runCommand, type RunFlags } from './run.js';
 import { serveCommand } from './serve.js';
+
+function format(value: string): Format {
+  if (!(FORMATS as readonly string[]).includes(value)) {
+    throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
+  }
+  return value as Format;
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
@@ -41,6 +49,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   ).action(async (flags: SandboxFlags) => {
     exitCode = await doctorCommand(flags);
   });
+
+  program
+    .command('analyze')
+    .description(
+      'explore an algorithm: run it, test it, measure how its cost grows, read its types (a client of this server)',
+    )
+    .argument(
+      '[algorithm]',
+      'a bundled algorithm (see --list) or a Python file that declares ANALYSIS',
+    )
+    .option('--list', 'list the bundled algorithms')
+    .option('--format <format>', `report format: ${FORMATS.join(', ')}`, format, 'text' as Format)
+    .option('--out <file>', 'write the report to a file instead of stdout (needed for html)')
+    .option('--budget <seconds>', 'measuring time per implementation', number, 3)
+    .option('--lsp <server>', 'language server: pyright, pylsp, basedpyright, off')
+    .action(async (algorithm: string | undefined, flags: AnalyzeFlags) => {
+      exitCode = await analyzeCommand(algorithm, flags);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

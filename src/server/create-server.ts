@@ -2,11 +2,14 @@
  * The MCP server for one connection: createServer(config, deps) -> { server, close }. The
  * executor (and its sandboxes) is shared by all connections; sessions belong to one.
  */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from '../shared/config.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
+import { registerAnalyzeAlgorithm } from './tools/analyze-algorithm.js';
 import type { CodeIntelSource } from './tools/lsp-common.js';
 import { registerDiagnosticsTools } from './tools/lsp-diagnostics.js';
 import { registerNavigationTools } from './tools/lsp-navigation.js';
@@ -25,6 +28,8 @@ export interface ServerDeps {
   connectionId: string;
   /** The language server behind the lsp_* tools, or why there is none. */
   codeIntel: CodeIntelSource;
+  /** Host workspace directory, or null. */
+  workspace: string | null;
 }
 
 export interface ServerHandle {
@@ -37,7 +42,7 @@ export function createServer(deps: ServerDeps): ServerHandle {
   const server = new McpServer(
     { name: SERVER_NAME, version: SERVER_VERSION },
     {
-      capabilities: { tools: {} },
+      capabilities: { tools: {}, prompts: {} },
       instructions:
         "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
     },
@@ -49,6 +54,10 @@ export function createServer(deps: ServerDeps): ServerHandle {
   registerNavigationTools(server, deps.codeIntel);
   registerSymbolTools(server, deps.codeIntel);
   registerRenameTool(server, deps.codeIntel, deps.config.lsp.maxFileBytes);
+  registerAnalyzeAlgorithm(server, {
+    workspace: 'unavailable' in deps.codeIntel ? deps.workspace : deps.codeIntel.workspace,
+    connectInternal: () => connectInternal(deps),
+  });
   let closed = false;
   return {
     server,
@@ -57,6 +66,29 @@ export function createServer(deps: ServerDeps): ServerHandle {
       closed = true;
       deps.executor.closeOwner(owner);
       await server.close();
+    },
+  };
+}
+
+let internalConnections = 0;
+
+/** A new connection to a new server over the same runtime, for tools that are MCP clients. */
+async function connectInternal(
+  deps: ServerDeps,
+): Promise<{ client: Client; close(): Promise<void> }> {
+  const handle = createServer({
+    ...deps,
+    connectionId: `${deps.connectionId}/internal-${++internalConnections}`,
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await handle.server.connect(serverSide);
+  const client = new Client({ name: 'isolated-pymcp-internal', version: SERVER_VERSION });
+  await client.connect(clientSide);
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await handle.close();
     },
   };
 }

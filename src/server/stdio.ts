@@ -17,6 +17,7 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
     hasWorkspace: runtime.factory.spec.workspace !== null,
     connectionId: 'stdio',
     codeIntel: runtime.codeIntel,
+    workspace: runtime.factory.spec.workspace,
   });
   const transport = new BoundedStdioTransport(
     process.stdin,

@@ -44,7 +44,12 @@ export function registerDiagnosticsTools(
       description:
         'Type errors, undefined names and other problems the Python language server reports for a file (or a code snippet), for its current content. If the server has not finished, says the result is not yet known (never a false "no problems"). Paged.',
       inputSchema: { file: fileInput, code: codeInput, ...pagingShape },
-      outputSchema: { known: z.boolean(), file: z.string(), ...pageSchema(diagnosticSchema) },
+      outputSchema: {
+        known: z.boolean(),
+        file: z.string(),
+        server: z.string().describe('The language server that answered'),
+        ...pageSchema(diagnosticSchema),
+      },
       annotations: READ_ONLY,
     },
     (args, extra) =>
@@ -60,7 +65,12 @@ export function registerDiagnosticsTools(
             ? `No problems reported in ${result.file}.`
             : `${result.items.length} problem${result.items.length === 1 ? '' : 's'} in ${result.file}:\n${paged.items.map(render).join('\n')}${pageNote(paged.total, paged.offset, paged.returned)}`;
         return {
-          ...text(body, { known: result.known, file: result.file, ...paged }),
+          ...text(body, {
+            known: result.known,
+            file: result.file,
+            server: intel.serverKind,
+            ...paged,
+          }),
           isError: !result.known,
         };
       }),

@@ -1,0 +1,46 @@
+/**
+ * The analysis reaches the server the way an assistant does: the SDK Client over stdio to a
+ * spawned `isolated-pymcp serve` (or over Streamable HTTP to a running server with `url`).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+export function binPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const up = here.split(path.sep).includes('dist') ? '../../../' : '../../';
+  return fileURLToPath(new URL(`${up}bin/isolated-pymcp`, import.meta.url));
+}
+
+export interface Connection {
+  client: Client;
+  close(): Promise<void>;
+}
+
+/** Spawn the server with this workspace and connect to it over stdio. */
+export async function spawnServer(
+  workspace: string,
+  extraArgs: readonly string[],
+): Promise<Connection> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [
+      binPath(),
+      'serve',
+      '--workspace',
+      workspace,
+      '--log-level',
+      'warn',
+      '--pool-size',
+      '1',
+      ...extraArgs,
+    ],
+    // The server builds every sandbox's environment from nothing; it needs only PATH itself.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    stderr: 'inherit',
+  });
+  const client = new Client({ name: 'isolated-pymcp-analyze', version: '0.1.0' });
+  await client.connect(transport);
+  return { client, close: () => client.close() };
+}

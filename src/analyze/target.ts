@@ -1,0 +1,123 @@
+/**
+ * What to analyse: a bundled algorithm by name (`fibonacci` -> algorithms/fibonacci.py) or any
+ * Python file, with the workspace the server mounts and how Python should import it.
+ */
+import { access, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PymcpError } from '../shared/errors.js';
+
+export interface AnalysisTarget {
+  name: string;
+  /** Host directory mounted as the workspace. */
+  workspace: string;
+  /** The file, relative to the workspace, with '/' separators. */
+  file: string;
+  /** Dotted module name when the file sits in packages reachable from the workspace root. */
+  dotted: string | null;
+}
+
+/** The repository's algorithms/ (next to dist/ or src/). */
+export function bundledRoot(): string {
+  const here = fileURLToPath(import.meta.url);
+  const up = here.split(path.sep).includes('dist') ? '../../../' : '../../';
+  return fileURLToPath(new URL(up, import.meta.url));
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export async function resolveTarget(spec: string, cwd: string): Promise<AnalysisTarget> {
+  if (NAME.test(spec)) {
+    const root = bundledRoot();
+    const file = path.join(root, 'algorithms', `${spec}.py`);
+    if (!(await exists(file))) {
+      const known = (await listBundled()).map((a) => a.name).join(', ');
+      throw new PymcpError('input_invalid', `no bundled algorithm "${spec}"; available: ${known}`);
+    }
+    return {
+      name: spec,
+      workspace: root.replace(/\/$/, ''),
+      file: `algorithms/${spec}.py`,
+      dotted: `algorithms.${spec}`,
+    };
+  }
+  let absolute: string;
+  try {
+    absolute = await realpath(path.resolve(cwd, spec));
+  } catch {
+    throw new PymcpError('input_invalid', `no such file: ${spec}`);
+  }
+  if (!(await stat(absolute)).isFile() || !absolute.endsWith('.py')) {
+    throw new PymcpError('input_invalid', `${spec} is not a Python (.py) file`);
+  }
+  const realCwd = await realpath(cwd);
+  const inside = !path.relative(realCwd, absolute).startsWith('..');
+  const workspace = inside ? realCwd : path.dirname(absolute);
+  const file = path.relative(workspace, absolute).split(path.sep).join('/');
+  return {
+    name: path.basename(absolute, '.py'),
+    workspace,
+    file,
+    dotted: await dottedName(workspace, file),
+  };
+}
+
+/** `pkg/sub/mod.py` -> `pkg.sub.mod` when every directory on the way is a package. */
+async function dottedName(workspace: string, file: string): Promise<string | null> {
+  const parts = file.replace(/\.py$/, '').split('/');
+  if (!parts.every((p) => NAME.test(p))) return null;
+  for (let i = 1; i < parts.length; i += 1) {
+    const dir = path.join(workspace, ...parts.slice(0, i));
+    if (!(await exists(path.join(dir, '__init__.py')))) return null;
+  }
+  return parts.join('.');
+}
+
+export interface BundledAlgorithm {
+  name: string;
+  summary: string;
+}
+
+export async function listBundled(): Promise<BundledAlgorithm[]> {
+  const dir = path.join(bundledRoot(), 'algorithms');
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const out: BundledAlgorithm[] = [];
+  for (const entry of entries.sort()) {
+    if (!entry.endsWith('.py') || entry.startsWith('_')) continue;
+    const text = await readFile(path.join(dir, entry), 'utf8');
+    const doc = /^\s*(?:"""|''')\s*([^\n]*)/.exec(text);
+    out.push({ name: entry.slice(0, -3), summary: doc?.[1]?.trim() ?? '' });
+  }
+  return out;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A target inside a server's workspace, for the analyze_algorithm tool: a bare name means
+ * algorithms/<name>.py there; anything else is a workspace-relative path. The caller passes the
+ * path through the path gate first.
+ */
+export async function workspaceTarget(
+  workspace: string,
+  relative: string,
+): Promise<AnalysisTarget> {
+  return {
+    name: path.basename(relative, '.py'),
+    workspace,
+    file: relative,
+    dotted: await dottedName(workspace, relative),
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * analyze_algorithm (a tool returning the JSON report, with progress notifications while it
+ * measures) and the analyze_algorithm prompt (which walks an assistant through the same
+ * analysis with the other tools). The tool is a client of this same server, over an in-memory
+ * MCP connection, so it takes exactly the path an assistant would.
+ */
+import { z } from 'zod';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { PymcpError } from '../../shared/errors.js';
+import { resolveWorkspaceFile } from '../../shared/path-gate.js';
+import { analyze } from '../../analyze/analyze.js';
+import { ReportSchema } from '../../analyze/report.js';
+import { renderMarkdown } from '../../analyze/render-text.js';
+import { workspaceTarget } from '../../analyze/target.js';
+import { toolFailure } from './tool-failure.js';
+
+export interface AnalyzeToolDeps {
+  workspace: string | null;
+  /** A client connected to a fresh connection of this server; close it when done. */
+  connectInternal(): Promise<{ client: Client; close(): Promise<void> }>;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function registerAnalyzeAlgorithm(server: McpServer, deps: AnalyzeToolDeps): void {
+  server.registerTool(
+    'analyze_algorithm',
+    {
+      title: 'Analyse an algorithm',
+      description:
+        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings over growing n fitted to a growth class (O(1) ... O(2^n)). Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md); without it, only structure, diagnostics and doctests are checked.',
+      inputSchema: {
+        algorithm: z
+          .string()
+          .min(1)
+          .max(4096)
+          .describe('A name under algorithms/ (e.g. "fibonacci") or a workspace-relative .py path'),
+        budget_seconds: z
+          .number()
+          .min(0.5)
+          .max(30)
+          .default(2)
+          .describe('Measuring time per implementation (default 2)'),
+      },
+      outputSchema: ReportSchema.shape,
+      annotations: {
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: false,
+        openWorldHint: false,
+      },
+    },
+    async (args, extra) => {
+      try {
+        if (deps.workspace === null) {
+          throw new PymcpError(
+            'path_denied',
+            'the server has no workspace; start it with --workspace DIR',
+          );
+        }
+        const input = NAME.test(args.algorithm)
+          ? `algorithms/${args.algorithm}.py`
+          : args.algorithm;
+        const file = await resolveWorkspaceFile(deps.workspace, input, {
+          maxBytes: 2 * 1024 * 1024,
+        });
+        if (!file.relative.endsWith('.py'))
+          throw new PymcpError('input_invalid', `${file.relative} is not a .py file`);
+        const target = await workspaceTarget(deps.workspace, file.relative);
+        const token = extra._meta?.progressToken;
+        let step = 0;
+        const onProgress = (message: string): void => {
+          step += 1;
+          if (token === undefined) return;
+          void extra
+            .sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken: token, progress: step, message },
+            })
+            .catch(() => undefined);
+        };
+        const connection = await deps.connectInternal();
+        try {
+          const report = await analyze(connection.client, target, {
+            budgetSeconds: args.budget_seconds,
+            onProgress,
+            signal: extra.signal,
+          });
+          return {
+            content: [{ type: 'text', text: renderMarkdown(report) }],
+            structuredContent: report,
+          };
+        } finally {
+          await connection.close();
+        }
+      } catch (error) {
+        return toolFailure(error);
+      }
+    },
+  );
+
+  server.registerPrompt(
+    'analyze_algorithm',
+    {
+      title: 'Analyse an algorithm with the tools',
+      description:
+        'Step-by-step: read the structure with the lsp_* tools, then run, test and time the implementations with run_python_code.',
+      argsSchema: {
+        algorithm: z.string().describe('A name under algorithms/ (e.g. "fibonacci") or a .py path'),
+      },
+    },
+    (args) => {
+      const file = NAME.test(args.algorithm) ? `algorithms/${args.algorithm}.py` : args.algorithm;
+      const module = file.replace(/\.py$/, '').split('/').join('.');
+      return {
+        messages: [
+          {
+            role: 'user',
+            content: {
+              type: 'text',
+              text: [
+                `Analyse the algorithm implementations in ${file}. Work step by step with the tools and report what you find.`,
+                '',
+                `1. Structure: call lsp_document_symbols on ${file}; for each implementation, lsp_hover with its name as symbol to read the signature and docstring; call lsp_diagnostics on the file.`,
+                '2. Create a session (create_session) and use its session_id for the following run_python_code calls.',
+                `3. Load it: \`import sys; sys.path.append('.'); import ${module} as m; m.ANALYSIS\` shows the implementations, the input generator and the sizes.`,
+                '4. Doctests: `import doctest; doctest.testmod(m)`.',
+                "5. Correctness: for a few small sizes n, build `args = m.ANALYSIS['input'](n, random.Random(n))` and check every implementation returns the same as the reference; report the smallest input where one disagrees.",
+                '6. Growth: for each implementation, time calls over the declared sizes with time.perf_counter (repeat fast calls, keep the best of several samples, stop when a call takes over a second or a max_size is reached), then decide which class fits: O(1), O(log n), O(n), O(n log n), O(n^2), O(n^3) or O(2^n). Use timeout_seconds to bound each call.',
+                '7. Summarise: a table of implementations with their fitted class and how confident you are, any disagreements, diagnostics and doctest failures.',
+                '',
+                'The analyze_algorithm tool does all of this in one call and returns a JSON report if you prefer.',
+              ].join('\n'),
+            },
+          },
+        ],
+      };
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import { describe, expect, test } from 'vitest';
+import { fitGrowth, type GrowthClass, type Point } from '../../src/analyze/fit.js';
+
+/** Deterministic pseudo-random noise in [-amplitude, amplitude]. */
+function noise(seed: number): (amplitude: number) => number {
+  let state = seed;
+  return (amplitude) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return ((state / 2 ** 31) * 2 - 1) * amplitude;
+  };
+}
+
+function synth(
+  shape: (n: number) => number,
+  sizes: number[],
+  overhead: number,
+  jitter: number,
+  seed = 7,
+): Point[] {
+  const rand = noise(seed);
+  return sizes.map((n) => ({ n, seconds: (shape(n) + overhead) * (1 + rand(jitter)) }));
+}
+
+const doubling = (from: number, to: number): number[] => {
+  const out: number[] = [];
+  for (let n = from; n <= to; n *= 2) out.push(n);
+  return out;
+};
+
+describe('fitGrowth', () => {
+  const cases: Array<[GrowthClass, (n: number) => number, number[]]> = [
+    ['O(1)', () => 2e-7, doubling(16, 1 << 20)],
+    ['O(log n)', (n) => 5e-8 * Math.log2(n), doubling(16, 1 << 20)],
+    ['O(n)', (n) => 3e-8 * n, doubling(64, 1 << 20)],
+    ['O(n log n)', (n) => 4e-8 * n * Math.log2(n), doubling(64, 1 << 20)],
+    ['O(n^2)', (n) => 5e-8 * n * n, doubling(16, 4096)],
+    ['O(n^3)', (n) => 5e-9 * n ** 3, doubling(4, 256)],
+    ['O(2^n)', (n) => 1e-7 * 1.618 ** n, [4, 8, 12, 16, 20, 22, 24, 26, 28, 30]],
+  ];
+
+  test.each(cases)('recognises %s with 5 %% noise and a fixed overhead', (growth, shape, sizes) => {
+    const points = synth(shape, sizes, 3e-7, 0.05);
+    const fit = fitGrowth(points);
+    expect(fit?.best.growth).toBe(growth);
+    expect(fit?.best.rmsError).toBeLessThan(0.1);
+  });
+
+  test('estimates the base of exponential growth', () => {
+    const fit = fitGrowth(synth((n) => 1e-7 * 1.618 ** n, [10, 14, 18, 20, 22, 24, 26], 0, 0.02));
+    expect(fit?.best.base).toBeCloseTo(1.618, 1);
+  });
+
+  test('prefers the simpler class when a richer one fits no better', () => {
+    // Flat data: every class with a constant term can fit it; O(1) must win.
+    const fit = fitGrowth(doubling(16, 65536).map((n) => ({ n, seconds: 1e-6 })));
+    expect(fit?.best.growth).toBe('O(1)');
+  });
+
+  test('reports a weak choice when neighbours fit about as well', () => {
+    const fit = fitGrowth(synth((n) => 1e-8 * n, doubling(64, 1024), 0, 0.3));
+    expect(fit?.runnerUp).not.toBeNull();
+    expect(['clear', 'weak']).toContain(fit?.confidence);
+  });
+
+  test('needs at least four usable points', () => {
+    expect(
+      fitGrowth([
+        { n: 1, seconds: 1 },
+        { n: 2, seconds: 2 },
+        { n: 4, seconds: 4 },
+      ]),
+    ).toBeNull();
+    expect(fitGrowth([1, 2, 4, 8].map((n) => ({ n, seconds: 0 })))).toBeNull();
+  });
+});
