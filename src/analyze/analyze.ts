@@ -52,6 +52,7 @@ const PROBE = fileURLToPath(
   ),
 );
 const CROSSCHECK_MAX_N = 64;
+const CROSSCHECK_TIMEOUT_SECONDS = 15;
 
 export async function analyze(
   client: Client,
@@ -122,37 +123,53 @@ export async function analyze(
 
     progress('cross-checking implementations against the reference');
     const small = declared.sizes.filter((n) => n <= CROSSCHECK_MAX_N);
-    const check = await run(
-      client,
-      session,
-      `_pymcp_crosscheck(${JSON.stringify(small.length > 0 ? small : declared.sizes.slice(0, 3))})`,
-      120,
-      options.signal,
-    );
-    if (check.ok) {
-      const value = check.value as {
-        reference: string;
-        results: Record<
-          string,
-          {
-            agreed: number;
-            failure: { n: number; input: string; expected: string; got: string } | null;
-          }
-        >;
-      };
-      report.correctness = {
-        reference: value.reference,
-        implementations: Object.entries(value.results).map(([name, r]) => ({
+    const checkSizes = small.length > 0 ? small : declared.sizes.slice(0, 3);
+    const correctness: NonNullable<Report['correctness']> = {
+      reference: declared.reference,
+      implementations: [],
+    };
+    const hung = new Set<string>();
+    for (const name of declared.implementations) {
+      // One call per implementation: one that never returns costs only its own timeout.
+      const check = await run(
+        client,
+        session,
+        `_pymcp_crosscheck(${pyString(name)}, ${JSON.stringify(checkSizes)})`,
+        CROSSCHECK_TIMEOUT_SECONDS,
+        options.signal,
+      );
+      if (check.ok) {
+        const value = check.value as {
+          agreed: number;
+          failure: { n: number; input: string; expected: string; got: string } | null;
+        };
+        correctness.implementations.push({ name, agreed: value.agreed, failure: value.failure });
+      } else {
+        if (check.status === 'timed_out' || check.status === 'killed') hung.add(name);
+        correctness.implementations.push({
           name,
-          agreed: r.agreed,
-          failure: r.failure,
-        })),
-      };
-    } else {
-      notes.push(`The cross-check did not finish: ${check.error ?? check.status}`);
+          agreed: 0,
+          failure: {
+            n: checkSizes[0] ?? 0,
+            input: '(small inputs)',
+            expected: 'a result',
+            got: describeFailure(check),
+          },
+        });
+      }
     }
+    report.correctness = correctness;
 
     for (const [index, name] of declared.implementations.entries()) {
+      if (hung.has(name)) {
+        report.complexity.push({
+          name,
+          points: [],
+          stopped: 'not measured: it did not finish on small inputs',
+          fit: null,
+        });
+        continue;
+      }
       progress(`measuring ${name} (${index + 1}/${declared.implementations.length})`);
       report.complexity.push(await measure(client, session, name, declared.sizes, options));
     }
@@ -363,6 +380,12 @@ async function call(
   } finally {
     signal?.removeEventListener('abort', forward);
   }
+}
+
+function describeFailure(result: RunValue): string {
+  if (result.status === 'timed_out') return `did not finish within ${CROSSCHECK_TIMEOUT_SECONDS} s`;
+  const last = (result.error ?? result.status).trim().split('\n').pop() ?? '';
+  return last.slice(0, 300);
 }
 
 function textOf(result: CallToolResult): string {

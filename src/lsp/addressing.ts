@@ -5,7 +5,7 @@
  */
 import type { DocumentSymbol, Position, SymbolInformation } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
-import { lineLength, toHuman, toLsp } from './positions.js';
+import { columnToUtf16, lineLength, toHuman, toLsp, type PositionEncoding } from './positions.js';
 
 export interface Address {
   line?: number | undefined;
@@ -30,6 +30,7 @@ const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 export function flattenSymbols(
   symbols: ReadonlyArray<DocumentSymbol | SymbolInformation>,
   lines: readonly string[] = [],
+  encoding: PositionEncoding = 'utf-16',
 ): NamedSymbol[] {
   const out: NamedSymbol[] = [];
   const walk = (items: readonly DocumentSymbol[], prefix: string): void => {
@@ -54,7 +55,7 @@ export function flattenSymbols(
         path: `${container}${item.name}`,
         name: item.name,
         kind: item.kind,
-        position: nameStart(lines, item.location.range.start, item.name),
+        position: nameStart(lines, item.location.range.start, item.name, encoding),
         range: item.location.range,
       });
     }
@@ -63,14 +64,24 @@ export function flattenSymbols(
 }
 
 /** Where `name` first occurs as a whole identifier at or after `from` (within three lines). */
-function nameStart(lines: readonly string[], from: Position, name: string): Position {
+function nameStart(
+  lines: readonly string[],
+  from: Position,
+  name: string,
+  encoding: PositionEncoding,
+): Position {
   if (!IDENTIFIER.test(name)) return from;
   const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${name}(?![\\p{L}\\p{N}_])`, 'u');
   for (let line = from.line; line < Math.min(lines.length, from.line + 3); line += 1) {
     const text = lines[line] ?? '';
-    const start = line === from.line ? from.character : 0;
-    const match = pattern.exec(text.slice(start));
-    if (match) return { line, character: start + match.index };
+    // Search in JavaScript string indices, then convert back to the server's units.
+    const startColumn = line === from.line ? toHuman(lines, from, encoding).column : 1;
+    const startIndex = columnToUtf16(text, startColumn);
+    const match = pattern.exec(text.slice(startIndex));
+    if (match) {
+      const column = lineLength(text.slice(0, startIndex + match.index)) + 1;
+      return toLsp(lines, { line: line + 1, column }, encoding);
+    }
   }
   return from;
 }
@@ -87,6 +98,7 @@ export function resolveAddress(
   lines: readonly string[],
   address: Address,
   symbols: () => Promise<NamedSymbol[]>,
+  encoding: PositionEncoding = 'utf-16',
 ): Promise<Position> {
   const { line, column, symbol } = address;
   if (line !== undefined) checkLine(lines, line);
@@ -96,18 +108,23 @@ export function resolveAddress(
     if (column < 1 || column > length + 1) {
       throw invalid(`column ${column} is outside line ${line}, which has ${length} characters`);
     }
-    return Promise.resolve(toLsp(lines, { line, column }));
+    return Promise.resolve(toLsp(lines, { line, column }, encoding));
   }
   if (symbol === undefined) {
     throw invalid(
       'say where: line and column (1-based), a symbol name path like "Cart.add", or a line and a symbol on it',
     );
   }
-  if (line !== undefined) return Promise.resolve(symbolOnLine(lines, line, symbol));
+  if (line !== undefined) return Promise.resolve(symbolOnLine(lines, line, symbol, encoding));
   return symbolDeclaration(symbol, symbols);
 }
 
-function symbolOnLine(lines: readonly string[], line: number, symbol: string): Position {
+function symbolOnLine(
+  lines: readonly string[],
+  line: number,
+  symbol: string,
+  encoding: PositionEncoding,
+): Position {
   const parts = normaliseSymbolPath(symbol);
   const name = parts[parts.length - 1] ?? '';
   if (!IDENTIFIER.test(name))
@@ -131,7 +148,7 @@ function symbolOnLine(lines: readonly string[], line: number, symbol: string): P
       `"${name}" occurs ${columns.length} times on line ${line} (columns ${columns.join(', ')}); pass column instead`,
     );
   }
-  return toLsp(lines, { line, column: columns[0] ?? 1 });
+  return toLsp(lines, { line, column: columns[0] ?? 1 }, encoding);
 }
 
 async function symbolDeclaration(

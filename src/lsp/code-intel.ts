@@ -21,7 +21,7 @@ import { PymcpError } from '../shared/errors.js';
 import { resolveAddress, flattenSymbols, type Address, type NamedSymbol } from './addressing.js';
 import type { DocumentStore, SyncedDocument } from './documents.js';
 import type { LspClient } from './lsp-client.js';
-import { toHuman, utf16ToColumn } from './positions.js';
+import { columnToUtf16, toHuman, utf16ToColumn, type PositionEncoding } from './positions.js';
 
 export interface Target extends Address {
   file?: string | undefined;
@@ -81,7 +81,7 @@ export class CodeIntel {
       return {
         file: doc.relative,
         known: result.known,
-        items: result.diagnostics.map((d) => diagnosticItem(doc, d)),
+        items: result.diagnostics.map((d) => diagnosticItem(doc, d, this.client.positionEncoding)),
       };
     });
   }
@@ -90,7 +90,7 @@ export class CodeIntel {
     target: Target,
     signal?: AbortSignal,
   ): Promise<{ location: SourceLocation; contents: string } | null> {
-    this.require('hoverProvider', 'hover');
+    await this.require('hoverProvider', 'hover');
     return this.withDocument(target, async (doc) => {
       const position = await this.position(doc, target, signal);
       const hover = await this.client.request<Hover | null>(
@@ -108,7 +108,7 @@ export class CodeIntel {
   }
 
   async definition(target: Target, signal?: AbortSignal): Promise<SourceLocation[]> {
-    this.require('definitionProvider', 'go to definition');
+    await this.require('definitionProvider', 'go to definition');
     return this.locations('textDocument/definition', target, {}, signal);
   }
 
@@ -117,7 +117,7 @@ export class CodeIntel {
     includeDeclaration: boolean,
     signal?: AbortSignal,
   ): Promise<SourceLocation[]> {
-    this.require('referencesProvider', 'find references');
+    await this.require('referencesProvider', 'find references');
     return this.locations(
       'textDocument/references',
       target,
@@ -130,7 +130,7 @@ export class CodeIntel {
     target: Target,
     signal?: AbortSignal,
   ): Promise<Array<{ label: string; kind: string; detail: string | null }>> {
-    this.require('completionProvider', 'completion');
+    await this.require('completionProvider', 'completion');
     return this.withDocument(target, async (doc) => {
       const position = await this.position(doc, target, signal);
       const result = await this.client.request<CompletionItem[] | CompletionList | null>(
@@ -151,7 +151,7 @@ export class CodeIntel {
   }
 
   async signatureHelp(target: Target, signal?: AbortSignal): Promise<SignatureHelp | null> {
-    this.require('signatureHelpProvider', 'signature help');
+    await this.require('signatureHelpProvider', 'signature help');
     return this.withDocument(target, async (doc) => {
       const position = await this.position(doc, target, signal);
       return this.client.request<SignatureHelp | null>(
@@ -163,14 +163,14 @@ export class CodeIntel {
   }
 
   async documentSymbols(target: Target, signal?: AbortSignal): Promise<SymbolItem[]> {
-    this.require('documentSymbolProvider', 'document symbols');
+    await this.require('documentSymbolProvider', 'document symbols');
     return this.withDocument(target, async (doc) =>
       (await this.symbolsOf(doc, signal)).map((s) => ({
         name: s.name,
         path: s.path,
         kind: SYMBOL_KINDS[s.kind] ?? 'symbol',
         file: doc.relative,
-        ...toHuman(doc.lines, s.position),
+        ...toHuman(doc.lines, s.position, this.client.positionEncoding),
       })),
     );
   }
@@ -185,7 +185,7 @@ export class CodeIntel {
   }
 
   async workspaceSymbols(query: string, signal?: AbortSignal): Promise<SymbolItem[]> {
-    this.require('workspaceSymbolProvider', 'workspace symbols');
+    await this.require('workspaceSymbolProvider', 'workspace symbols');
     await this.store.refreshOpen();
     const result = await this.client.request<Array<SymbolInformation | WorkspaceSymbol> | null>(
       'workspace/symbol',
@@ -214,7 +214,7 @@ export class CodeIntel {
     newName: string,
     signal?: AbortSignal,
   ): Promise<Array<{ file: string; relative: string | null; before: string; after: string }>> {
-    this.require('renameProvider', 'rename');
+    await this.require('renameProvider', 'rename');
     if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(newName)) {
       throw new PymcpError(
         'input_invalid',
@@ -237,15 +237,19 @@ export class CodeIntel {
       [];
     for (const [uri, edits] of editsByUri(edit)) {
       const { relative, display } = this.store.describeUri(uri);
-      const lines = await this.store.linesOf(uri);
-      if (lines === null) {
+      const text = await this.store.textOf(uri);
+      if (text === null) {
         throw new PymcpError(
           'path_denied',
           `the rename would edit ${display}, which is outside the workspace; refusing`,
         );
       }
-      const before = lines.join('\n');
-      files.push({ file: display, relative, before, after: applyEdits(lines, edits) });
+      files.push({
+        file: display,
+        relative,
+        before: text,
+        after: applyEdits(text, edits, this.client.positionEncoding),
+      });
     }
     return files;
   }
@@ -265,10 +269,12 @@ export class CodeIntel {
       );
       const list = result === null ? [] : Array.isArray(result) ? result : [result];
       const out: SourceLocation[] = [];
+      const cache = new Map<string, Promise<string[] | null>>();
       for (const item of list) {
         out.push(
           await this.location(
             'targetUri' in item ? { uri: item.targetUri, range: item.targetSelectionRange } : item,
+            cache,
           ),
         );
       }
@@ -297,7 +303,12 @@ export class CodeIntel {
   }
 
   private position(doc: SyncedDocument, address: Address, signal?: AbortSignal) {
-    return resolveAddress(doc.lines, address, () => this.symbolsOf(doc, signal));
+    return resolveAddress(
+      doc.lines,
+      address,
+      () => this.symbolsOf(doc, signal),
+      this.client.positionEncoding,
+    );
   }
 
   private async symbolsOf(doc: SyncedDocument, signal?: AbortSignal): Promise<NamedSymbol[]> {
@@ -312,12 +323,24 @@ export class CodeIntel {
       { textDocument: { uri: doc.uri } },
       { signal },
     );
-    return flattenSymbols(symbols ?? [], doc.lines);
+    return flattenSymbols(symbols ?? [], doc.lines, this.client.positionEncoding);
   }
 
-  private async location(location: Location): Promise<SourceLocation> {
+  /** A result location with its source line; `cache` shares file reads within one answer. */
+  private async location(
+    location: Location,
+    cache: Map<string, Promise<string[] | null>> = new Map(),
+  ): Promise<SourceLocation> {
     const { display } = this.store.describeUri(location.uri);
-    const lines = await this.store.linesOf(location.uri);
+    let lines = cache.get(location.uri);
+    if (lines === undefined) {
+      lines = this.store.linesOf(location.uri);
+      cache.set(location.uri, lines);
+    }
+    return this.locate(display, location, await lines);
+  }
+
+  private locate(display: string, location: Location, lines: string[] | null): SourceLocation {
     const { start, end } = location.range;
     if (lines === null) {
       return {
@@ -330,8 +353,8 @@ export class CodeIntel {
       };
     }
     const source = lines[start.line] ?? '';
-    const from = toHuman(lines, start);
-    const to = toHuman(lines, end);
+    const from = toHuman(lines, start, this.client.positionEncoding);
+    const to = toHuman(lines, end, this.client.positionEncoding);
     return {
       file: display,
       line: from.line,
@@ -342,22 +365,30 @@ export class CodeIntel {
     };
   }
 
-  private require(capability: keyof ServerCapabilities, feature: string): void {
+  /** Waits for the server (capabilities are known only after initialize), then checks. */
+  private async require(capability: keyof ServerCapabilities, feature: string): Promise<void> {
+    await this.client.whenReady();
     if (!this.client.supports(capability)) {
       throw new PymcpError('lsp_unsupported', `${this.client.kind} does not support ${feature}`);
     }
   }
 }
 
-function diagnosticItem(doc: SyncedDocument, d: Diagnostic): DiagnosticItem {
+function diagnosticItem(
+  doc: SyncedDocument,
+  d: Diagnostic,
+  serverEncoding: PositionEncoding,
+): DiagnosticItem {
   const line = doc.lines[d.range.start.line] ?? '';
   const endLine = doc.lines[d.range.end.line] ?? '';
+  // pylsp passes pyflakes' columns through unchanged, and pyflakes counts UTF-8 bytes.
+  const encoding: PositionEncoding = d.source === 'pyflakes' ? 'utf-8' : serverEncoding;
   return {
     file: doc.relative,
     line: d.range.start.line + 1,
-    column: utf16ToColumn(line, d.range.start.character),
+    column: utf16ToColumn(line, d.range.start.character, encoding),
     end_line: d.range.end.line + 1,
-    end_column: utf16ToColumn(endLine, d.range.end.character),
+    end_column: utf16ToColumn(endLine, d.range.end.character, encoding),
     severity: SEVERITIES[d.severity ?? 1],
     message: (typeof d.message === 'string' ? d.message : d.message.value).slice(0, 2000),
     code: d.code === undefined ? null : String(d.code),
@@ -398,17 +429,33 @@ function editsByUri(edit: WorkspaceEdit): Map<string, TextEdit[]> {
   return out;
 }
 
-/** Apply LSP text edits (UTF-16 positions) to a file's lines. */
-export function applyEdits(lines: readonly string[], edits: readonly TextEdit[]): string {
-  const starts: number[] = [];
-  let offset = 0;
-  for (const line of lines) {
-    starts.push(offset);
-    offset += line.length + 1;
+/**
+ * Apply LSP text edits to a file's text, keeping its line endings. Positions are in the
+ * server's units; a character past the end of a line means the end of that line.
+ */
+export function applyEdits(
+  source: string | readonly string[],
+  edits: readonly TextEdit[],
+  encoding: PositionEncoding = 'utf-16',
+): string {
+  const text = typeof source === 'string' ? source : source.join('\n');
+  const starts: number[] = [0];
+  const contents: string[] = [];
+  const breaks = /\r\n|\r|\n/g;
+  let last = 0;
+  for (let match = breaks.exec(text); match !== null; match = breaks.exec(text)) {
+    contents.push(text.slice(last, match.index));
+    last = match.index + match[0].length;
+    starts.push(last);
   }
-  const text = lines.join('\n');
-  const at = (p: { line: number; character: number }): number =>
-    Math.min(text.length, (starts[p.line] ?? text.length) + p.character);
+  contents.push(text.slice(last));
+  const at = (p: { line: number; character: number }): number => {
+    const start = starts[p.line];
+    const line = contents[p.line];
+    if (start === undefined || line === undefined) return text.length;
+    const column = utf16ToColumn(line, p.character, encoding);
+    return start + Math.min(line.length, columnToUtf16(line, column));
+  };
   const sorted = [...edits].sort((a, b) => at(b.range.start) - at(a.range.start));
   let result = text;
   for (const edit of sorted) {

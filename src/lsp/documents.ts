@@ -64,8 +64,19 @@ export class DocumentStore {
     }
     const file = await resolveWorkspaceFile(this.workspace, input, { maxBytes: this.maxFileBytes });
     const stamp = await stampOf(file.absolute);
-    const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
     const uri = pathToFileURL(`${LSP_WORKSPACE}/${file.relative}`).href;
+    const known = this.docs.get(uri);
+    // The gate ran (the path is still allowed); the text is unchanged if the file's
+    // mtime/size/inode are, so skip reading it again.
+    if (
+      known?.source !== undefined &&
+      known.source !== null &&
+      stamp !== null &&
+      known.source.stamp === stamp
+    ) {
+      return known;
+    }
+    const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
     const doc = await this.update(uri, file.relative, text);
     const tracked = this.docs.get(uri);
     if (tracked && stamp !== null) tracked.source = { absolute: file.absolute, stamp };
@@ -176,13 +187,21 @@ export class DocumentStore {
   async linesOf(uri: string): Promise<string[] | null> {
     const tracked = this.docs.get(uri);
     if (tracked) return tracked.lines;
+    const text = await this.textOf(uri);
+    return text === null ? null : splitLines(text);
+  }
+
+  /** A workspace file's whole text (line endings intact), or null when outside or unreadable. */
+  async textOf(uri: string): Promise<string | null> {
+    const tracked = this.docs.get(uri);
+    if (tracked) return tracked.text;
     const { relative } = this.describeUri(uri);
     if (relative === null || this.workspace === null) return null;
     try {
       const file = await resolveWorkspaceFile(this.workspace, relative, {
         maxBytes: this.maxFileBytes,
       });
-      return splitLines(await readWorkspaceText(file, { maxBytes: this.maxFileBytes }));
+      return await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
     } catch {
       return null;
     }

@@ -35,6 +35,7 @@ import {
 } from '../shared/process.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 import { FrameGuard } from './frame-guard.js';
+import type { PositionEncoding } from './positions.js';
 import { serverSettings, type ServerLaunch } from './servers.js';
 
 export const LSP_WORKSPACE = '/workspace';
@@ -116,6 +117,16 @@ export class LspClient {
 
   constructor(private readonly spec: LspSpec) {}
 
+  /**
+   * How the server counts columns: what it negotiated, else UTF-16 (the LSP default), except
+   * pylsp, whose jedi-based answers count code points whatever it is told.
+   */
+  get positionEncoding(): PositionEncoding {
+    const negotiated = this.capabilities.positionEncoding;
+    if (negotiated === 'utf-8' || negotiated === 'utf-32') return negotiated;
+    return this.spec.launch.kind === 'pylsp' ? 'utf-32' : 'utf-16';
+  }
+
   get kind(): string {
     return this.spec.launch.kind;
   }
@@ -153,48 +164,54 @@ export class LspClient {
     this.diagnosticsListeners.add(listener);
   }
 
-  /** Called after the server restarted: open documents must be sent again. */
+  /** Called when the server is being restarted: open documents must be sent again. */
   onRestart(listener: () => void): void {
     this.restartListeners.add(listener);
   }
 
   async request<R>(method: string, params: unknown, options: RequestOptions = {}): Promise<R> {
+    const { signal } = options;
+    const cancelled = (): PymcpError => new PymcpError('lsp_failed', `${method} was cancelled`);
+    if (signal?.aborted) throw cancelled();
     await this.whenReady();
+    if (signal?.aborted) throw cancelled();
     const connection = this.connection;
     if (connection === null)
       throw new PymcpError('lsp_unavailable', 'the language server is not running');
     const timeoutMs = options.timeoutMs ?? this.spec.requestTimeoutMs;
     const source = new CancellationTokenSource();
-    const timeout = { fired: false };
-    const timer = setTimeout(() => {
-      timeout.fired = true;
-      source.cancel();
-    }, timeoutMs);
-    const onAbort = (): void => {
-      source.cancel();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      // Cancelling the token sends $/cancelRequest to the server.
-      return await connection.sendRequest<R>(method, params, source.token);
-    } catch (error) {
-      if (timeout.fired) {
-        throw new PymcpError(
-          'lsp_timeout',
-          `${this.kind} did not answer ${method} within ${timeoutMs} ms`,
-          {
-            cause: error,
-          },
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    // Cancelling the token sends $/cancelRequest, but a server that ignores it would leave the
+    // request pending forever: the timeout and the abort reject on their own.
+    const stop = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        source.cancel();
+        reject(
+          new PymcpError(
+            'lsp_timeout',
+            `${this.kind} did not answer ${method} within ${timeoutMs} ms`,
+          ),
         );
-      }
-      if (options.signal?.aborted)
-        throw new PymcpError('lsp_failed', `${method} was cancelled`, { cause: error });
+      }, timeoutMs);
+      onAbort = (): void => {
+        source.cancel();
+        reject(cancelled());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const pending = connection.sendRequest<R>(method, params, source.token);
+    pending.catch(() => undefined);
+    try {
+      return await Promise.race([pending, stop]);
+    } catch (error) {
+      if (error instanceof PymcpError) throw error;
       throw new PymcpError('lsp_failed', `${this.kind} failed ${method}: ${errorMessage(error)}`, {
         cause: error,
       });
     } finally {
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
       source.dispose();
     }
   }
@@ -354,14 +371,10 @@ export class LspClient {
     }
     this.restarts.push(now);
     this.spec.logger.warn(`${this.kind} ${reason}; restarting it`);
+    // The new server knows no documents: forget them now, so the next request opens them again.
+    for (const listener of this.restartListeners) listener();
     this.state = 'stopped';
     this.start();
-    this.ready?.then(
-      () => {
-        for (const listener of this.restartListeners) listener();
-      },
-      () => undefined,
-    );
   }
 
   private kill(child: ChildProcess): void {

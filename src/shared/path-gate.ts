@@ -141,7 +141,8 @@ export async function readWorkspaceText(
     if (!stats.isFile() || stats.dev !== identity.dev || stats.ino !== identity.ino) {
       deny(`${file.relative} changed since it was checked; try again`);
     }
-    data = await readAtMost(handle, options.maxBytes + 1);
+    // Size the first read from the descriptor's size (+1 to notice growth); still capped.
+    data = await readAtMost(handle, options.maxBytes + 1, Number(stats.size) + 1);
   } finally {
     await handle.close();
   }
@@ -370,11 +371,13 @@ function components(value: string): string[] {
   return value.split(path.sep).filter((part) => part !== '' && part !== '.');
 }
 
-async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
+async function readAtMost(handle: FileHandle, limit: number, expected: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
+  let next = Math.max(1, Math.min(expected, READ_CHUNK_BYTES));
   while (total < limit) {
-    const chunk = Buffer.alloc(Math.min(READ_CHUNK_BYTES, limit - total));
+    const chunk = Buffer.allocUnsafe(Math.min(next, limit - total));
+    next = READ_CHUNK_BYTES;
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
     if (bytesRead === 0) break;
     chunks.push(chunk.subarray(0, bytesRead));
