@@ -6,17 +6,20 @@ NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/src/cli/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json
 
-.PHONY: help setup build test lint run bench doctor clean
+.PHONY: help setup build test lint run analyze bench doctor clean
+
+ALGO ?= fibonacci
 
 help: ## Show the targets (this list)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## Install what is missing: system packages (apt-get, when root) and npm dependencies
+setup: ## Install what is missing: system packages (apt-get when root: bubblewrap, python3, numpy, pylsp, chromium for the HTML test) and npm dependencies
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
 	/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing="$$missing python3-numpy"; \
 	/usr/bin/python3 -c 'import pylsp, pyflakes' 2>/dev/null || missing="$$missing python3-pylsp python3-pyflakes"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
@@ -39,10 +42,15 @@ $(BUILD_STAMP): $(NODE_STAMP) $(SOURCES)
 test: build ## Run every test (unit, integration with real bwrap/python, e2e over MCP stdio)
 	npx tsc -p tsconfig.json
 	npx vitest run
+	GROWTH=1 npx vitest run
 
 lint: setup ## Type-check, ESLint (type-aware) and Prettier
 	npx tsc -p tsconfig.json
 	npm run lint
+
+analyze: build ## The main job: analyse an algorithm (ALGO=fibonacci; see --list); HTML in reports/
+	@mkdir -p reports
+	./bin/isolated-pymcp analyze $(ALGO) --html reports/$(ALGO).html
 
 run: build ## Start the MCP server on stdio (workspace: this directory)
 	./bin/isolated-pymcp serve

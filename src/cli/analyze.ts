@@ -13,6 +13,8 @@ export type Format = (typeof FORMATS)[number];
 export interface AnalyzeFlags {
   format: Format;
   out?: string;
+  /** Also write the HTML page here. */
+  html?: string;
   budget: number;
   list?: boolean;
   lsp?: string;
@@ -59,6 +61,10 @@ export async function analyzeCommand(
   else {
     await writeFile(flags.out, rendered);
     process.stderr.write(`wrote ${flags.out}\n`);
+  }
+  if (flags.html !== undefined) {
+    await writeFile(flags.html, renderHtml(report));
+    process.stderr.write(`wrote ${flags.html}\n`);
   }
   const broken =
     report.load_error !== null ||

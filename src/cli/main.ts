@@ -62,6 +62,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--list', 'list the bundled algorithms')
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, format, 'text' as Format)
     .option('--out <file>', 'write the report to a file instead of stdout (needed for html)')
+    .option('--html <file>', 'also write the HTML page (chart and tables) to this file')
     .option('--budget <seconds>', 'measuring time per implementation', number, 3)
     .option('--lsp <server>', 'language server: pyright, pylsp, basedpyright, off')
     .action(async (algorithm: string | undefined, flags: AnalyzeFlags) => {
