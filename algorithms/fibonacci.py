@@ -130,9 +130,10 @@ ANALYSIS = {
     "implementations": [fib_naive, fib_memo, fib_iterative, fib_fast_doubling, fib_matrix],
     "reference": fib_iterative,
     "input": make_input,
-    # Sizes stop at 1024: F(n) has about 0.69·n bits, and past that the cost of big-integer
-    # arithmetic, not the number of steps, starts to decide the growth.
-    "sizes": [4, 8, 12, 16, 20, 22, 24, 26, 28, 30, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024],
+    # Sizes stop at 90: up to there F(n) < 2^63 (at most three of CPython's 30-bit int digits),
+    # so each addition costs about the same and the number of steps decides the growth. Past
+    # that, additions cost more as the numbers grow (fib_iterative then fits O(n log n) or worse).
+    "sizes": [4, 8, 12, 16, 18, 20, 22, 24, 26, 28, 30, 32, 40, 48, 56, 64, 72, 80, 90],
     "max_size": {"fib_naive": 30, "fib_memo": 512},
     "compare": None,
 }
