@@ -109,36 +109,33 @@ def _short(value, limit=200):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _pymcp_crosscheck(sizes, seed=1234, per_size=3):
-    """Compare every implementation with the reference on the same inputs, smallest first."""
+def _pymcp_crosscheck(name, sizes, seed=1234, per_size=3):
+    """Compare one implementation with the reference on the same inputs, smallest first; stop at
+    the first disagreement (the smallest failing input)."""
     spec = _spec()
     reference = spec.get("reference") or spec["implementations"][0]
-    caps = spec.get("max_size") or {}
+    fn = _impl(name)
+    cap = (spec.get("max_size") or {}).get(name)
     rng = random.Random(seed)
-    results = {}
-    for fn in spec["implementations"]:
-        name = _name(fn)
-        results[name] = {"agreed": 0, "failure": None}
+    agreed = 0
     for n in sizes:
+        if cap is not None and n > cap:
+            break
         for _ in range(per_size):
             args = tuple(spec["input"](n, rng))
             expected = reference(*_copy_args(args))
-            for fn in spec["implementations"]:
-                name = _name(fn)
-                entry = results[name]
-                if entry["failure"] is not None or fn is reference or n > caps.get(name, n):
-                    continue
-                try:
-                    got = fn(*_copy_args(args))
-                except Exception as exc:
-                    entry["failure"] = {"n": n, "input": _short(args), "expected": _short(expected),
-                                        "got": f"raised {type(exc).__name__}: {exc}"[:300]}
-                    continue
-                if _equal(got, expected):
-                    entry["agreed"] += 1
-                else:
-                    entry["failure"] = {"n": n, "input": _short(args), "expected": _short(expected), "got": _short(got)}
-    return {"reference": _name(reference), "results": results}
+            if fn is reference:
+                continue
+            try:
+                got = fn(*_copy_args(args))
+            except Exception as exc:
+                return {"agreed": agreed, "failure": {"n": n, "input": _short(args), "expected": _short(expected),
+                                                      "got": f"raised {type(exc).__name__}: {exc}"[:300]}}
+            if not _equal(got, expected):
+                return {"agreed": agreed, "failure": {"n": n, "input": _short(args), "expected": _short(expected),
+                                                      "got": _short(got)}}
+            agreed += 1
+    return {"agreed": agreed, "failure": None}
 
 
 def _mutates(fn, args):
