@@ -21,6 +21,7 @@ import {
   WorkerMessageSchema,
   maxWorkerLineBytes,
   type CapturedOutput,
+  type InterruptRequest,
   type RunRequest,
   type WorkerResult,
 } from './worker-protocol.js';
@@ -67,7 +68,6 @@ export class Sandbox {
   private diagnostics = '';
   private nextId = 1;
   private pending: PendingRun | null = null;
-  private pythonPid: number | null = null;
   private initPid: number | null = null;
   private readyWaiter: { resolve(): void; reject(error: Error): void } | null = null;
   private exitReason: string | null = null;
@@ -250,15 +250,10 @@ export class Sandbox {
     this.finish(run, this.outcomeOf(run, message));
   }
 
-  /** bwrap (our child) -> bwrap as pid 1 of the sandbox -> python. */
+  /** bwrap (our child) -> bwrap as pid 1 of the sandbox (killing it ends the sandbox). */
   private findPids(): void {
     const pid = this.child.pid;
-    const init = pid === undefined ? undefined : childPids(pid)[0];
-    const python = init === undefined ? undefined : childPids(init)[0];
-    this.initPid = init ?? null;
-    this.pythonPid = python ?? null;
-    if (python === undefined)
-      this.spec.logger.warn('could not find the sandbox python pid; timeouts will kill');
+    this.initPid = (pid === undefined ? undefined : childPids(pid)[0]) ?? null;
   }
 
   private outcomeOf(run: PendingRun, result: WorkerResult): RunOutcome {
@@ -291,8 +286,11 @@ export class Sandbox {
   private stop(run: PendingRun, reason: StopReason): void {
     if (this.pending !== run || run.stopReason !== null) return;
     run.stopReason = reason;
-    const interrupted = this.pythonPid !== null && signalProcess(this.pythonPid, 'SIGINT');
-    const grace = interrupted ? this.spec.limits.interruptGraceMs : 0;
+    // The worker's reader thread turns this into a KeyboardInterrupt in the run's code (or
+    // remembers it, when the code has not started yet); the kill below is the backstop.
+    const interrupt: InterruptRequest = { op: 'interrupt', id: run.id };
+    this.socket.write(JSON.stringify(interrupt) + '\n');
+    const grace = this.spec.limits.interruptGraceMs;
     run.timers.push(
       setTimeout(() => {
         if (this.pending !== run) return;

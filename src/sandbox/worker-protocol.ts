@@ -13,6 +13,12 @@ export interface RunRequest {
   globals: Record<string, unknown> | null;
 }
 
+/** Interrupt run `id` (KeyboardInterrupt in its code), for a timeout or a cancellation. */
+export interface InterruptRequest {
+  op: 'interrupt';
+  id: number;
+}
+
 const PyErrorSchema = z.object({
   type: z.string().max(256),
   message: z.string(),

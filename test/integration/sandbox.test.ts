@@ -80,6 +80,18 @@ describe('Sandbox', () => {
     expect(await run(box, '1')).toMatchObject({ kind: 'completed' });
   });
 
+  test('an interrupt that arrives before the code starts is not lost (state kept, no kill)', async () => {
+    const { box } = await sandbox();
+    await run(box, 'kept = 1');
+    const controller = new AbortController();
+    controller.abort();
+    // The interrupt follows the run request at once, before the worker has begun the code.
+    const outcome = await run(box, 'import time\ntime.sleep(30)', 10_000, controller.signal);
+    expect(outcome).toMatchObject({ kind: 'cancelled', stateKept: true });
+    expect(outcome.durationMs).toBeLessThan(1000);
+    expect(await run(box, 'kept')).toMatchObject({ kind: 'completed', returnValue: { text: '1' } });
+  });
+
   test('a MemoryError under the address-space limit is reported as memory_limit and the sandbox lives', async () => {
     const { box } = await sandbox({ limits: { memoryBytes: 256 * 1024 * 1024 } });
     expect(await run(box, 'b = bytearray(512 * 1024 * 1024)')).toMatchObject({
