@@ -7,8 +7,7 @@ import { renderHtml } from '../analyze/render-html.js';
 import { renderMarkdown, renderText } from '../analyze/render-text.js';
 import { listBundled, resolveTarget } from '../analyze/target.js';
 
-export const FORMATS = ['text', 'markdown', 'json', 'html'] as const;
-export type Format = (typeof FORMATS)[number];
+import type { Format } from '../analyze/formats.js';
 
 export interface AnalyzeFlags {
   format: Format;

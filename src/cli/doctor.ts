@@ -177,10 +177,11 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
         const started = performance.now();
         const runtime = await createRuntime(config, createLogger('error'), { workspaceIsDefault });
         try {
-          if ('unavailable' in runtime.codeIntel)
-            throw new CheckFailed(runtime.codeIntel.unavailable, 'see the check above');
-          await runtime.codeIntel.client.whenReady();
-          const hover = await runtime.codeIntel.intel.hover({
+          const state = await runtime.codeIntel();
+          if ('unavailable' in state)
+            throw new CheckFailed(state.unavailable, 'see the check above');
+          await state.client.whenReady();
+          const hover = await state.intel.hover({
             code: 'def f(x: int) -> str:\n    return str(x)\n',
             symbol: 'f',
           });

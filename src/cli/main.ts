@@ -1,12 +1,11 @@
 /** The command line: argv -> typed options -> a command. The only place that exits the process. */
 import { Command, InvalidArgumentError } from 'commander';
 import { errorMessage, isPymcpError } from '../shared/errors.js';
-import { SERVER_VERSION } from '../server/create-server.js';
-import { analyzeCommand, FORMATS, type AnalyzeFlags, type Format } from './analyze.js';
-import { doctorCommand } from './doctor.js';
+import { VERSION } from '../shared/version.js';
+import { FORMATS, type Format } from '../analyze/formats.js';
+import type { AnalyzeFlags } from './analyze.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
-import { runCommand, type RunFlags } from './run.js';
-import { serveCommand } from './serve.js';
+import type { RunFlags } from './run.js';
 
 function format(value: string): Format {
   if (!(FORMATS as readonly string[]).includes(value)) {
@@ -19,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command()
     .name('isolated-pymcp')
     .description('Run untrusted Python in a bubblewrap sandbox, over MCP or from the command line.')
-    .version(SERVER_VERSION)
+    .version(VERSION)
     .showHelpAfterError();
   let exitCode = 0;
 
@@ -28,6 +27,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command('serve', { isDefault: true })
       .description('serve MCP over stdio (the default command)'),
   ).action(async (flags: SandboxFlags) => {
+    // Each command loads only its own modules: start-up time is a feature.
+    const { serveCommand } = await import('./serve.js');
     exitCode = await serveCommand(flags);
   });
 
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .option('-c, --code <code>', 'Python code to run instead of a file')
       .option('--json', 'print the structured result as JSON'),
   ).action(async (file: string | undefined, flags: RunFlags) => {
+    const { runCommand } = await import('./run.js');
     exitCode = await runCommand(file, flags);
   });
 
@@ -47,6 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       .command('doctor')
       .description('check bubblewrap, user namespaces, Python and the sandbox; explain fixes'),
   ).action(async (flags: SandboxFlags) => {
+    const { doctorCommand } = await import('./doctor.js');
     exitCode = await doctorCommand(flags);
   });
 
@@ -66,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--budget <seconds>', 'measuring time per implementation', number, 3)
     .option('--lsp <server>', 'language server: pyright, pylsp, basedpyright, off')
     .action(async (algorithm: string | undefined, flags: AnalyzeFlags) => {
+      const { analyzeCommand } = await import('./analyze.js');
       exitCode = await analyzeCommand(algorithm, flags);
     });
 

@@ -2,10 +2,10 @@
  * The MCP server for one connection: createServer(config, deps) -> { server, close }. The
  * executor (and its sandboxes) is shared by all connections; sessions belong to one.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from '../shared/config.js';
+import { VERSION } from '../shared/version.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
@@ -17,7 +17,7 @@ import { registerRenameTool } from './tools/lsp-rename.js';
 import { registerSymbolTools } from './tools/lsp-symbols.js';
 
 export const SERVER_NAME = 'isolated-pymcp';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = VERSION;
 
 export interface ServerDeps {
   config: Config;
@@ -53,9 +53,12 @@ export function createServer(deps: ServerDeps): ServerHandle {
   registerDiagnosticsTools(server, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
   registerNavigationTools(server, deps.codeIntel);
   registerSymbolTools(server, deps.codeIntel);
-  registerRenameTool(server, deps.codeIntel, deps.config.lsp.maxFileBytes);
+  registerRenameTool(server, deps.codeIntel, {
+    maxFileBytes: deps.config.lsp.maxFileBytes,
+    allowWrite: deps.config.lsp.allowWrite,
+  });
   registerAnalyzeAlgorithm(server, {
-    workspace: 'unavailable' in deps.codeIntel ? deps.workspace : deps.codeIntel.workspace,
+    workspace: deps.workspace,
     connectInternal: () => connectInternal(deps),
   });
   let closed = false;
@@ -76,6 +79,11 @@ let internalConnections = 0;
 async function connectInternal(
   deps: ServerDeps,
 ): Promise<{ client: Client; close(): Promise<void> }> {
+  // Loaded on first use, to keep them off the start-up path.
+  const [{ Client }, { InMemoryTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/inMemory.js'),
+  ]);
   const handle = createServer({
     ...deps,
     connectionId: `${deps.connectionId}/internal-${++internalConnections}`,

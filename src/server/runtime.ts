@@ -1,19 +1,25 @@
 /**
  * What every entry point shares, started once per process: the sandbox factory and executor
- * (capability A) and the language server (capability B), which starts in the background.
+ * (capability A) and the language server (capability B). The language server's modules and
+ * process start in the background, after start-up, or at its first use, whichever comes first:
+ * start-up (spawn -> first result) does not pay for them.
  */
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import { Executor } from '../sandbox/executor.js';
 import { createSandboxFactory, type SandboxFactory } from '../sandbox/sandbox-factory.js';
-import { createCodeIntel, type CodeIntelHandle } from '../lsp/lsp-factory.js';
+import type { CodeIntelHandle } from '../lsp/lsp-factory.js';
+
+export type CodeIntelState = CodeIntelHandle | { unavailable: string };
 
 export interface Runtime {
   config: Config;
   factory: SandboxFactory;
   executor: Executor;
-  /** The language server, or why there is none. */
-  codeIntel: CodeIntelHandle | { unavailable: string };
+  /** The language server, started on first call (or by startCodeIntelSoon), or why there is none. */
+  codeIntel(): Promise<CodeIntelState>;
+  /** Start the language server in the background after `delayMs`. */
+  startCodeIntelSoon(delayMs: number): void;
   close(): Promise<void>;
 }
 
@@ -26,21 +32,34 @@ export async function createRuntime(
   const executor = new Executor(config, () => factory.start(), logger);
   executor.start();
   const { spec } = factory;
-  const codeIntel =
-    options.withLsp === false
-      ? { unavailable: 'not started for this command' }
-      : await createCodeIntel(
-          config,
-          {
-            bwrap: spec.bwrap,
-            layout: spec.layout,
-            hostIds: spec.hostIds,
-            python: spec.python,
-            workspace: spec.workspace,
-          },
-          logger,
-        );
-  if ('unavailable' in codeIntel) logger.debug(`code intelligence off: ${codeIntel.unavailable}`);
+  let started: Promise<CodeIntelState> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const codeIntel = (): Promise<CodeIntelState> => {
+    if (timer !== null) clearTimeout(timer);
+    started ??=
+      options.withLsp === false
+        ? Promise.resolve({ unavailable: 'not started for this command' })
+        : import('../lsp/lsp-factory.js')
+            .then(({ createCodeIntel }) =>
+              createCodeIntel(
+                config,
+                {
+                  bwrap: spec.bwrap,
+                  layout: spec.layout,
+                  hostIds: spec.hostIds,
+                  python: spec.python,
+                  workspace: spec.workspace,
+                },
+                logger,
+              ),
+            )
+            .then((state) => {
+              if ('unavailable' in state)
+                logger.debug(`code intelligence off: ${state.unavailable}`);
+              return state;
+            });
+    return started;
+  };
   logger.debug(
     `sandbox ready: python ${factory.python.version} (${factory.python.executable}), workspace ${spec.workspace ?? 'none'}`,
   );
@@ -49,8 +68,20 @@ export async function createRuntime(
     factory,
     executor,
     codeIntel,
+    startCodeIntelSoon(delayMs) {
+      if (started !== null || timer !== null) return;
+      timer = setTimeout(() => {
+        timer = null;
+        void codeIntel();
+      }, delayMs);
+    },
     close: async () => {
-      await Promise.all([executor.close(), 'close' in codeIntel ? codeIntel.close() : undefined]);
+      if (timer !== null) clearTimeout(timer);
+      const state = started === null ? null : await started.catch(() => null);
+      await Promise.all([
+        executor.close(),
+        state !== null && 'close' in state ? state.close() : undefined,
+      ]);
     },
   };
 }

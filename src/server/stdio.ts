@@ -4,6 +4,9 @@ import { createServer } from './create-server.js';
 import type { Runtime } from './runtime.js';
 import { BoundedStdioTransport } from './stdio-transport.js';
 
+/** How long after start-up the language server is started, unless used earlier. */
+export const LSP_START_DELAY_MS = 300;
+
 /** Bytes of one JSON-RPC line: room for the largest code after JSON escaping, plus globals. */
 export function maxRequestBytes(codeBytes: number): number {
   return 6 * codeBytes + 4 * 1024 * 1024;
@@ -16,7 +19,7 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
     pythonVersion: runtime.factory.python.version,
     hasWorkspace: runtime.factory.spec.workspace !== null,
     connectionId: 'stdio',
-    codeIntel: runtime.codeIntel,
+    codeIntel: () => runtime.codeIntel(),
     workspace: runtime.factory.spec.workspace,
   });
   const transport = new BoundedStdioTransport(
@@ -32,6 +35,8 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
   };
   await handle.server.connect(transport);
   logger.info('serving MCP on stdio');
+  // The language server starts once the first answers are out of the way (or at first use).
+  runtime.startCodeIntelSoon(LSP_START_DELAY_MS);
   await closed;
   await handle.close();
 }

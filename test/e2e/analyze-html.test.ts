@@ -89,14 +89,12 @@ test('the report page renders with one chart series per implementation and no co
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
     await page.goto(pathToFileURL(html).href);
     expect(await page.title()).toBe('Analysis of squares');
-    const series = await page
-      .locator('svg.chart g.series')
-      .evaluateAll((nodes: ChartElement[]) =>
-        nodes.map((n) => ({
-          name: n.getAttribute('data-name'),
-          points: n.querySelectorAll('circle').length,
-        })),
-      );
+    const series = await page.locator('svg.chart g.series').evaluateAll((nodes: ChartElement[]) =>
+      nodes.map((n) => ({
+        name: n.getAttribute('data-name'),
+        points: n.querySelectorAll('circle').length,
+      })),
+    );
     expect(series.map((s) => s.name)).toEqual(measured);
     for (const s of series) {
       expect(s.points).toBe(report.complexity.find((c) => c.name === s.name)?.points.length);

@@ -4,9 +4,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { PymcpError } from '../../shared/errors.js';
 import type { CodeIntel, SourceLocation, Target } from '../../lsp/code-intel.js';
 import type { CodeIntelHandle } from '../../lsp/lsp-factory.js';
+import type { CodeIntelState } from '../runtime.js';
 import { toolFailure } from './tool-failure.js';
 
-export type CodeIntelSource = CodeIntelHandle | { unavailable: string };
+/** The language server, started on first use (or shortly after start-up) and then shared. */
+export type CodeIntelSource = () => Promise<CodeIntelState>;
+export type { CodeIntelState };
 
 const MAX_CODE = 512 * 1024;
 
@@ -111,16 +114,18 @@ export function describeTarget(args: {
 /** Run a tool body against the language server; internal failures become isError results. */
 export async function withIntel(
   source: CodeIntelSource,
-  work: (intel: CodeIntel) => Promise<CallToolResult>,
+  work: (intel: CodeIntel, handle: CodeIntelHandle) => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
   try {
-    if ('unavailable' in source)
+    const state = await source();
+    if ('unavailable' in state) {
       throw new PymcpError(
         'lsp_unavailable',
-        `code intelligence is unavailable: ${source.unavailable}`,
+        `code intelligence is unavailable: ${state.unavailable}`,
       );
-    await source.client.whenReady();
-    return await work(source.intel);
+    }
+    await state.client.whenReady();
+    return await work(state.intel, state);
   } catch (error) {
     return toolFailure(error);
   }

@@ -103,14 +103,14 @@ export function registerDiagnosticsTools(
       annotations: READ_ONLY,
     },
     (args, extra) =>
-      withIntel(source, async (intel) => {
-        if ('unavailable' in source || source.workspace === null) {
+      withIntel(source, async (intel, handle) => {
+        if (handle.workspace === null) {
           throw new PymcpError(
             'path_denied',
             'the server has no workspace to check; start it with --workspace DIR',
           );
         }
-        const report = await checkProject(intel, source.workspace, {
+        const report = await checkProject(intel, handle.workspace, {
           waitMs,
           signal: extra.signal,
         });

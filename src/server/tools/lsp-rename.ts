@@ -1,6 +1,5 @@
 /** lsp_rename: a preview as a unified diff; writes only with --allow-write and apply: true. */
 import { z } from 'zod';
-import { createTwoFilesPatch } from 'diff';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { PymcpError } from '../../shared/errors.js';
 import { writeWorkspaceFileAtomic } from '../../shared/path-gate.js';
@@ -11,9 +10,10 @@ const MAX_DIFF_CHARS = 200_000;
 export function registerRenameTool(
   server: McpServer,
   source: CodeIntelSource,
-  maxFileBytes: number,
+  options: { maxFileBytes: number; allowWrite: boolean },
 ): void {
-  const canWrite = !('unavailable' in source) && source.allowWrite;
+  const { maxFileBytes, allowWrite } = options;
+  const canWrite = allowWrite;
   server.registerTool(
     'lsp_rename',
     {
@@ -44,7 +44,7 @@ export function registerRenameTool(
       },
     },
     (args, extra) =>
-      withIntel(source, async (intel) => {
+      withIntel(source, async (intel, handle) => {
         if (args.apply && !canWrite) {
           throw new PymcpError(
             'path_denied',
@@ -53,6 +53,8 @@ export function registerRenameTool(
         }
         const changes = await intel.rename(targetOf(args), args.new_name, extra.signal);
         const changed = changes.filter((c) => c.before !== c.after);
+        // Loaded on first use: most sessions never rename, and start-up time matters.
+        const { createTwoFilesPatch } = await import('diff');
         const diff = changed
           .map((c) =>
             createTwoFilesPatch(`a/${c.file}`, `b/${c.file}`, c.before, c.after, '', '', {
@@ -61,11 +63,11 @@ export function registerRenameTool(
           )
           .join('')
           .slice(0, MAX_DIFF_CHARS);
-        if (args.apply && 'workspace' in source && source.workspace !== null) {
+        if (args.apply && handle.workspace !== null) {
           for (const change of changed) {
             if (change.relative === null)
               throw new PymcpError('path_denied', `refusing to write ${change.file}`);
-            await writeWorkspaceFileAtomic(source.workspace, change.relative, change.after, {
+            await writeWorkspaceFileAtomic(handle.workspace, change.relative, change.after, {
               maxBytes: maxFileBytes,
             });
           }
