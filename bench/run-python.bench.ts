@@ -1,0 +1,102 @@
+/**
+ * run_python_code benchmark: the built server, driven by the real SDK Client over stdio, printed
+ * side by side with bare CPython and bare bubblewrap measured in the same run.
+ *
+ *   make bench        (npm run build && npm run bench)
+ *
+ * 1 spawn -> first result, 1b where start-up time goes, 2 warm round trip, 3 first call of a new
+ * session, 4 recursive fib(25) vs bare CPython, 5 memory of the server and its sandboxes.
+ * Progress goes to stderr; the tables to stdout.
+ */
+import { availableParallelism, loadavg, release } from 'node:os';
+import { fibTable } from './fib.js';
+import { launch, shutdownAll } from './mcp-server.js';
+import { memoryTable } from './memory.js';
+import { timeSpawn } from './processes.js';
+import { BWRAP, MCP_RUN_PYTHON, PYTHON, TARGETS } from './settings.js';
+import { spawnToFirstResult, startupBreakdown } from './spawn-to-result.js';
+import { ms, ratio, renderTable } from './stats.js';
+import { newSessionFirstCall, warmRoundTrip } from './warm-calls.js';
+
+/** 1, 5 and 15 minute load averages: other work on the machine shows up here. */
+function load(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+}
+
+async function machine(): Promise<string> {
+  const python = await timeSpawn(PYTHON, ['-c', 'import sys; print(sys.version.split()[0])'], {
+    env: {},
+  });
+  const bwrap = await timeSpawn(BWRAP, ['--version'], { env: {} });
+  return [
+    'isolated-pymcp run_python_code benchmark',
+    `node ${process.version}, python ${python.stdout.trim()}, ${bwrap.stdout.trim()}, ` +
+      `${availableParallelism()} cpus, kernel ${release()}, uid ${process.getuid?.() ?? '?'}`,
+    `load average at start: ${load()}`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  try {
+    console.log(await machine());
+    const spawn = await spawnToFirstResult();
+    await startupBreakdown();
+    const server = await launch();
+    // Like a real client: list the tools, so the SDK validates structuredContent.
+    await server.client.listTools();
+    const warm = await warmRoundTrip(server, spawn);
+    const newSession = await newSessionFirstCall(server);
+    const fibRatio = await fibTable(server);
+    await memoryTable(server);
+    const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
+    console.log(
+      renderTable(
+        'Targets',
+        ['target', 'measured', 'result', 'mcp-run-python (published)'],
+        [
+          [
+            `warm round trip p50 <= ${TARGETS.warmP50Ms} ms`,
+            ms(warm.p50),
+            pass(warm.p50 <= TARGETS.warmP50Ms),
+            MCP_RUN_PYTHON.warm,
+          ],
+          [
+            `new session + first call p50 <= ${TARGETS.newSessionP50Ms} ms`,
+            ms(newSession.p50),
+            pass(newSession.p50 <= TARGETS.newSessionP50Ms),
+            '-',
+          ],
+          [
+            `spawn -> first result p50 <= ${TARGETS.spawnP50Ms} ms`,
+            ms(spawn.server.p50),
+            pass(spawn.server.p50 <= TARGETS.spawnP50Ms),
+            MCP_RUN_PYTHON.spawn,
+          ],
+          [
+            `fib(25) median <= ${TARGETS.fibRatio}x bare CPython`,
+            ratio(fibRatio),
+            pass(fibRatio <= TARGETS.fibRatio),
+            MCP_RUN_PYTHON.fib,
+          ],
+        ],
+      ),
+    );
+  } finally {
+    const left = await shutdownAll();
+    const seconds = ((performance.now() - began) / 1000).toFixed(1);
+    console.log(`processes left running: ${left.length}; bench took ${seconds} s`);
+    console.log(`load average at end: ${load()}`);
+    if (left.length > 0) process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
