@@ -52,23 +52,7 @@ export async function timeSpawns(
   return samples;
 }
 
-export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(' ')
-      .filter((s) => s.trim() !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Every descendant of `pid`, depth first. */
-export function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childPids(pid)) out.push(child, ...descendants(child));
-  return out;
-}
+export { childPids, descendants } from '../src/shared/process.js';
 
 export interface ProcessMemory {
   pid: number;

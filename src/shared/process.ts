@@ -68,6 +68,13 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/** Every descendant of `pid`, depth first (Linux /proc). */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const child of childPids(pid)) out.push(child, ...descendants(child));
+  return out;
+}
+
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

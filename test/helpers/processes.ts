@@ -1,23 +1,7 @@
 /** Process-tree inspection for "nothing outlives its owner" assertions (Linux /proc). */
 import { readFileSync } from 'node:fs';
 
-export function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(' ')
-      .filter((s) => s.trim() !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Every descendant of `pid`, depth first. */
-export function descendants(pid: number): number[] {
-  const out: number[] = [];
-  for (const child of childPids(pid)) out.push(child, ...descendants(child));
-  return out;
-}
+export { childPids, descendants } from '../../src/shared/process.js';
 
 export function isAlive(pid: number): boolean {
   try {
