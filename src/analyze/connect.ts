@@ -44,3 +44,22 @@ export async function spawnServer(
   await client.connect(transport);
   return { client, close: () => client.close() };
 }
+
+/** Connect over Streamable HTTP to a running `isolated-pymcp serve --http`, with its bearer token. */
+export async function connectUrl(url: string, token: string): Promise<Connection> {
+  const { StreamableHTTPClientTransport } =
+    await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: 'isolated-pymcp-analyze', version: '0.1.0' });
+  await client.connect(transport);
+  return {
+    client,
+    close: async () => {
+      // End the MCP session on the server (DELETE) so its Python sessions close now, not on idle.
+      await transport.terminateSession().catch(() => undefined);
+      await client.close();
+    },
+  };
+}

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { PymcpError } from '../shared/errors.js';
 import { analyze } from '../analyze/analyze.js';
-import { spawnServer } from '../analyze/connect.js';
+import { connectUrl, spawnServer } from '../analyze/connect.js';
 import { renderHtml } from '../analyze/render-html.js';
 import { renderMarkdown, renderText } from '../analyze/render-text.js';
 import { listBundled, resolveTarget } from '../analyze/target.js';
@@ -17,6 +17,9 @@ export interface AnalyzeFlags {
   budget: number;
   list?: boolean;
   lsp?: string;
+  /** A running `serve --http` endpoint to use instead of spawning a server. */
+  url?: string;
+  tokenFile?: string;
 }
 
 export async function analyzeCommand(
@@ -36,8 +39,19 @@ export async function analyzeCommand(
   }
   const target = await resolveTarget(spec, process.cwd());
   const progress = progressPrinter();
-  progress(`starting the server (workspace ${target.workspace})`);
-  const connection = await spawnServer(target.workspace, flags.lsp ? ['--lsp', flags.lsp] : []);
+  let connection;
+  if (flags.url === undefined) {
+    progress(`starting the server (workspace ${target.workspace})`);
+    connection = await spawnServer(target.workspace, flags.lsp ? ['--lsp', flags.lsp] : []);
+  } else {
+    const { loadToken, TOKEN_ENV } = await import('../server/http.js');
+    const token = await loadToken(flags.tokenFile, process.env[TOKEN_ENV]);
+    if (token === undefined) {
+      throw new PymcpError('input_invalid', `--url needs --token-file FILE or $${TOKEN_ENV}`);
+    }
+    progress(`connecting to ${flags.url} (its workspace must hold ${target.file})`);
+    connection = await connectUrl(flags.url, token);
+  }
   let report;
   try {
     report = await analyze(connection.client, target, {

@@ -6,6 +6,7 @@ import { FORMATS, type Format } from '../analyze/formats.js';
 import type { AnalyzeFlags } from './analyze.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
 import type { RunFlags } from './run.js';
+import type { ServeFlags } from './serve.js';
 
 function format(value: string): Format {
   if (!(FORMATS as readonly string[]).includes(value)) {
@@ -25,8 +26,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   addSandboxOptions(
     program
       .command('serve', { isDefault: true })
-      .description('serve MCP over stdio (the default command)'),
-  ).action(async (flags: SandboxFlags) => {
+      .description('serve MCP over stdio (the default command), or over HTTP with --http')
+      .option('--http', 'serve Streamable HTTP on loopback instead of stdio')
+      .option('--port <n>', 'HTTP port', number, 8765)
+      .option('--host <addr>', 'HTTP bind address: 127.0.0.1, ::1 or localhost', '127.0.0.1')
+      .option(
+        '--token-file <file>',
+        'HTTP bearer token file, mode 600 (default: $ISOLATED_PYMCP_TOKEN, else a new token)',
+      ),
+  ).action(async (flags: ServeFlags) => {
     // Each command loads only its own modules: start-up time is a feature.
     const { serveCommand } = await import('./serve.js');
     exitCode = await serveCommand(flags);
@@ -68,6 +76,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--html <file>', 'also write the HTML page (chart and tables) to this file')
     .option('--budget <seconds>', 'measuring time per implementation', number, 3)
     .option('--lsp <server>', 'language server: pyright, pylsp, basedpyright, off')
+    .option('--url <url>', 'use a running `serve --http` server (e.g. http://127.0.0.1:8765/mcp)')
+    .option('--token-file <file>', 'bearer token for --url (default: $ISOLATED_PYMCP_TOKEN)')
     .action(async (algorithm: string | undefined, flags: AnalyzeFlags) => {
       const { analyzeCommand } = await import('./analyze.js');
       exitCode = await analyzeCommand(algorithm, flags);

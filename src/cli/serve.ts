@@ -1,10 +1,25 @@
-/** `isolated-pymcp serve`: the stdio MCP server. */
-import { createLogger } from '../shared/log.js';
-import { createRuntime } from '../server/runtime.js';
-import { serveStdio } from '../server/stdio.js';
+/** `isolated-pymcp serve`: the MCP server, over stdio (default) or Streamable HTTP (`--http`). */
+import { createLogger, type Logger } from '../shared/log.js';
+import { createServer, type ServerDeps } from '../server/create-server.js';
+import { createRuntime, type Runtime } from '../server/runtime.js';
+import { LSP_START_DELAY_MS, maxRequestBytes, serveStdio } from '../server/stdio.js';
+import { PymcpError } from '../shared/errors.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
 
-export async function serveCommand(flags: SandboxFlags): Promise<number> {
+export interface ServeFlags extends SandboxFlags {
+  /** Serve Streamable HTTP instead of stdio. */
+  http?: boolean;
+  port?: number;
+  host?: string;
+  /** File holding the bearer token (mode 600). */
+  tokenFile?: string;
+}
+
+export const DEFAULT_HTTP_PORT = 8765;
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+
+export async function serveCommand(flags: ServeFlags): Promise<number> {
+  if (flags.http === true) return serveHttpCommand(flags);
   const { config, workspaceIsDefault } = configFromFlags(flags);
   const logger = createLogger(config.logLevel);
   const runtime = await createRuntime(config, logger, { workspaceIsDefault });
@@ -19,4 +34,69 @@ export async function serveCommand(flags: SandboxFlags): Promise<number> {
     await runtime.close();
   }
   return 0;
+}
+
+async function serveHttpCommand(flags: ServeFlags): Promise<number> {
+  // Loaded here, so that serving stdio does not pay for the HTTP stack at start-up.
+  const { assertLoopback, resolveToken, serveHttp, TOKEN_ENV } = await import('../server/http.js');
+  const host = flags.host ?? DEFAULT_HTTP_HOST;
+  const port = flags.port ?? DEFAULT_HTTP_PORT;
+  // Refuse a bad address, port or token before starting any sandbox.
+  assertLoopback(host);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PymcpError(
+      'config_invalid',
+      `--port must be an integer from 0 to 65535, not ${port}`,
+    );
+  }
+  const { token, generated } = await resolveToken(flags.tokenFile, process.env[TOKEN_ENV]);
+  const { config, workspaceIsDefault } = configFromFlags(flags);
+  const logger = createLogger(config.logLevel);
+  const runtime = await createRuntime(config, logger, { workspaceIsDefault });
+  let http;
+  try {
+    http = await serveHttp({
+      host,
+      port,
+      token,
+      maxBodyBytes: maxRequestBytes(config.limits.codeBytes),
+      connect: (connectionId) => createServer({ ...serverDeps(runtime), connectionId }),
+      logger,
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  if (generated) process.stderr.write(`isolated-pymcp: HTTP token: ${token}\n`);
+  process.stderr.write(`isolated-pymcp: serving MCP on ${http.url}\n`);
+  runtime.startCodeIntelSoon(LSP_START_DELAY_MS);
+  await stopSignal(logger);
+  await http.close();
+  await runtime.close();
+  return 0;
+}
+
+function serverDeps(runtime: Runtime): Omit<ServerDeps, 'connectionId'> {
+  return {
+    config: runtime.config,
+    executor: runtime.executor,
+    pythonVersion: runtime.factory.python.version,
+    hasWorkspace: runtime.factory.spec.workspace !== null,
+    codeIntel: () => runtime.codeIntel(),
+    workspace: runtime.factory.spec.workspace,
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function stopSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      logger.info(`${signal}: shutting down`);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }

@@ -1,0 +1,571 @@
+/**
+ * MCP over Streamable HTTP: the built CLI (`serve --http`) driven by the SDK Client and by raw
+ * requests shaped like the attacks each check blocks. Idle expiry and session teardown run
+ * in-process against serveHttp() with a real runtime, where the timeout can be short.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request, type OutgoingHttpHeaders } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connectUrl } from '../../src/analyze/connect.js';
+import { createServer } from '../../src/server/create-server.js';
+import { serveHttp, type HttpServer } from '../../src/server/http.js';
+import { createRuntime, type Runtime } from '../../src/server/runtime.js';
+import { maxRequestBytes } from '../../src/server/stdio.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { silentLogger } from '../../src/shared/log.js';
+import { runCli } from '../helpers/cli.js';
+import { BIN, ROOT, structured, textOf } from '../helpers/mcp-client.js';
+import { descendants, waitGone } from '../helpers/processes.js';
+
+const TOKEN = 'test-token-0123456789abcdef';
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'raw', version: '0' },
+  },
+};
+/** The default body cap: maxRequestBytes of the default 1 MiB code limit. */
+const BODY_CAP = maxRequestBytes(1024 * 1024);
+
+interface HttpServerProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  url: string;
+  stderr(): string;
+  /** Send `signal`; resolves with the exit code once the process has exited. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Start `serve --http` and wait until it listens (or fail with its stderr). */
+async function startHttp(
+  extraArgs: readonly string[] = [],
+  env: Record<string, string> = { ISOLATED_PYMCP_TOKEN: TOKEN },
+): Promise<HttpServerProcess> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--http',
+      '--port',
+      String(port),
+      '--lsp',
+      'off',
+      '--no-workspace',
+      '--pool-size',
+      '1',
+      ...extraArgs,
+    ],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'pipe' },
+  );
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (stderr.includes('serving MCP on')) resolve();
+    });
+    void exited.then((code) => {
+      reject(new Error(`server exited (${code}) before listening:\n${stderr}`));
+    });
+  });
+  if (child.pid === undefined) throw new Error('no pid');
+  return {
+    child,
+    pid: child.pid,
+    port,
+    url: `http://127.0.0.1:${port}/mcp`,
+    stderr: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+async function connect(url: string, token = TOKEN): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: 'isolated-pymcp-http-tests', version: '0.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+async function run(
+  client: Client,
+  code: string,
+  extra: Record<string, unknown> = {},
+): Promise<CallToolResult> {
+  return (await client.callTool({
+    name: 'run_python_code',
+    arguments: { python_code: code, ...extra },
+  })) as CallToolResult;
+}
+
+async function createSession(client: Client): Promise<string> {
+  const result = (await client.callTool({
+    name: 'create_session',
+    arguments: {},
+  })) as CallToolResult;
+  expect(result.isError, textOf(result)).not.toBe(true);
+  return (result.structuredContent as { session_id: string }).session_id;
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One raw HTTP request (any Host header, any body, or a declared length with no body at all).
+ * Defaults: POST /mcp with the token, JSON and the Accept header MCP needs.
+ */
+function raw(
+  port: number,
+  options: {
+    method?: string;
+    path?: string;
+    headers?: OutgoingHttpHeaders;
+    body?: string | Buffer | Buffer[];
+    /** Send only the headers and wait for the answer. */
+    noBody?: boolean;
+    /** Fail when no answer comes within this time. */
+    timeoutMs?: number;
+  } = {},
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path ?? '/mcp',
+        headers: {
+          Authorization: `Bearer ${TOKEN}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          req.destroy();
+        });
+      },
+    );
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined) {
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+      });
+    }
+    // After the answer has settled the promise, a failed write of a refused body changes nothing.
+    req.on('error', reject);
+    if (options.noBody === true) {
+      req.flushHeaders();
+      return;
+    }
+    const chunks = Array.isArray(options.body) ? options.body : [options.body ?? ''];
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+function jsonRpcError(response: RawResponse): { code: number; message: string } {
+  return (JSON.parse(response.body) as { error: { code: number; message: string } }).error;
+}
+
+async function expectServing(url: string): Promise<void> {
+  const client = await connect(url);
+  try {
+    expect(structured(await run(client, '6 * 7'))).toMatchObject({ return_value: 42 });
+  } finally {
+    await client.close();
+  }
+}
+
+describe('serve --http', () => {
+  let server: HttpServerProcess;
+  beforeAll(async () => {
+    server = await startHttp();
+  });
+  afterAll(async () => {
+    const pids = [server.pid, ...descendants(server.pid)];
+    expect(await server.stop()).toBe(0);
+    expect(await waitGone(pids)).toEqual([]);
+  });
+
+  test('runs Python for a client with the token (the 40 + 2 example)', async () => {
+    const client = await connect(server.url);
+    try {
+      const result = await run(
+        client,
+        'result = 40 + 2\nprint(f"The answer is: {result}")\nresult',
+      );
+      expect(structured(result)).toMatchObject({
+        status: 'completed',
+        stdout: 'The answer is: 42\n',
+        return_value: 42,
+      });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('keeps a Python session across calls', async () => {
+    const client = await connect(server.url);
+    try {
+      const id = await createSession(client);
+      await run(client, 'x = 41', { session_id: id });
+      const result = await run(client, 'x + 1', { session_id: id });
+      expect(structured(result)).toMatchObject({ return_value: 42, session_id: id });
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("session hijack: a client cannot use another client's Python session", async () => {
+    const alice = await connect(server.url);
+    const mallory = await connect(server.url);
+    try {
+      const id = await createSession(alice);
+      await run(alice, 'secret = "alice"', { session_id: id });
+      const stolen = await run(mallory, 'secret', { session_id: id });
+      expect(stolen.isError).toBe(true);
+      expect(textOf(stolen)).toContain('session_not_found');
+      const listed = (await mallory.callTool({
+        name: 'list_sessions',
+        arguments: {},
+      })) as CallToolResult;
+      expect(JSON.stringify(listed.structuredContent)).not.toContain(id);
+      expect(structured(await run(alice, 'secret', { session_id: id })).return_value).toBe('alice');
+    } finally {
+      await alice.close();
+      await mallory.close();
+    }
+  });
+
+  test('a request without the token is refused (401)', async () => {
+    const response = await raw(server.port, {
+      headers: { Authorization: '' },
+      body: JSON.stringify(INITIALIZE),
+    });
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+    await expect(connect(server.url, '')).rejects.toThrow();
+  });
+
+  test('a wrong token is refused (401), including one of the same length', async () => {
+    for (const token of ['wrong', TOKEN.slice(0, -1) + 'X', `${TOKEN}extra`]) {
+      const response = await raw(server.port, {
+        headers: { Authorization: `Bearer ${token}` },
+        body: JSON.stringify(INITIALIZE),
+      });
+      expect(response.status, token).toBe(401);
+    }
+    await expect(connect(server.url, 'not-the-token-at-all')).rejects.toThrow();
+  });
+
+  test('DNS rebinding: a request from a foreign Origin is refused (403)', async () => {
+    for (const origin of [
+      'http://attacker.example',
+      'null',
+      `http://127.0.0.1.nip.io:${server.port}`,
+    ]) {
+      const response = await raw(server.port, {
+        headers: { Origin: origin },
+        body: JSON.stringify(INITIALIZE),
+      });
+      expect(response.status, origin).toBe(403);
+    }
+    const own = await raw(server.port, {
+      headers: { Origin: `http://localhost:${server.port}` },
+      body: JSON.stringify(INITIALIZE),
+    });
+    expect(own.status).toBe(200);
+    await deleteSession(server.port, own.headers['mcp-session-id']);
+  });
+
+  test('DNS rebinding: a foreign Host header is refused (403)', async () => {
+    for (const host of [`attacker.example:${server.port}`, 'localhost:1', '127.0.0.1']) {
+      const response = await raw(server.port, {
+        headers: { Host: host },
+        body: JSON.stringify(INITIALIZE),
+      });
+      expect(response.status, host).toBe(403);
+    }
+  });
+
+  test('an oversized body is refused (413) unread, and the server keeps serving', async () => {
+    const declared = await raw(server.port, {
+      headers: { 'Content-Length': String(BODY_CAP + 1) },
+      noBody: true,
+    });
+    expect(declared.status).toBe(413);
+    // No Content-Length: the cap holds for what is streamed.
+    const chunk = Buffer.alloc(1024 * 1024, 0x20);
+    const streamed = await raw(server.port, {
+      headers: { 'Transfer-Encoding': 'chunked' },
+      body: Array.from({ length: Math.ceil(BODY_CAP / chunk.length) + 1 }, () => chunk),
+    });
+    expect(streamed.status).toBe(413);
+    await expectServing(server.url);
+  });
+
+  test('malformed JSON gets a JSON-RPC parse error (-32700), and the server keeps serving', async () => {
+    for (const body of ['{"jsonrpc": "2.0", "method": ', Buffer.from([0x7b, 0xff, 0x7d])]) {
+      const response = await raw(server.port, { body });
+      expect(response.status).toBe(400);
+      expect(jsonRpcError(response).code).toBe(-32700);
+    }
+    await expectServing(server.url);
+  });
+
+  test('probing other paths finds nothing (404)', async () => {
+    for (const p of ['/', '/mcp/', '/admin', '/MCP']) {
+      expect((await raw(server.port, { method: 'GET', path: p })).status, p).toBe(404);
+    }
+  });
+
+  test('other methods are refused (405)', async () => {
+    const response = await raw(server.port, { method: 'PUT', body: '{}' });
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, POST, DELETE');
+  });
+
+  test('a cross-site form post (non-JSON Content-Type) is refused (415) unread', async () => {
+    // The body is announced and never sent: only a refusal that does not read it can answer.
+    const response = await raw(server.port, {
+      headers: { 'Content-Type': 'text/plain', 'Content-Length': '100' },
+      noBody: true,
+      timeoutMs: 5000,
+    });
+    expect(response.status).toBe(415);
+  });
+
+  test('an unknown MCP session id is not found (404)', async () => {
+    const response = await raw(server.port, {
+      headers: { 'Mcp-Session-Id': '00000000-0000-4000-8000-000000000000' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(404);
+    expect(jsonRpcError(response).code).toBe(-32001);
+  });
+
+  test('session flooding: opening sessions stops at the cap (503)', async () => {
+    const opened: string[] = [];
+    let refused: RawResponse | undefined;
+    try {
+      for (let i = 0; i < 40 && refused === undefined; i += 1) {
+        const response = await raw(server.port, { body: JSON.stringify(INITIALIZE) });
+        const id = response.headers['mcp-session-id'];
+        if (response.status === 200 && typeof id === 'string') opened.push(id);
+        else refused = response;
+      }
+      expect(refused?.status).toBe(503);
+      expect(jsonRpcError(refused!).message).toContain('too many MCP sessions');
+      expect(opened.length).toBeLessThanOrEqual(32);
+    } finally {
+      for (const id of opened) await deleteSession(server.port, id);
+    }
+    await expectServing(server.url);
+  });
+
+  test('connectUrl (analyze over HTTP) runs code and ends its session on close', async () => {
+    const connection = await connectUrl(server.url, TOKEN);
+    const result = (await connection.client.callTool({
+      name: 'run_python_code',
+      arguments: { python_code: '40 + 2' },
+    })) as CallToolResult;
+    expect(structured(result).return_value).toBe(42);
+    await connection.close();
+    await expectServing(server.url);
+  });
+});
+
+async function deleteSession(port: number, id: string | string[] | undefined): Promise<void> {
+  if (typeof id !== 'string') return;
+  const response = await raw(port, { method: 'DELETE', headers: { 'Mcp-Session-Id': id } });
+  expect(response.status).toBe(200);
+}
+
+describe('serve --http start-up and shutdown', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), 'pymcp-http-'));
+  });
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('exposure: --host 0.0.0.0 is refused with a clear message', async () => {
+    const result = await runCli(['serve', '--http', '--host', '0.0.0.0', '--lsp', 'off'], {
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('refusing to serve HTTP on "0.0.0.0"');
+    expect(result.stderr).toContain('loopback');
+  });
+
+  test('leaked secret: a token file readable by others (0644) is refused', async () => {
+    const file = path.join(scratch, 'token-0644');
+    writeFileSync(file, `${TOKEN}\n`, { mode: 0o644 });
+    const result = await runCli(['serve', '--http', '--token-file', file, '--lsp', 'off'], {
+      timeoutMs: 20_000,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('readable by other users');
+    expect(result.stderr).toContain('chmod 600');
+  });
+
+  test('a 0600 token file is used, trimmed', async () => {
+    const file = path.join(scratch, 'token-0600');
+    writeFileSync(file, `  ${TOKEN}\n`, { mode: 0o600 });
+    const server = await startHttp(['--token-file', file], {});
+    try {
+      await expectServing(server.url);
+      expect(server.stderr()).not.toContain(TOKEN);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  test('without a configured token, a generated one is printed once and required', async () => {
+    const server = await startHttp([], {});
+    try {
+      const printed = [...server.stderr().matchAll(/isolated-pymcp: HTTP token: (\S+)/g)];
+      expect(printed).toHaveLength(1);
+      const token = printed[0]![1]!;
+      expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+      expect(server.stderr()).toContain(server.url);
+      const client = await connect(server.url, token);
+      expect(structured(await run(client, '40 + 2')).return_value).toBe(42);
+      await client.close();
+      await expect(connect(server.url, TOKEN)).rejects.toThrow();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  test('SIGTERM closes the server, its MCP sessions and every sandbox', async () => {
+    const server = await startHttp();
+    const client = await connect(server.url);
+    const id = await createSession(client);
+    await run(client, 'import time\nx = 1', { session_id: id });
+    const pids = descendants(server.pid);
+    expect(pids.length).toBeGreaterThan(0);
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(await waitGone([server.pid, ...pids])).toEqual([]);
+    await client.close().catch(() => undefined);
+  });
+
+  test('SIGINT closes the language server too', async () => {
+    const server = await startHttp(['--lsp', 'pyright']);
+    const client = await connect(server.url);
+    const result = (await client.callTool({
+      name: 'lsp_diagnostics',
+      arguments: { code: 'x: int = "text"\n' },
+    })) as CallToolResult;
+    expect(result.isError, textOf(result)).not.toBe(true);
+    const pids = descendants(server.pid);
+    expect(await server.stop('SIGINT')).toBe(0);
+    expect(await waitGone([server.pid, ...pids])).toEqual([]);
+    await client.close().catch(() => undefined);
+  });
+});
+
+describe('serveHttp sessions (in-process, real runtime)', () => {
+  let runtime: Runtime;
+  let http: HttpServer;
+  beforeAll(async () => {
+    const config = parseConfig({ workspace: null, poolSize: 1, lsp: { server: 'off' } });
+    runtime = await createRuntime(config, silentLogger, { withLsp: false });
+    http = await serveHttp({
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      maxBodyBytes: BODY_CAP,
+      connect: (connectionId) =>
+        createServer({
+          config,
+          executor: runtime.executor,
+          pythonVersion: runtime.factory.python.version,
+          hasWorkspace: false,
+          connectionId,
+          codeIntel: () => runtime.codeIntel(),
+          workspace: null,
+        }),
+      logger: silentLogger,
+      idleMs: 1500,
+    });
+  });
+  afterAll(async () => {
+    await http.close();
+    await runtime.close();
+  });
+
+  async function openWithSession(): Promise<{ client: Client; owner: string; id: string }> {
+    const transport = new StreamableHTTPClientTransport(new URL(http.url), {
+      requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
+    });
+    const client = new Client({ name: 'in-process', version: '0' });
+    await client.connect(transport);
+    const id = await createSession(client);
+    const owner = `http:${transport.sessionId ?? ''}`;
+    expect(runtime.executor.listSessions(owner).map((s) => s.session_id)).toEqual([id]);
+    return { client, owner, id };
+  }
+
+  test('closing an MCP session (DELETE) closes its Python sessions', async () => {
+    const connection = await openWithSession();
+    const transport = connection.client.transport as StreamableHTTPClientTransport;
+    await transport.terminateSession();
+    expect(runtime.executor.listSessions(connection.owner)).toEqual([]);
+    await connection.client.close();
+  });
+
+  test('abandoned sessions: an idle MCP session expires with its Python sessions', async () => {
+    const connection = await openWithSession();
+    // A call in progress longer than the idle time does not count as idle.
+    const slow = await run(connection.client, 'import time\ntime.sleep(2)\n1', {
+      session_id: connection.id,
+    });
+    expect(structured(slow).return_value).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(runtime.executor.listSessions(connection.owner)).toEqual([]);
+    await expect(run(connection.client, '1')).rejects.toThrow(/Session not found|404/);
+    await connection.client.close();
+  });
+});
