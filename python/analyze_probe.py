@@ -149,7 +149,22 @@ def _mutates(fn, args):
 
 
 def _time_call(fn, args, min_seconds, mutates):
-    """Seconds per call, from calls repeated until min_seconds of them have been timed."""
+    """Seconds per call, from calls repeated until min_seconds of them have been timed. Like
+    timeit, the garbage collector is off while timing: its pauses land on whichever call happens
+    to allocate past a threshold and would be noise, not cost."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        return _timed(fn, args, min_seconds, mutates)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _timed(fn, args, min_seconds, mutates):
     if not mutates:
         loops = 1
         while True:
@@ -172,35 +187,42 @@ def _time_call(fn, args, min_seconds, mutates):
     return total / calls
 
 
-def _pymcp_measure(name, sizes, budget_seconds, repeats=5, sample_seconds=0.005, seed=99):
-    """Time one implementation over growing n: best of `repeats` samples per size, until the
-    budget is spent or one call alone takes too long. Returns the points and why it stopped."""
+def _pymcp_measure(name, sizes, budget_seconds, repeats=7, sample_seconds=0.005, seed=99):
+    """Time one implementation over growing n and return the best time per call for each n.
+
+    A first pass walks the sizes in ascending order, taking one sample each, until a per-size
+    cap, half the budget, or a single call longer than a quarter of the budget stops it. Further
+    passes sample every size again, round-robin, while the budget lasts (at most `repeats` in
+    all): a slow spell of the machine then spoils one sample of several sizes instead of every
+    sample of one size, and the best of them is kept."""
     spec = _spec()
     fn = _impl(name)
     cap = (spec.get("max_size") or {}).get(name)
     rng = random.Random(seed)
-    points = []
     started = time.perf_counter()
     stopped = None
+    measured = []  # [n, args, mutates, best]
     for n in sizes:
         if cap is not None and n > cap:
             stopped = f"max_size {cap} reached"
             break
-        if time.perf_counter() - started > budget_seconds:
+        if time.perf_counter() - started > budget_seconds / 2:
             stopped = f"time budget of {budget_seconds} s spent"
             break
         args = tuple(spec["input"](n, rng))
         single_start = time.perf_counter()
         mutates = _mutates(fn, args)
         single = time.perf_counter() - single_start
-        samples = []
-        for _ in range(repeats):
-            samples.append(_time_call(fn, args, sample_seconds, mutates))
-            if time.perf_counter() - started > budget_seconds * 1.5:
-                break
-        samples.sort()
-        points.append({"n": n, "seconds": samples[0], "median": samples[len(samples) // 2], "samples": len(samples)})
+        measured.append([n, args, mutates, _time_call(fn, args, sample_seconds, mutates)])
         if single > budget_seconds / 4:
             stopped = f"one call at n={n} took {single:.3f} s"
             break
+    for _ in range(repeats - 1):
+        if time.perf_counter() - started > budget_seconds:
+            break
+        for entry in measured:
+            entry[3] = min(entry[3], _time_call(fn, entry[1], sample_seconds, entry[2]))
+            if time.perf_counter() - started > budget_seconds * 1.5:
+                break
+    points = [{"n": n, "seconds": best} for n, _args, _mutates, best in measured]
     return {"name": name, "points": points, "stopped": stopped}

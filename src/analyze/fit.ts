@@ -50,8 +50,13 @@ const SHAPES: Record<Exclude<GrowthClass, 'O(2^n)' | 'O(1)'>, (n: number) => num
   'O(n^3)': (n) => n * n * n,
 };
 
-/** A simpler class is preferred unless the more complex one is clearly better. */
+/**
+ * A simpler class is preferred unless the more complex one is clearly better: by more than
+ * 15 % of its error plus 1.5 points. Over a short range of n, neighbours such as O(n) and
+ * O(n log n) fit about equally well and noise alone would pick between them.
+ */
 const SIMPLER_WINS_WITHIN = 1.15;
+const SIMPLER_WINS_BY = 0.015;
 export const MIN_POINTS = 4;
 
 export function fitGrowth(points: readonly Point[]): FitResult | null {
@@ -71,7 +76,7 @@ export function fitGrowth(points: readonly Point[]): FitResult | null {
   let best = ranked[0] ?? constant;
   // Occam: walk from the simplest class up; take the first within the tolerance of the best.
   for (const fit of fits) {
-    if (fit.rmsError <= best.rmsError * SIMPLER_WINS_WITHIN + 0.005) {
+    if (fit.rmsError <= best.rmsError * SIMPLER_WINS_WITHIN + SIMPLER_WINS_BY) {
       best = fit;
       break;
     }
