@@ -18,9 +18,9 @@ const COLORS = [
   '#7f7f7f',
   '#bcbd22',
 ];
-const WIDTH = 760;
+const WIDTH = 860;
 const HEIGHT = 440;
-const MARGIN = { left: 78, right: 170, top: 20, bottom: 52 };
+const MARGIN = { left: 78, right: 250, top: 20, bottom: 52 };
 
 export function escapeHtml(text: string): string {
   return text
@@ -45,13 +45,13 @@ export function renderChart(report: Report): string {
   const sy = (s: number): number => MARGIN.top + (1 - (Math.log10(s) - y0) / (y1 - y0)) * plotH;
 
   const grid: string[] = [];
-  for (let e = Math.ceil(x0); e <= Math.floor(x1); e += 1) {
-    const x = sx(10 ** e).toFixed(1);
+  for (const n of xTicks(x0, x1)) {
+    const x = sx(n).toFixed(1);
     grid.push(
       `<line class="grid" x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/>`,
     );
     grid.push(
-      `<text class="tick" x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">10${sup(e)}</text>`,
+      `<text class="tick" x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${tickLabel(n)}</text>`,
     );
   }
   for (let e = Math.ceil(y0); e <= Math.floor(y1); e += 1) {
@@ -78,7 +78,7 @@ export function renderChart(report: Report): string {
       `<g class="series" data-name="${escapeHtml(c.name)}" stroke="${color}" fill="${color}">` +
       `<polyline points="${path}" fill="none" stroke-width="2"/>${dots}` +
       `<rect x="${WIDTH - MARGIN.right + 12}" y="${legendY - 6}" width="12" height="12"/>` +
-      `<text class="legend" x="${WIDTH - MARGIN.right + 30}" y="${legendY + 4}" stroke="none">${escapeHtml(label.slice(0, 28))}</text>` +
+      `<text class="legend" x="${WIDTH - MARGIN.right + 30}" y="${legendY + 4}" stroke="none">${escapeHtml(label.slice(0, 40))}</text>` +
       `</g>`
     );
   });
@@ -164,6 +164,24 @@ ${report.notes.length > 0 ? `<h2>Notes</h2><ul>${report.notes.map((n) => `<li>${
 </body>
 </html>
 `;
+}
+
+/** Ticks at 1, 2 and 5 times powers of ten when the range is short, else at powers of ten. */
+function xTicks(lo: number, hi: number): number[] {
+  const steps = hi - lo < 2 ? [1, 2, 5] : [1];
+  const ticks: number[] = [];
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e += 1) {
+    for (const m of steps) {
+      const n = m * 10 ** e;
+      if (Math.log10(n) >= lo && Math.log10(n) <= hi) ticks.push(n);
+    }
+  }
+  return ticks;
+}
+
+function tickLabel(n: number): string {
+  const e = Math.round(Math.log10(n));
+  return n === 10 ** e && Math.abs(e) >= 3 ? `10${sup(e)}` : String(n);
 }
 
 function paddedRange(min: number, max: number): [number, number] {
