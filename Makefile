@@ -3,8 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NODE_STAMP := node_modules/.package-lock.json
-BUILD_STAMP := dist/src/cli/main.js
-SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json
+BUILD_STAMP := dist/bundle/main.js
+SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
 .PHONY: help setup build test lint run analyze bench doctor clean
 

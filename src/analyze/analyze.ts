@@ -4,11 +4,10 @@
  * its own call, so a slow or hanging one costs only its own time budget.
  */
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../shared/errors.js';
+import { packageFile } from '../shared/package-root.js';
 import { fitGrowth } from './fit.js';
 import { REPORT_SCHEMA_ID, type ComplexityEntry, type Report } from './report.js';
 import type { AnalysisTarget } from './target.js';
@@ -41,16 +40,7 @@ interface Describe {
   } | null;
 }
 
-const PROBE = fileURLToPath(
-  new URL(
-    fileURLToPath(import.meta.url)
-      .split(path.sep)
-      .includes('dist')
-      ? '../../../python/analyze_probe.py'
-      : '../../python/analyze_probe.py',
-    import.meta.url,
-  ),
-);
+const PROBE = packageFile('python', 'analyze_probe.py');
 const CROSSCHECK_MAX_N = 64;
 const CROSSCHECK_TIMEOUT_SECONDS = 15;
 

@@ -2,15 +2,12 @@
  * The analysis reaches the server the way an assistant does: the SDK Client over stdio to a
  * spawned `isolated-pymcp serve` (or over Streamable HTTP to a running server with `url`).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { packageFile } from '../shared/package-root.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 export function binPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const up = here.split(path.sep).includes('dist') ? '../../../' : '../../';
-  return fileURLToPath(new URL(`${up}bin/isolated-pymcp`, import.meta.url));
+  return packageFile('bin', 'isolated-pymcp');
 }
 
 export interface Connection {

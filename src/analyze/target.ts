@@ -4,8 +4,8 @@
  */
 import { access, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PymcpError } from '../shared/errors.js';
+import { packageRoot } from '../shared/package-root.js';
 
 export interface AnalysisTarget {
   name: string;
@@ -17,11 +17,9 @@ export interface AnalysisTarget {
   dotted: string | null;
 }
 
-/** The repository's algorithms/ (next to dist/ or src/). */
+/** The package's root, which holds the bundled algorithms/. */
 export function bundledRoot(): string {
-  const here = fileURLToPath(import.meta.url);
-  const up = here.split(path.sep).includes('dist') ? '../../../' : '../../';
-  return fileURLToPath(new URL(up, import.meta.url));
+  return packageRoot();
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

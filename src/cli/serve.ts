@@ -1,8 +1,7 @@
 /** `isolated-pymcp serve`: the MCP server, over stdio (default) or Streamable HTTP (`--http`). */
 import { createLogger, type Logger } from '../shared/log.js';
-import { createServer, type ServerDeps } from '../server/create-server.js';
+import type { ServerDeps } from '../server/create-server.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
-import { LSP_START_DELAY_MS, maxRequestBytes, serveStdio } from '../server/stdio.js';
 import { PymcpError } from '../shared/errors.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
 
@@ -22,7 +21,11 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   if (flags.http === true) return serveHttpCommand(flags);
   const { config, workspaceIsDefault } = configFromFlags(flags);
   const logger = createLogger(config.logLevel);
-  const runtime = await createRuntime(config, logger, { workspaceIsDefault });
+  // Start the runtime (its Python probe is a subprocess) while the MCP modules load.
+  const starting = createRuntime(config, logger, { workspaceIsDefault });
+  starting.catch(() => undefined);
+  const { serveStdio } = await import('../server/stdio.js');
+  const runtime = await starting;
   const stop = (): void => {
     void runtime.close().finally(() => process.exit(0));
   };
@@ -52,7 +55,13 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   const { token, generated } = await resolveToken(flags.tokenFile, process.env[TOKEN_ENV]);
   const { config, workspaceIsDefault } = configFromFlags(flags);
   const logger = createLogger(config.logLevel);
-  const runtime = await createRuntime(config, logger, { workspaceIsDefault });
+  const starting = createRuntime(config, logger, { workspaceIsDefault });
+  starting.catch(() => undefined);
+  const [{ createServer }, { LSP_START_DELAY_MS, maxRequestBytes }] = await Promise.all([
+    import('../server/create-server.js'),
+    import('../server/stdio.js'),
+  ]);
+  const runtime = await starting;
   let http;
   try {
     http = await serveHttp({

@@ -5,10 +5,10 @@
 import { access, constants, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../shared/config.js';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
+import { packageFile } from '../shared/package-root.js';
 import { probeHostLayout, unreachableReason } from '../shared/host-layout.js';
 import { resolvePython, isUnder, type PythonRuntime } from '../shared/python-runtime.js';
 import { Sandbox, type SandboxSpec } from './sandbox-process.js';
@@ -55,13 +55,9 @@ export async function createSandboxFactory(
   return { start: () => Sandbox.start(spec), spec, python };
 }
 
-/** python/worker.py, from the compiled code (dist/src/sandbox/) or the sources (src/sandbox/). */
+/** python/worker.py, shipped with the package. */
 export function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const compiled = here.split(path.sep).includes('dist');
-  return fileURLToPath(
-    new URL(compiled ? '../../../python/worker.py' : '../../python/worker.py', import.meta.url),
-  );
+  return packageFile('python', 'worker.py');
 }
 
 export async function findBwrap(): Promise<string> {
