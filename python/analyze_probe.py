@@ -187,14 +187,14 @@ def _timed(fn, args, min_seconds, mutates):
     return total / calls
 
 
-def _pymcp_measure(name, sizes, budget_seconds, repeats=7, sample_seconds=0.005, seed=99):
+def _pymcp_measure(name, sizes, budget_seconds, repeats=40, sample_seconds=0.005, seed=99):
     """Time one implementation over growing n and return the best time per call for each n.
 
     A first pass walks the sizes in ascending order, taking one sample each, until a per-size
     cap, half the budget, or a single call longer than a quarter of the budget stops it. Further
     passes sample every size again, round-robin, while the budget lasts (at most `repeats` in
     all): a slow spell of the machine then spoils one sample of several sizes instead of every
-    sample of one size, and the best of them is kept."""
+    sample of one size, and the best of them is kept. Fast implementations get many passes."""
     spec = _spec()
     fn = _impl(name)
     cap = (spec.get("max_size") or {}).get(name)

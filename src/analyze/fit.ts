@@ -59,6 +59,12 @@ const SIMPLER_WINS_WITHIN = 1.15;
 const SIMPLER_WINS_BY = 0.015;
 export const MIN_POINTS = 4;
 
+/** The class without the extra log factor. */
+const LOG_NEIGHBOUR: Partial<Record<GrowthClass, GrowthClass>> = {
+  'O(log n)': 'O(1)',
+  'O(n log n)': 'O(n)',
+};
+
 export function fitGrowth(points: readonly Point[]): FitResult | null {
   const usable = points.filter((p) => p.n > 0 && p.seconds > 0 && Number.isFinite(p.seconds));
   if (usable.length < MIN_POINTS) return null;
@@ -73,14 +79,25 @@ export function fitGrowth(points: readonly Point[]): FitResult | null {
   if (exponential) fits.push(exponential);
 
   const ranked = [...fits].sort((a, b) => a.rmsError - b.rmsError);
-  let best = ranked[0] ?? constant;
+  const lowest = ranked[0] ?? constant;
+  let best = lowest;
   // Occam: walk from the simplest class up; take the first within the tolerance of the best.
   for (const fit of fits) {
-    if (fit.rmsError <= best.rmsError * SIMPLER_WINS_WITHIN + SIMPLER_WINS_BY) {
+    if (fit.rmsError <= lowest.rmsError * SIMPLER_WINS_WITHIN + SIMPLER_WINS_BY) {
       best = fit;
       break;
     }
   }
+  // Over less than two decades of n, a class and the same times log n (O(1) and O(log n), O(n)
+  // and O(n log n)) differ by too little for timing noise to separate them: keep the one
+  // without the log factor unless the data clearly need it.
+  const decades = Math.log10(
+    Math.max(...usable.map((p) => p.n)) / Math.min(...usable.map((p) => p.n)),
+  );
+  const withoutLog = LOG_NEIGHBOUR[best.growth];
+  const simpler = withoutLog === undefined ? undefined : fits.find((f) => f.growth === withoutLog);
+  if (decades < 2 && simpler !== undefined && simpler.rmsError <= best.rmsError * 2 + 0.02)
+    best = simpler;
   const runnerUp = ranked.find((f) => f !== best) ?? null;
   const margin = runnerUp === null ? null : runnerUp.rmsError / Math.max(best.rmsError, 1e-9);
   return {

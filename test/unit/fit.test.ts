@@ -62,6 +62,21 @@ describe('fitGrowth', () => {
     expect(['clear', 'weak']).toContain(fit?.confidence);
   });
 
+  test('over less than two decades of n, a slight log-factor bend is not enough for O(n log n)', () => {
+    // Linear cost that creeps up by 10 % across the range (allocation effects, noise): the log
+    // class may fit a little better, but not clearly enough to claim it.
+    const points = [4, 6, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44].map((n) => ({
+      n,
+      seconds: (120 + 19 * n * (1 + n / 440)) * 1e-9,
+    }));
+    expect(fitGrowth(points)?.best.growth).toBe('O(n)');
+  });
+
+  test('over many decades the log factor is kept', () => {
+    const points = synth((n) => 4e-8 * n * Math.log2(n), doubling(64, 1 << 20), 3e-7, 0.03);
+    expect(fitGrowth(points)?.best.growth).toBe('O(n log n)');
+  });
+
   test('needs at least four usable points', () => {
     expect(
       fitGrowth([
