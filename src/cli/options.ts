@@ -60,7 +60,11 @@ export function addSandboxOptions(command: Command): Command {
     .option('--cpu-seconds <s>', 'CPU seconds per sandbox lifetime (300)', number)
     .option('--max-processes <n>', 'processes and threads per sandbox (64)', number)
     .option('--output-kb <kb>', 'captured bytes per output stream per call (1024)', number)
-    .option('--scratch-mb <mb>', 'size of the writable /tmp in the sandbox (64)', number)
+    .option(
+      '--scratch-mb <mb>',
+      'size of the writable /tmp in the sandbox (64; /dev/shm: at most 16)',
+      number,
+    )
     .option('--pool-size <n>', 'sandboxes kept pre-started (2)', number)
     .option('--max-concurrent <n>', 'calls running at once before "busy" errors (4)', number)
     .option('--max-sessions <n>', 'sessions open at once (16)', number)

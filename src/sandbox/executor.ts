@@ -166,10 +166,16 @@ export class Executor {
     const session = this.session(owner, id);
     if (session.running)
       throw new PymcpError('busy', `session ${id} is running a call; wait for it or cancel it`);
-    const old = session.sandbox;
-    session.sandbox = null;
-    if (old) this.dispose(old);
-    this.attach(session, await this.pool.take());
+    // Busy while the new sandbox comes: a second reset or a run must not attach one meanwhile.
+    session.running = true;
+    try {
+      const old = session.sandbox;
+      session.sandbox = null;
+      if (old) this.dispose(old);
+      this.attach(session, await this.pool.take());
+    } finally {
+      session.running = false;
+    }
     session.lostState = null;
     session.runs = 0;
     this.touch(session);
@@ -247,6 +253,8 @@ export class Executor {
       this.dispose(sandbox);
       throw new PymcpError('session_not_found', `session ${session.id} was closed`);
     }
+    // Security: a sandbox replaced here is killed, never left running unowned.
+    if (session.sandbox !== null && session.sandbox !== sandbox) this.dispose(session.sandbox);
     session.sandbox = sandbox;
     sandbox.onClose(() => {
       if (session.sandbox === sandbox && !session.running) {

@@ -134,6 +134,16 @@ export class BoundedStdioTransport implements Transport {
     }
     const message = parsed.data;
     if ('method' in message && 'id' in message) this.inFlight.add(message.id);
+    // A cancelled request gets no response (the SDK sends none), so stop waiting for one.
+    if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message)) {
+      const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+      if (typeof requestId === 'string' || typeof requestId === 'number') {
+        this.inFlight.delete(requestId);
+        queueMicrotask(() => {
+          this.closeIfDone();
+        });
+      }
+    }
     this.onmessage?.(message);
   }
 

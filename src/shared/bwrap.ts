@@ -31,6 +31,9 @@ export const ETC_ALLOWLIST = [
   '/etc/mime.types',
 ] as const;
 
+/** Size cap of /dev/shm in a sandbox. */
+export const SHM_BYTES = 16 * 1024 * 1024;
+
 /** uid and gid the code sees inside a sandbox. */
 export const INNER_ID = 1000;
 
@@ -40,7 +43,7 @@ export interface BwrapProfile {
   readOnly: ReadonlyArray<readonly [string, string]>;
   /** Files handed over through an inherited pipe: [fd, sandbox path], mounted read-only. */
   dataFiles: ReadonlyArray<readonly [number, string]>;
-  /** Size of the writable /tmp and /dev/shm. */
+  /** Size of the writable /tmp (/dev/shm gets at most SHM_BYTES). */
   scratchBytes: number;
   chdir: string;
   env: Readonly<Record<string, string>>;
@@ -79,6 +82,9 @@ export function bwrapArgs(profile: BwrapProfile): string[] {
   }
   for (const file of profile.layout.etc) args.push('--ro-bind', file, file);
   const scratch = String(profile.scratchBytes);
+  // /dev/shm is for semaphores and small shared buffers; tmpfs pages are not counted by
+  // RLIMIT_AS, so it gets a small cap of its own instead of a second full scratch allowance.
+  const shm = String(Math.min(profile.scratchBytes, SHM_BYTES));
   args.push(
     '--proc',
     '/proc',
@@ -94,7 +100,7 @@ export function bwrapArgs(profile: BwrapProfile): string[] {
     '--perms',
     '1777',
     '--size',
-    scratch,
+    shm,
     '--tmpfs',
     '/dev/shm',
   );

@@ -370,3 +370,29 @@ describe('what a run returns', () => {
     expect(structured(result)).toMatchObject({ status: 'completed', return_value: 45 });
   });
 });
+
+describe('concurrent resets', () => {
+  let server: ServerUnderTest;
+  beforeAll(async () => {
+    server = await startServer(['--no-workspace', '--pool-size', '1']);
+  });
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+  });
+
+  test('racing reset_session calls leave one sandbox per session, not orphans', async () => {
+    const id = await createSession(server);
+    const sandboxesBefore = server.descendants().length;
+    for (let i = 0; i < 5; i += 1) {
+      await Promise.all([
+        server.call('reset_session', { session_id: id }),
+        server.call('reset_session', { session_id: id }),
+      ]);
+    }
+    await server.call('close_session', { session_id: id });
+    // Disposed sandboxes take a moment to exit; the pool refills to its size of 1.
+    await expect
+      .poll(() => server.descendants().length, { timeout: 10_000 })
+      .toBeLessThanOrEqual(sandboxesBefore);
+  }, 60_000);
+});

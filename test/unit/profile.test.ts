@@ -78,7 +78,7 @@ describe('bwrap profile', () => {
     const tmpfs = args.flatMap((a, i) => (a === '--tmpfs' ? [args.slice(i - 4, i + 2)] : []));
     expect(tmpfs).toEqual([
       ['--perms', '1777', '--size', String(config.limits.scratchBytes), '--tmpfs', '/tmp'],
-      ['--perms', '1777', '--size', String(config.limits.scratchBytes), '--tmpfs', '/dev/shm'],
+      ['--perms', '1777', '--size', String(16 * 1024 * 1024), '--tmpfs', '/dev/shm'],
     ]);
     expect(args.slice(-2)).toEqual(['--remount-ro', '/']);
   });

@@ -90,6 +90,14 @@ describe('BoundedStdioTransport', () => {
     expect(h.isClosed()).toBe(true);
   });
 
+  test('a cancelled request is no longer waited for when stdin ends (it gets no response)', async () => {
+    const h = await harness();
+    h.input.write('{"jsonrpc":"2.0","id":2,"method":"tools/call"}\n');
+    h.input.end('{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2}}\n');
+    await h.settle();
+    expect(h.isClosed()).toBe(true);
+  });
+
   test('a last line without a newline is still read', async () => {
     const h = await harness();
     h.input.end('{"jsonrpc":"2.0","id":9,"method":"ping"}');
