@@ -223,7 +223,6 @@ export class CodeIntel {
     }
     if (target.file === undefined)
       throw new PymcpError('input_invalid', 'rename needs a file (not a code snippet)');
-    await this.store.refreshOpen();
     const doc = await this.store.sync(target.file);
     const position = await this.position(doc, target, signal);
     const edit = await this.client.request<WorkspaceEdit | null>(
@@ -292,8 +291,8 @@ export class CodeIntel {
         'pass exactly one of file (a workspace path) or code (a Python snippet)',
       );
     }
-    await this.store.refreshOpen();
     if (target.file !== undefined) return work(await this.store.sync(target.file));
+    await this.store.refreshOpen();
     const snippet = await this.store.openSnippet(target.code ?? '');
     try {
       return await work(snippet);

@@ -7,7 +7,11 @@ import { stat } from 'node:fs/promises';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
-import { readWorkspaceText, resolveWorkspaceFile } from '../shared/path-gate.js';
+import {
+  readWorkspaceText,
+  resolveWorkspaceFile,
+  type WorkspaceFile,
+} from '../shared/path-gate.js';
 import { LSP_WORKSPACE, type LspClient } from './lsp-client.js';
 import { splitLines } from './positions.js';
 
@@ -54,7 +58,10 @@ export class DocumentStore {
     });
   }
 
-  /** Open or refresh a workspace file; `input` is whatever path the client sent. */
+  /**
+   * Open or refresh a workspace file (`input` is whatever path the client sent), and re-send
+   * every other open file that changed on disk, so no answer is computed from stale text.
+   */
   async sync(input: string): Promise<SyncedDocument> {
     if (this.workspace === null) {
       throw new PymcpError(
@@ -63,38 +70,44 @@ export class DocumentStore {
       );
     }
     const file = await resolveWorkspaceFile(this.workspace, input, { maxBytes: this.maxFileBytes });
-    const stamp = await stampOf(file.absolute);
     const uri = pathToFileURL(`${LSP_WORKSPACE}/${file.relative}`).href;
+    const [doc] = await Promise.all([this.load(file, uri), this.refreshOpen(uri)]);
+    return doc;
+  }
+
+  /**
+   * Re-send every open file (but `except`) that changed on disk since it was read, and close
+   * the ones that disappeared. One stat per open file, all at once.
+   */
+  async refreshOpen(except?: string): Promise<void> {
+    const open = [...this.docs.values()].filter((doc) => doc.source !== null && doc.uri !== except);
+    await Promise.all(
+      open.map(async (doc) => {
+        if (doc.source === null || (await stampOf(doc.source.absolute)) === doc.source.stamp)
+          return;
+        try {
+          if (this.workspace === null) throw new PymcpError('path_denied', 'no workspace');
+          const file = await resolveWorkspaceFile(this.workspace, doc.relative, {
+            maxBytes: this.maxFileBytes,
+          });
+          await this.load(file, doc.uri);
+        } catch {
+          await this.closeUri(doc.uri);
+        }
+      }),
+    );
+  }
+
+  /** Send the file's text unless its mtime/size/inode say the server already has it. */
+  private async load(file: WorkspaceFile, uri: string): Promise<SyncedDocument> {
+    const stamp = await stampOf(file.absolute);
     const known = this.docs.get(uri);
-    // The gate ran (the path is still allowed); the text is unchanged if the file's
-    // mtime/size/inode are, so skip reading it again.
-    if (
-      known?.source !== undefined &&
-      known.source !== null &&
-      stamp !== null &&
-      known.source.stamp === stamp
-    ) {
-      return known;
-    }
+    if (known?.source != null && stamp !== null && known.source.stamp === stamp) return known;
     const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
     const doc = await this.update(uri, file.relative, text);
     const tracked = this.docs.get(uri);
     if (tracked && stamp !== null) tracked.source = { absolute: file.absolute, stamp };
     return doc;
-  }
-
-  /**
-   * Re-send every open file that changed on disk since it was read (and close the ones that
-   * disappeared), so no answer is computed from stale text. Costs one stat per open file.
-   */
-  async refreshOpen(): Promise<void> {
-    for (const doc of [...this.docs.values()]) {
-      if (doc.source === null) continue;
-      const stamp = await stampOf(doc.source.absolute);
-      if (stamp === doc.source.stamp) continue;
-      if (stamp === null) await this.closeUri(doc.uri);
-      else await this.sync(doc.relative).catch(() => this.closeUri(doc.uri));
-    }
   }
 
   isOpen(relative: string): boolean {
