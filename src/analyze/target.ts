@@ -17,16 +17,11 @@ export interface AnalysisTarget {
   dotted: string | null;
 }
 
-/** The package's root, which holds the bundled algorithms/. */
-export function bundledRoot(): string {
-  return packageRoot();
-}
-
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export async function resolveTarget(spec: string, cwd: string): Promise<AnalysisTarget> {
   if (NAME.test(spec)) {
-    const root = bundledRoot();
+    const root = packageRoot();
     const file = path.join(root, 'algorithms', `${spec}.py`);
     if (!(await exists(file))) {
       const known = (await listBundled()).map((a) => a.name).join(', ');
@@ -77,7 +72,7 @@ export interface BundledAlgorithm {
 }
 
 export async function listBundled(): Promise<BundledAlgorithm[]> {
-  const dir = path.join(bundledRoot(), 'algorithms');
+  const dir = path.join(packageRoot(), 'algorithms');
   let entries: string[];
   try {
     entries = await readdir(dir);

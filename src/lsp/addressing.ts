@@ -192,5 +192,3 @@ function checkLine(lines: readonly string[], line: number): void {
 function invalid(message: string): PymcpError {
   return new PymcpError('input_invalid', message);
 }
-
-export { toHuman };

@@ -10,8 +10,6 @@ import type { LspKind } from '../shared/config.js';
 import { runCommand } from '../shared/process.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 
-export { LSP_KINDS, type LspKind } from '../shared/config.js';
-
 /** Where a server's files are mounted inside the sandbox. */
 export const LSP_MOUNT = '/opt/lsp';
 

@@ -54,10 +54,6 @@ export class SandboxPool {
     return this.startSandbox();
   }
 
-  get idleCount(): number {
-    return this.idle.length;
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);

@@ -17,7 +17,6 @@ import { registerRenameTool } from './tools/lsp-rename.js';
 import { registerSymbolTools } from './tools/lsp-symbols.js';
 
 export const SERVER_NAME = 'isolated-pymcp';
-export const SERVER_VERSION = VERSION;
 
 export interface ServerDeps {
   config: Config;
@@ -40,7 +39,7 @@ export interface ServerHandle {
 
 export function createServer(deps: ServerDeps): ServerHandle {
   const server = new McpServer(
-    { name: SERVER_NAME, version: SERVER_VERSION },
+    { name: SERVER_NAME, version: VERSION },
     {
       capabilities: { tools: {}, prompts: {} },
       instructions:
@@ -90,7 +89,7 @@ async function connectInternal(
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await handle.server.connect(serverSide);
-  const client = new Client({ name: 'isolated-pymcp-internal', version: SERVER_VERSION });
+  const client = new Client({ name: 'isolated-pymcp-internal', version: VERSION });
   await client.connect(clientSide);
   return {
     client,

@@ -124,7 +124,6 @@ export async function withIntel(
         `code intelligence is unavailable: ${state.unavailable}`,
       );
     }
-    await state.client.whenReady();
     return await work(state.intel, state);
   } catch (error) {
     return toolFailure(error);
