@@ -56,10 +56,15 @@ describe('fitGrowth', () => {
     expect(fit?.best.growth).toBe('O(1)');
   });
 
-  test('reports a weak choice when neighbours fit about as well', () => {
-    const fit = fitGrowth(synth((n) => 1e-8 * n, doubling(64, 1024), 0, 0.3));
-    expect(fit?.runnerUp).not.toBeNull();
-    expect(['clear', 'weak']).toContain(fit?.confidence);
+  test('reports a weak choice when neighbours fit about as well, a clear one when they do not', () => {
+    // ±30 % noise over one and a half decades: the runner-up fits nearly as well.
+    const noisy = [64, 128, 256, 512, 1024].map((n, i) => ({
+      n,
+      seconds: 1e-8 * n * (1 + [0.3, -0.3, 0.25, -0.2, 0.3][i]!),
+    }));
+    expect(fitGrowth(noisy)).toMatchObject({ best: { growth: 'O(n)' }, confidence: 'weak' });
+    const clean = doubling(64, 4096).map((n) => ({ n, seconds: 1e-8 * n }));
+    expect(fitGrowth(clean)).toMatchObject({ best: { growth: 'O(n)' }, confidence: 'clear' });
   });
 
   test('over less than two decades of n, a slight log-factor bend is not enough for O(n log n)', () => {
