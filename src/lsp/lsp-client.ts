@@ -26,13 +26,7 @@ import {
 import { bwrapArgs, type HostLayout } from '../shared/bwrap.js';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import {
-  childPids,
-  killGroup,
-  signalProcess,
-  spawnChild,
-  type ChildProcess,
-} from '../shared/process.js';
+import { killSandbox, spawnChild, type ChildProcess } from '../shared/process.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 import { FrameGuard } from './frame-guard.js';
 import type { PositionEncoding } from './positions.js';
@@ -378,11 +372,7 @@ export class LspClient {
   }
 
   private kill(child: ChildProcess): void {
-    // Security: SIGKILL the sandbox's pid 1 and bwrap; the pid namespace takes the rest with it.
-    const pid = child.pid;
-    if (pid === undefined) return;
-    for (const init of childPids(pid)) signalProcess(init, 'SIGKILL');
-    killGroup(pid);
+    if (child.exitCode === null && child.signalCode === null) killSandbox(child.pid);
   }
 
   private failedError(): PymcpError {

@@ -7,13 +7,7 @@ import type { Socket } from 'node:net';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import { LineSplitter } from '../shared/line-splitter.js';
 import type { Logger } from '../shared/log.js';
-import {
-  childPids,
-  killGroup,
-  signalProcess,
-  spawnChild,
-  type ChildProcess,
-} from '../shared/process.js';
+import { childPids, killSandbox, spawnChild, type ChildProcess } from '../shared/process.js';
 import { bwrapArgs, type ProfileSpec } from './profile.js';
 import type { RunOutcome } from './run-outcome.js';
 import {
@@ -308,10 +302,8 @@ export class Sandbox {
   }
 
   private kill(): void {
-    // Security: SIGKILL the sandbox's pid 1 and bwrap itself; when pid 1 dies the kernel kills
-    // every other process in the sandbox's pid namespace, so nothing outlives it.
-    if (this.initPid !== null) signalProcess(this.initPid, 'SIGKILL');
-    if (this.state !== 'closed') killGroup(this.child.pid);
+    // Not after exit: the pids may belong to someone else by then.
+    if (this.state !== 'closed') killSandbox(this.child.pid, this.initPid);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {

@@ -46,6 +46,18 @@ export function killGroup(pid: number | undefined): void {
   }
 }
 
+/**
+ * SIGKILL a bubblewrap sandbox: its pid 1 (given, or found under bwrap in /proc) and bwrap's
+ * process group. Security: when the sandbox's pid 1 dies the kernel kills every other process
+ * in its pid namespace, so nothing inside outlives this.
+ */
+export function killSandbox(bwrapPid: number | undefined, initPid?: number | null): void {
+  if (bwrapPid === undefined) return;
+  const inits = initPid === undefined || initPid === null ? childPids(bwrapPid) : [initPid];
+  for (const init of inits) signalProcess(init, 'SIGKILL');
+  killGroup(bwrapPid);
+}
+
 /** Send `signal` to one process. Returns false when it no longer exists. */
 export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
   try {
