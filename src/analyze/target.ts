@@ -2,10 +2,11 @@
  * What to analyse: a bundled algorithm by name (`fibonacci` -> algorithms/fibonacci.py) or any
  * Python file, with the workspace the server mounts and how Python should import it.
  */
-import { access, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PymcpError } from '../shared/errors.js';
 import { packageRoot } from '../shared/package-root.js';
+import { pathExists } from '../shared/path-exists.js';
 
 export interface AnalysisTarget {
   name: string;
@@ -23,7 +24,7 @@ export async function resolveTarget(spec: string, cwd: string): Promise<Analysis
   if (NAME.test(spec)) {
     const root = packageRoot();
     const file = path.join(root, 'algorithms', `${spec}.py`);
-    if (!(await exists(file))) {
+    if (!(await pathExists(file))) {
       const known = (await listBundled()).map((a) => a.name).join(', ');
       throw new PymcpError('input_invalid', `no bundled algorithm "${spec}"; available: ${known}`);
     }
@@ -61,7 +62,7 @@ async function dottedName(workspace: string, file: string): Promise<string | nul
   if (!parts.every((p) => NAME.test(p))) return null;
   for (let i = 1; i < parts.length; i += 1) {
     const dir = path.join(workspace, ...parts.slice(0, i));
-    if (!(await exists(path.join(dir, '__init__.py')))) return null;
+    if (!(await pathExists(path.join(dir, '__init__.py')))) return null;
   }
   return parts.join('.');
 }
@@ -87,15 +88,6 @@ export async function listBundled(): Promise<BundledAlgorithm[]> {
     out.push({ name: entry.slice(0, -3), summary: doc?.[1]?.trim() ?? '' });
   }
   return out;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -5,13 +5,14 @@
 import { lstat, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ETC_ALLOWLIST, ROOT_DIRS, type HostLayout, type RootEntry } from './bwrap.js';
+import { pathExists } from './path-exists.js';
 
 export async function probeHostLayout(): Promise<HostLayout> {
   const roots: Record<string, RootEntry> = {};
   for (const dir of ROOT_DIRS) roots[dir] = await rootEntry(dir);
   const etc: string[] = [];
   for (const entry of ETC_ALLOWLIST) {
-    if (await exists(entry)) etc.push(entry);
+    if (await pathExists(entry)) etc.push(entry);
   }
   return { roots, etc };
 }
@@ -23,15 +24,6 @@ async function rootEntry(dir: string): Promise<RootEntry> {
     return info.isDirectory() ? { kind: 'dir' } : { kind: 'missing' };
   } catch {
     return { kind: 'missing' };
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 
