@@ -5,17 +5,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { SessionInfo } from '../../src/sandbox/executor.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, structured, textOf, type ServerUnderTest } from '../helpers/mcp-client.js';
-
-interface SessionInfo {
-  session_id: string;
-  created_at: string;
-  last_used_at: string;
-  runs: number;
-  running: boolean;
-  idle_expires_in_seconds: number;
-}
 
 function sessionOf(result: CallToolResult): SessionInfo {
   expect(result.isError, textOf(result)).not.toBe(true);
@@ -210,7 +202,6 @@ describe('sessions', () => {
     expect(after.isError, textOf(after)).toBe(false);
     const run = structured(after);
     expect(run.status).toBe('completed');
-    // Either the interrupt kept the state, or the session says it started over.
     // The interrupt reaches the code even when it comes before the code starts: state is kept.
     expect(run.return_value).toBe('yes');
     await server.call('close_session', { session_id: id });
