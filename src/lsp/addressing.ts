@@ -5,7 +5,7 @@
  */
 import type { DocumentSymbol, Position, SymbolInformation } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
-import { columnToUtf16, lineLength, toHuman, toLsp, type PositionEncoding } from './positions.js';
+import { columnToOffset, lineLength, toHuman, toLsp, type PositionEncoding } from './positions.js';
 
 export interface Address {
   line?: number | undefined;
@@ -76,7 +76,7 @@ function nameStart(
     const text = lines[line] ?? '';
     // Search in JavaScript string indices, then convert back to the server's units.
     const startColumn = line === from.line ? toHuman(lines, from, encoding).column : 1;
-    const startIndex = columnToUtf16(text, startColumn);
+    const startIndex = columnToOffset(text, startColumn);
     const match = pattern.exec(text.slice(startIndex));
     if (match) {
       const column = lineLength(text.slice(0, startIndex + match.index)) + 1;

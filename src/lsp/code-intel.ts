@@ -21,7 +21,7 @@ import { PymcpError } from '../shared/errors.js';
 import { resolveAddress, flattenSymbols, type Address, type NamedSymbol } from './addressing.js';
 import type { DocumentStore, SyncedDocument } from './documents.js';
 import type { LspClient } from './lsp-client.js';
-import { columnToUtf16, toHuman, utf16ToColumn, type PositionEncoding } from './positions.js';
+import { columnToOffset, toHuman, offsetToColumn, type PositionEncoding } from './positions.js';
 
 export interface Target extends Address {
   file?: string | undefined;
@@ -385,9 +385,9 @@ function diagnosticItem(
   return {
     file: doc.relative,
     line: d.range.start.line + 1,
-    column: utf16ToColumn(line, d.range.start.character, encoding),
+    column: offsetToColumn(line, d.range.start.character, encoding),
     end_line: d.range.end.line + 1,
-    end_column: utf16ToColumn(endLine, d.range.end.character, encoding),
+    end_column: offsetToColumn(endLine, d.range.end.character, encoding),
     severity: SEVERITIES[d.severity ?? 1],
     message: (typeof d.message === 'string' ? d.message : d.message.value).slice(0, 2000),
     code: d.code === undefined ? null : String(d.code),
@@ -452,8 +452,8 @@ export function applyEdits(
     const start = starts[p.line];
     const line = contents[p.line];
     if (start === undefined || line === undefined) return text.length;
-    const column = utf16ToColumn(line, p.character, encoding);
-    return start + Math.min(line.length, columnToUtf16(line, column));
+    const column = offsetToColumn(line, p.character, encoding);
+    return start + Math.min(line.length, columnToOffset(line, column));
   };
   const sorted = [...edits].sort((a, b) => at(b.range.start) - at(a.range.start));
   let result = text;

@@ -19,7 +19,7 @@ function unitsOf(char: string, encoding: PositionEncoding): number {
 }
 
 /** 1-based column in characters -> offset within the line in the server's units. */
-export function columnToUtf16(
+export function columnToOffset(
   line: string,
   column: number,
   encoding: PositionEncoding = 'utf-16',
@@ -35,7 +35,7 @@ export function columnToUtf16(
 }
 
 /** Offset within the line in the server's units -> 1-based column in characters. */
-export function utf16ToColumn(
+export function offsetToColumn(
   line: string,
   offset: number,
   encoding: PositionEncoding = 'utf-16',
@@ -66,7 +66,7 @@ export function toHuman(
   encoding: PositionEncoding = 'utf-16',
 ): HumanPosition {
   const text = lines[position.line] ?? '';
-  return { line: position.line + 1, column: utf16ToColumn(text, position.character, encoding) };
+  return { line: position.line + 1, column: offsetToColumn(text, position.character, encoding) };
 }
 
 export function toLsp(
@@ -75,5 +75,5 @@ export function toLsp(
   encoding: PositionEncoding = 'utf-16',
 ): Position {
   const text = lines[human.line - 1] ?? '';
-  return { line: human.line - 1, character: columnToUtf16(text, human.column, encoding) };
+  return { line: human.line - 1, character: columnToOffset(text, human.column, encoding) };
 }

@@ -17,12 +17,12 @@ import {
 import { applyEdits } from '../../src/lsp/code-intel.js';
 import { FrameGuard, FrameSizeError } from '../../src/lsp/frame-guard.js';
 import {
-  columnToUtf16,
+  columnToOffset,
   lineLength,
   splitLines,
   toHuman,
   toLsp,
-  utf16ToColumn,
+  offsetToColumn,
 } from '../../src/lsp/positions.js';
 
 const range = (line: number, from: number, to: number) => ({
@@ -44,8 +44,8 @@ describe('positions', () => {
     ['x = "é😀"; f(x)', 13, 13], // `x`: character index 12, UTF-16 offset 13
     ['', 1, 0],
   ])('%j: column %i <-> UTF-16 offset %i', (line, column, offset) => {
-    expect(columnToUtf16(line, column)).toBe(offset);
-    expect(utf16ToColumn(line, offset)).toBe(column);
+    expect(columnToOffset(line, column)).toBe(offset);
+    expect(offsetToColumn(line, offset)).toBe(column);
   });
 
   test('every character of a mixed line round-trips', () => {
@@ -53,12 +53,12 @@ describe('positions', () => {
     const length = lineLength(line);
     expect(length).toBe(Array.from(line).length);
     for (let column = 1; column <= length + 1; column += 1) {
-      expect(utf16ToColumn(line, columnToUtf16(line, column))).toBe(column);
+      expect(offsetToColumn(line, columnToOffset(line, column))).toBe(column);
     }
   });
 
   test('a column past the end of the line stays at the end', () => {
-    expect(columnToUtf16('ab😀', 99)).toBe(4);
+    expect(columnToOffset('ab😀', 99)).toBe(4);
   });
 
   test('toHuman and toLsp convert lines (1-based <-> 0-based) and columns', () => {
