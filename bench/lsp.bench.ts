@@ -9,7 +9,7 @@
  * language servers after the warm phase. Progress goes to stderr; the tables to stdout.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg, release, tmpdir } from 'node:os';
+import { availableParallelism, release, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CodeIntel } from '../src/lsp/code-intel.js';
@@ -26,6 +26,7 @@ import {
   waitGone,
   type ProcessMemory,
 } from './processes.js';
+import { loadAverage, reportEnd, runBench } from './report.js';
 import { progress } from './settings.js';
 import { mib, ms, renderTable, summarize, verdict, type Summary } from './stats.js';
 
@@ -681,12 +682,6 @@ async function startTable(f: Fixture): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
-function load(): string {
-  return loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-}
-
 async function main(): Promise<void> {
   const began = performance.now();
   const fixture = await createFixture();
@@ -697,7 +692,7 @@ async function main(): Promise<void> {
         'isolated-pymcp language-server bridge benchmark',
         `node ${process.version}, ${availableParallelism()} cpus, kernel ${release()}, uid ${process.getuid?.() ?? '?'}`,
         `fixture: ${fixture.lines} lines across models.py, inventory.py, service.py and broken.py`,
-        `load average at start: ${load()}`,
+        `load average at start: ${loadAverage()}`,
         '',
       ].join('\n'),
     );
@@ -710,16 +705,8 @@ async function main(): Promise<void> {
     for (const handle of [...directs]) await closeDirect(handle).catch(() => undefined);
     left = [...(await shutdownAll()), ...(await waitGone(pids))];
     await rm(fixture.dir, { recursive: true, force: true });
-    const seconds = ((performance.now() - began) / 1000).toFixed(1);
-    console.log(`processes left running: ${left.length}; bench took ${seconds} s`);
-    console.log(`load average at end: ${load()}`);
-    if (left.length > 0) process.exitCode = 1;
+    reportEnd(began, left);
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(main);

@@ -9,7 +9,7 @@ import {
   timeSpawn,
   type ProcessMemory,
 } from './processes.js';
-import { DEFERRABLE_IMPORTS, POOL_SIZE, PYTHON, REFILL_PAUSE_MS, progress } from './settings.js';
+import { POOL_SIZE, PYTHON, REFILL_PAUSE_MS, progress } from './settings.js';
 import { workerImports } from './spawn-to-result.js';
 import { mib, renderTable } from './stats.js';
 
@@ -50,7 +50,6 @@ export async function memoryTable(server: BenchServer): Promise<void> {
     return (await timeSpawn(PYTHON, ['-I', '-c', program], { env: {} })).stdout.trim();
   };
   const withImports = await peakOf(imports);
-  const lean = await peakOf(imports.filter((m) => !DEFERRABLE_IMPORTS.includes(m)));
   const peakOnly = (name: string, kib: string): string[] => [name, '1', '-', '-', mib(Number(kib))];
   console.log(
     renderTable(
@@ -70,7 +69,6 @@ export async function memoryTable(server: BenchServer): Promise<void> {
             ]),
         peakOnly('baseline: bare python3 -c', barePython.stdout.trim()),
         peakOnly("  python3 -I + the worker's imports", withImports),
-        peakOnly(`  the same without ${DEFERRABLE_IMPORTS.join(', ')}`, lean),
         peakOnly('baseline: bare node -e', bareNode.stdout.trim()),
       ],
       [

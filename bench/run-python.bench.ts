@@ -8,22 +8,16 @@
  * session, 4 recursive fib(25) vs bare CPython, 5 memory of the server and its sandboxes.
  * Progress goes to stderr; the tables to stdout.
  */
-import { availableParallelism, loadavg, release } from 'node:os';
+import { availableParallelism, release } from 'node:os';
 import { fibTable } from './fib.js';
 import { launch, shutdownAll } from './mcp-server.js';
 import { memoryTable } from './memory.js';
 import { timeSpawn } from './processes.js';
 import { BWRAP, MCP_RUN_PYTHON, PYTHON, TARGETS } from './settings.js';
 import { spawnToFirstResult, startupBreakdown } from './spawn-to-result.js';
+import { loadAverage, reportEnd, runBench } from './report.js';
 import { ms, ratio, renderTable } from './stats.js';
 import { newSessionFirstCall, warmRoundTrip } from './warm-calls.js';
-
-/** 1, 5 and 15 minute load averages: other work on the machine shows up here. */
-function load(): string {
-  return loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-}
 
 async function machine(): Promise<string> {
   const python = await timeSpawn(PYTHON, ['-c', 'import sys; print(sys.version.split()[0])'], {
@@ -34,7 +28,7 @@ async function machine(): Promise<string> {
     'isolated-pymcp run_python_code benchmark',
     `node ${process.version}, python ${python.stdout.trim()}, ${bwrap.stdout.trim()}, ` +
       `${availableParallelism()} cpus, kernel ${release()}, uid ${process.getuid?.() ?? '?'}`,
-    `load average at start: ${load()}`,
+    `load average at start: ${loadAverage()}`,
     '',
   ].join('\n');
 }
@@ -87,16 +81,8 @@ async function main(): Promise<void> {
     );
   } finally {
     const left = await shutdownAll();
-    const seconds = ((performance.now() - began) / 1000).toFixed(1);
-    console.log(`processes left running: ${left.length}; bench took ${seconds} s`);
-    console.log(`load average at end: ${load()}`);
-    if (left.length > 0) process.exitCode = 1;
+    reportEnd(began, left);
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
-});
+runBench(main);

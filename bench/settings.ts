@@ -59,9 +59,6 @@ export const TARGETS = { warmP50Ms: 2, newSessionP50Ms: 20, spawnP50Ms: 500, fib
 /** pydantic mcp-run-python's published figures (not run here: not installed, no network). */
 export const MCP_RUN_PYTHON = { warm: '~5 ms', spawn: '~3.9 s', fib: '~23 ms' };
 
-/** Worker imports needed only for top-level await (asyncio) or one constant (inspect). */
-export const DEFERRABLE_IMPORTS: readonly string[] = ['asyncio', 'inspect'];
-
 export const FIB_CODE = [
   'import time',
   'def fib(n): return n if n < 2 else fib(n-1) + fib(n-2)',

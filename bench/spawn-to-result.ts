@@ -12,7 +12,6 @@ import { timeSpawn, timeSpawns } from './processes.js';
 import {
   BWRAP,
   BWRAP_ARGS,
-  DEFERRABLE_IMPORTS,
   MCP_RUN_PYTHON,
   PYTHON,
   RUNS,
@@ -124,16 +123,14 @@ export async function startupBreakdown(): Promise<void> {
   });
   const { one, three } = await timeSandboxStarts();
   const imports = await workerImports();
-  const eager = imports.filter((m) => !DEFERRABLE_IMPORTS.includes(m));
   const programs = {
     bare: 'print(2)',
     worker: `import ${imports.join(', ')}\nprint(2)`,
-    lean: `import ${eager.join(', ')}\nprint(2)`,
   };
-  const python: Record<keyof typeof programs, number[]> = { bare: [], worker: [], lean: [] };
-  // Alternate the three programs so that all see the same machine noise.
+  const python: Record<keyof typeof programs, number[]> = { bare: [], worker: [] };
+  // Alternate the programs so that both see the same machine noise.
   for (let i = 0; i < RUNS.baseline; i++) {
-    for (const key of ['bare', 'worker', 'lean'] as const) {
+    for (const key of ['bare', 'worker'] as const) {
       python[key].push(...(await timeSpawns(1, '2', PYTHON, ['-I', '-c', programs[key]], { env })));
     }
   }
@@ -148,11 +145,10 @@ export async function startupBreakdown(): Promise<void> {
         latencyRow('  3 started at once, each', summarize(three)),
         latencyRow('python3 -I, no imports', summarize(python.bare)),
         latencyRow("python3 -I + the worker's imports", summarize(python.worker)),
-        latencyRow(`  the same without ${DEFERRABLE_IMPORTS.join(', ')}`, summarize(python.lean)),
       ],
       [
-        '--version loads every module dist/src/cli/main.js imports (commander, zod, the MCP SDK',
-        'with ajv, and the rest of the CLI), then exits.',
+        "--version loads the launcher and the bundle's entry chunk (commander, the CLI's options),",
+        'then exits; each command loads its own chunks.',
         'Sandbox start: Sandbox.start() from dist/src with the default configuration, no MCP;',
         '3 at once is what a server does when its first call comes before its pool of 2 is ready.',
         `Worker imports (python/worker.py): ${imports.join(', ')}.`,
