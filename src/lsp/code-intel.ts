@@ -21,7 +21,9 @@ import { PymcpError } from '../shared/errors.js';
 import { resolveAddress, flattenSymbols, type Address, type NamedSymbol } from './addressing.js';
 import type { DocumentStore, SyncedDocument } from './documents.js';
 import type { LspClient } from './lsp-client.js';
-import { columnToOffset, toHuman, offsetToColumn, type PositionEncoding } from './positions.js';
+import { applyEdits, editsByUri } from './edits.js';
+import { COMPLETION_KINDS, SYMBOL_KINDS } from './kinds.js';
+import { toHuman, offsetToColumn, type PositionEncoding } from './positions.js';
 
 export interface Target extends Address {
   file?: string | undefined;
@@ -405,118 +407,3 @@ function hoverText(contents: HoverContents): string {
     .join('\n\n')
     .trim();
 }
-
-type TextEdit = {
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-  newText: string;
-};
-
-function editsByUri(edit: WorkspaceEdit): Map<string, TextEdit[]> {
-  const out = new Map<string, TextEdit[]>();
-  for (const [uri, edits] of Object.entries(edit.changes ?? {})) out.set(uri, [...edits]);
-  for (const change of edit.documentChanges ?? []) {
-    if ('textDocument' in change) {
-      const edits = change.edits.filter((e): e is TextEdit => 'newText' in e && 'range' in e);
-      out.set(change.textDocument.uri, [...(out.get(change.textDocument.uri) ?? []), ...edits]);
-    } else {
-      throw new PymcpError(
-        'lsp_unsupported',
-        `the rename would ${change.kind} a file; only text edits are supported`,
-      );
-    }
-  }
-  return out;
-}
-
-/**
- * Apply LSP text edits to a file's text, keeping its line endings. Positions are in the
- * server's units; a character past the end of a line means the end of that line.
- */
-export function applyEdits(
-  source: string | readonly string[],
-  edits: readonly TextEdit[],
-  encoding: PositionEncoding = 'utf-16',
-): string {
-  const text = typeof source === 'string' ? source : source.join('\n');
-  const starts: number[] = [0];
-  const contents: string[] = [];
-  const breaks = /\r\n|\r|\n/g;
-  let last = 0;
-  for (let match = breaks.exec(text); match !== null; match = breaks.exec(text)) {
-    contents.push(text.slice(last, match.index));
-    last = match.index + match[0].length;
-    starts.push(last);
-  }
-  contents.push(text.slice(last));
-  const at = (p: { line: number; character: number }): number => {
-    const start = starts[p.line];
-    const line = contents[p.line];
-    if (start === undefined || line === undefined) return text.length;
-    const column = offsetToColumn(line, p.character, encoding);
-    return start + Math.min(line.length, columnToOffset(line, column));
-  };
-  const sorted = [...edits].sort((a, b) => at(b.range.start) - at(a.range.start));
-  let result = text;
-  for (const edit of sorted) {
-    result =
-      result.slice(0, at(edit.range.start)) + edit.newText + result.slice(at(edit.range.end));
-  }
-  return result;
-}
-
-const SYMBOL_KINDS: Record<number, string> = {
-  1: 'file',
-  2: 'module',
-  3: 'namespace',
-  4: 'package',
-  5: 'class',
-  6: 'method',
-  7: 'property',
-  8: 'field',
-  9: 'constructor',
-  10: 'enum',
-  11: 'interface',
-  12: 'function',
-  13: 'variable',
-  14: 'constant',
-  15: 'string',
-  16: 'number',
-  17: 'boolean',
-  18: 'array',
-  19: 'object',
-  20: 'key',
-  21: 'null',
-  22: 'enum_member',
-  23: 'struct',
-  24: 'event',
-  25: 'operator',
-  26: 'type_parameter',
-};
-
-const COMPLETION_KINDS: Record<number, string> = {
-  1: 'text',
-  2: 'method',
-  3: 'function',
-  4: 'constructor',
-  5: 'field',
-  6: 'variable',
-  7: 'class',
-  8: 'interface',
-  9: 'module',
-  10: 'property',
-  11: 'unit',
-  12: 'value',
-  13: 'enum',
-  14: 'keyword',
-  15: 'snippet',
-  16: 'color',
-  17: 'file',
-  18: 'reference',
-  19: 'folder',
-  20: 'enum_member',
-  21: 'constant',
-  22: 'struct',
-  23: 'event',
-  24: 'operator',
-  25: 'type_parameter',
-};

@@ -14,7 +14,7 @@ import {
   type Address,
   type NamedSymbol,
 } from '../../src/lsp/addressing.js';
-import { applyEdits } from '../../src/lsp/code-intel.js';
+import { applyEdits } from '../../src/lsp/edits.js';
 import { FrameGuard, FrameSizeError } from '../../src/lsp/frame-guard.js';
 import {
   columnToOffset,
