@@ -15,6 +15,7 @@ import { registerDiagnosticsTools } from './tools/lsp-diagnostics.js';
 import { registerNavigationTools } from './tools/lsp-navigation.js';
 import { registerRenameTool } from './tools/lsp-rename.js';
 import { registerSymbolTools } from './tools/lsp-symbols.js';
+import { ToolRegistry } from './tools/tool-registry.js';
 
 export const SERVER_NAME = 'isolated-pymcp';
 
@@ -47,16 +48,17 @@ export function createServer(deps: ServerDeps): ServerHandle {
     },
   );
   const owner = deps.connectionId;
-  registerRunPythonCode(server, { ...deps, owner });
-  registerSessionTools(server, { ...deps, owner });
-  registerDiagnosticsTools(server, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
-  registerNavigationTools(server, deps.codeIntel);
-  registerSymbolTools(server, deps.codeIntel);
-  registerRenameTool(server, deps.codeIntel, {
+  const tools = new ToolRegistry(server);
+  registerRunPythonCode(tools, { ...deps, owner });
+  registerSessionTools(tools, { ...deps, owner });
+  registerDiagnosticsTools(tools, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
+  registerNavigationTools(tools, deps.codeIntel);
+  registerSymbolTools(tools, deps.codeIntel);
+  registerRenameTool(tools, deps.codeIntel, {
     maxFileBytes: deps.config.lsp.maxFileBytes,
     allowWrite: deps.config.lsp.allowWrite,
   });
-  registerAnalyzeAlgorithm(server, {
+  registerAnalyzeAlgorithm(server, tools, {
     workspace: deps.workspace,
     connectInternal: () => connectInternal(deps),
   });

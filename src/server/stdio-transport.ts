@@ -2,7 +2,12 @@
  * MCP over stdio with bounded reads and answers for bad lines. The SDK's StdioServerTransport
  * drops malformed lines silently and closes the connection when its buffer overflows; here a
  * malformed line gets a JSON-RPC error (-32700 / -32600) and the server keeps serving, and an
- * over-long line is discarded without ever being held in memory.
+ * over-long line is discarded without ever being held in memory and answered with its id.
+ *
+ * Batches (a JSON array) follow the negotiated protocol version (jsonrpc-batch.ts), as over
+ * HTTP. Closing stdin is the client's shutdown signal (MCP lifecycle): calls in flight are
+ * cancelled and the transport closes. A client that never initialised (a one-shot pipe such as
+ * `echo '{...}' | isolated-pymcp serve`) gets EOF_GRACE_MS for its answers first.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -12,11 +17,23 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { LineSplitter } from '../shared/line-splitter.js';
+import { batchRefusal } from './jsonrpc-batch.js';
+import { recoverId } from './request-id.js';
+
+export { recoverId };
 
 const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
 /** Security: JSON-RPC text must be UTF-8; invalid bytes are refused, not silently replaced. */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
-const INVALID_REQUEST = -32600;
+/** How long a client that never initialised gets for its answers after closing stdin. */
+export const EOF_GRACE_MS = 5000;
+
+interface Batch {
+  /** Requests of the batch not yet answered. */
+  pending: Set<RequestId>;
+  responses: JSONRPCMessage[];
+}
 
 export class BoundedStdioTransport implements Transport {
   onclose?: () => void;
@@ -24,9 +41,14 @@ export class BoundedStdioTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   private readonly splitter: LineSplitter;
-  /** Requests received and not yet answered; stdin closing waits for them. */
+  /** Requests received and not yet answered. */
   private readonly inFlight = new Set<RequestId>();
+  /** Batches whose responses are being gathered, to be written as one array. */
+  private readonly batches: Batch[] = [];
+  private protocolVersion: string | undefined;
+  private initialized = false;
   private inputEnded = false;
+  private eofTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
@@ -38,11 +60,11 @@ export class BoundedStdioTransport implements Transport {
       line: (line) => {
         this.onLine(line);
       },
-      oversized: (head, total) => {
+      oversized: (head, tail, total) => {
         this.reject(
-          recoverId(head.toString('utf8')),
+          recoverId(head.toString('utf8'), tail.toString('utf8')),
           INVALID_REQUEST,
-          `message of ${total} bytes exceeds the ${maxLineBytes}-byte limit`,
+          `Invalid Request: the message is ${total} bytes, which exceeds the ${maxLineBytes}-byte limit`,
         );
       },
     });
@@ -58,40 +80,57 @@ export class BoundedStdioTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) return;
-    if (
-      'id' in message &&
-      ('result' in message || 'error' in message) &&
-      message.id !== undefined
-    ) {
+    if (isResponse(message)) {
       this.inFlight.delete(message.id);
+      this.noteProtocolVersion(message);
+      const batch = this.batches.find((b) => b.pending.has(message.id));
+      if (batch !== undefined) {
+        batch.pending.delete(message.id);
+        batch.responses.push(message);
+        await this.flushBatches();
+        this.closeIfDone();
+        return;
+      }
     }
-    const line = JSON.stringify(message) + '\n';
-    if (!this.output.write(line)) {
-      await new Promise<void>((resolve) => this.output.once('drain', resolve));
-    }
+    await this.write(message);
     this.closeIfDone();
   }
 
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    if (this.eofTimer !== null) clearTimeout(this.eofTimer);
     this.input.off('data', this.onData);
     this.input.off('end', this.onEnd);
     this.input.off('error', this.onInputError);
     this.input.pause();
+    // The SDK aborts every request handler still running when its transport closes.
     this.onclose?.();
     return Promise.resolve();
+  }
+
+  private async write(value: JSONRPCMessage | JSONRPCMessage[]): Promise<void> {
+    if (!this.output.write(JSON.stringify(value) + '\n')) {
+      await new Promise<void>((resolve) => this.output.once('drain', resolve));
+    }
   }
 
   private readonly onData = (chunk: Buffer | string): void => {
     this.splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   };
 
-  /** The client closed stdin: answer what it already asked, then close. */
+  /**
+   * The client closed stdin: its shutdown signal. An initialised client's calls are cancelled
+   * at once; a one-shot pipe gets EOF_GRACE_MS for its answers, then the same.
+   */
   private readonly onEnd = (): void => {
     if (this.splitter.pendingBytes() > 0) this.splitter.push(Buffer.from('\n'));
     this.inputEnded = true;
-    this.closeIfDone();
+    if (this.inFlight.size === 0 || this.initialized) {
+      void this.close();
+      return;
+    }
+    this.eofTimer = setTimeout(() => void this.close(), EOF_GRACE_MS);
   };
 
   private readonly onInputError = (error: Error): void => {
@@ -123,52 +162,121 @@ export class BoundedStdioTransport implements Transport {
       this.reject(null, PARSE_ERROR, `Parse error: ${(error as Error).message}`);
       return;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(value);
-    if (!parsed.success) {
-      const id = idOf(value);
-      // A malformed notification (no id) gets no answer, as JSON-RPC 2.0 requires; a malformed
-      // request gets an error with its id, or id null when none can be read.
-      if (isObject(value) && !('id' in value) && 'method' in value) return;
-      this.reject(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message');
+    if (Array.isArray(value)) this.onBatch(value);
+    else {
+      const error = this.receive(value);
+      if (error !== null) void this.write(error);
+    }
+  }
+
+  /** A batch: refused as a whole where the protocol version has none, else one array answer. */
+  private onBatch(values: unknown[]): void {
+    const refusal =
+      values.length === 0 ? 'Invalid Request: empty batch' : batchRefusal(this.protocolVersion);
+    if (refusal !== null) {
+      this.reject(null, INVALID_REQUEST, refusal);
       return;
     }
+    const batch: Batch = { pending: new Set(), responses: [] };
+    for (const value of values) {
+      // Only requests that will reach the server are waited for; a bad one is answered here.
+      const id =
+        isRequest(value) && JSONRPCMessageSchema.safeParse(value).success ? idOf(value) : null;
+      if (id !== null) batch.pending.add(id);
+    }
+    this.batches.push(batch);
+    for (const value of values) {
+      const error = this.receive(value);
+      if (error !== null) batch.responses.push(error);
+    }
+    void this.flushBatches();
+  }
+
+  /** Validate one message and hand it on; the error response to send for a bad one, if any. */
+  private receive(value: unknown): JSONRPCMessage | null {
+    const parsed = JSONRPCMessageSchema.safeParse(value);
+    if (!parsed.success) {
+      // A malformed notification (no id) gets no answer, as JSON-RPC 2.0 requires; a malformed
+      // request gets an error with its id, or id null when none can be read.
+      if (isObject(value) && !('id' in value) && 'method' in value) return null;
+      return errorResponse(
+        idOf(value),
+        INVALID_REQUEST,
+        'Invalid Request: not a JSON-RPC 2.0 message',
+      );
+    }
     const message = parsed.data;
-    if ('method' in message && 'id' in message) this.inFlight.add(message.id);
-    // A cancelled request gets no response (the SDK sends none), so stop waiting for one.
-    if ('method' in message && message.method === 'notifications/cancelled' && !('id' in message)) {
-      const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
-      if (typeof requestId === 'string' || typeof requestId === 'number') {
-        this.inFlight.delete(requestId);
-        queueMicrotask(() => {
-          this.closeIfDone();
-        });
-      }
+    if ('method' in message) {
+      if ('id' in message) this.inFlight.add(message.id);
+      else if (message.method === 'notifications/initialized') this.initialized = true;
+      else if (message.method === 'notifications/cancelled') this.forget(message.params);
     }
     this.onmessage?.(message);
+    return null;
+  }
+
+  /** A cancelled request gets no response (the SDK sends none), so stop waiting for one. */
+  private forget(params: unknown): void {
+    const requestId = isObject(params) ? params.requestId : undefined;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    this.inFlight.delete(requestId);
+    for (const batch of this.batches) batch.pending.delete(requestId);
+    queueMicrotask(() => {
+      void this.flushBatches();
+      this.closeIfDone();
+    });
+  }
+
+  /** Write every batch whose requests are all answered, in arrival order of completion. */
+  private async flushBatches(): Promise<void> {
+    for (let i = 0; i < this.batches.length;) {
+      const batch = this.batches[i];
+      if (batch === undefined || batch.pending.size > 0) {
+        i += 1;
+        continue;
+      }
+      this.batches.splice(i, 1);
+      // JSON-RPC: a batch of notifications only gets no answer at all.
+      if (batch.responses.length > 0) await this.write(batch.responses);
+    }
+  }
+
+  /** Remember the version the server agreed to in its initialize result. */
+  private noteProtocolVersion(message: JSONRPCMessage): void {
+    const result = 'result' in message && isObject(message.result) ? message.result : null;
+    if (result !== null && typeof result.protocolVersion === 'string' && 'serverInfo' in result) {
+      this.protocolVersion = result.protocolVersion;
+    }
   }
 
   private reject(id: RequestId | null, code: number, message: string): void {
-    void this.send({ jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage);
+    if (this.closed) return;
+    void this.write(errorResponse(id, code, message));
   }
+}
+
+function errorResponse(id: RequestId | null, code: number, message: string): JSONRPCMessage {
+  return { jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage;
+}
+
+function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
+  return (
+    'id' in message &&
+    ('result' in message || 'error' in message) &&
+    message.id !== undefined
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isRequest(value: unknown): boolean {
+  return isObject(value) && 'method' in value && 'id' in value;
+}
+
 function idOf(value: unknown): RequestId | null {
   if (!isObject(value)) return null;
   const id = value.id;
   return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id)) ? id : null;
-}
-
-/** The id of an over-long request, read from its first bytes when it comes early. */
-export function recoverId(head: string): RequestId | null {
-  const match = /"id"\s*:\s*(-?\d{1,15}|"(?:[^"\\]|\\.){0,128}")\s*[,}]/.exec(head);
-  if (match?.[1] === undefined) return null;
-  try {
-    return idOf({ id: JSON.parse(match[1]) as unknown });
-  } catch {
-    return null;
-  }
 }

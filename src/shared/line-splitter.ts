@@ -1,20 +1,24 @@
 /**
  * Splits a byte stream into newline-terminated lines without ever holding more than `maxBytes`
- * of one line. An over-long line is reported once (with its first bytes, so a caller can try to
- * recover a request id) and the rest of it is discarded up to the next newline.
+ * of one line. An over-long line is reported once, with its first and last bytes (so a caller
+ * can recover a request id, which a client may write first or last), and the rest of it is
+ * discarded up to the next newline.
  */
 export interface LineSink {
   line(line: Buffer): void;
-  oversized(head: Buffer, totalBytes: number): void;
+  oversized(head: Buffer, tail: Buffer, totalBytes: number): void;
 }
 
 const HEAD_BYTES = 256;
+const TAIL_BYTES = 512;
 
 export class LineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
   private discarding = false;
   private discardHead: Buffer = Buffer.alloc(0);
+  /** The last bytes seen of the line being discarded (at most TAIL_BYTES). */
+  private discardTail: Buffer = Buffer.alloc(0);
   private discarded = 0;
 
   constructor(
@@ -43,12 +47,16 @@ export class LineSplitter {
     if (piece.length === 0) return;
     if (this.discarding) {
       this.discarded += piece.length;
+      this.keepTail(piece);
       return;
     }
     if (this.size + piece.length > this.maxBytes) {
       // Security: never buffer more than maxBytes of one line from a peer.
       this.discarding = true;
-      this.discardHead = Buffer.concat([...this.parts, piece]).subarray(0, HEAD_BYTES);
+      const whole = Buffer.concat([...this.parts, piece]);
+      this.discardHead = Buffer.from(whole.subarray(0, HEAD_BYTES));
+      this.discardTail = Buffer.alloc(0);
+      this.keepTail(whole);
       this.discarded = this.size + piece.length;
       this.parts = [];
       this.size = 0;
@@ -58,14 +66,23 @@ export class LineSplitter {
     this.size += piece.length;
   }
 
+  private keepTail(piece: Buffer): void {
+    const last = piece.subarray(Math.max(0, piece.length - TAIL_BYTES));
+    const joined = Buffer.concat([this.discardTail, last]);
+    // A copy, so the tail never pins a large chunk of the stream in memory.
+    this.discardTail = Buffer.from(joined.subarray(Math.max(0, joined.length - TAIL_BYTES)));
+  }
+
   private finishLine(): void {
     if (this.discarding) {
       const head = this.discardHead;
+      const tail = this.discardTail;
       const total = this.discarded;
       this.discarding = false;
       this.discardHead = Buffer.alloc(0);
+      this.discardTail = Buffer.alloc(0);
       this.discarded = 0;
-      this.sink.oversized(head, total);
+      this.sink.oversized(head, tail, total);
       return;
     }
     const [only] = this.parts;

@@ -77,9 +77,29 @@ describe('bad tool input over the SDK client', () => {
     await expectServing(server);
   });
 
-  test('rejects an unknown tool name and keeps serving', async () => {
-    const text = await failureOf(server.call('run_ruby_code', { code: 'puts 1' }));
-    expect(text).toMatch(/run_ruby_code.*not found/);
+  test('an unknown tool name is a JSON-RPC invalid-params error (-32602), and the server keeps serving', async () => {
+    const error = await server.call('run_ruby_code', { code: 'puts 1' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(-32602);
+    expect((error as McpError).message).toMatch(/run_ruby_code.*not found/);
+    await expectServing(server);
+  });
+
+  test('an unknown argument is refused by name, not ignored', async () => {
+    const text = await failureOf(server.call('run_python_code', { python_code: '1', timeout: 5 }));
+    expect(text).toMatch(/unknown argument "timeout".*timeout_seconds/);
+    await expectServing(server);
+  });
+
+  test('arguments with hundreds of thousands of values are refused before any schema work', async () => {
+    const many = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i]));
+    const text = await failureOf(
+      server.call('run_python_code', { python_code: '1', global_variables: many }),
+    );
+    expect(text).toMatch(/more than 100000 values/);
     await expectServing(server);
   });
 });
@@ -263,6 +283,46 @@ describe('raw protocol on stdin', () => {
     expect(await server.close()).toEqual({ code: 0, survivors: [] });
   });
 
+  test('an oversized request whose id comes last (as the SDK client writes it) is answered with that id', async () => {
+    const server = RawServer.start();
+    await server.initialize();
+    const params = {
+      name: 'run_python_code',
+      arguments: { python_code: `x = "${'a'.repeat(12 * MiB)}"` },
+    };
+    await server.write(
+      `{"jsonrpc":"2.0","method":"tools/call","params":${JSON.stringify(params)},"id":"last-1"}\n`,
+    );
+    const tooBig = await server.response((r) => r.error !== undefined);
+    expect(tooBig).toMatchObject({ id: 'last-1', error: { code: -32600 } });
+    await server.send(runCall(11, '6 * 6'));
+    const ok = await server.response((r) => r.id === 11);
+    expect(ok.result?.structuredContent).toMatchObject({ status: 'completed', return_value: 36 });
+    expect(await server.close()).toEqual({ code: 0, survivors: [] });
+  });
+
+  test('an initialised client closing stdin cancels a running call and the server exits', async () => {
+    const server = RawServer.start();
+    await server.initialize();
+    await server.send({
+      jsonrpc: '2.0',
+      id: 12,
+      method: 'tools/call',
+      params: {
+        name: 'run_python_code',
+        arguments: {
+          python_code: 'print("started", flush=True)\nwhile True: pass',
+          timeout_seconds: 300,
+        },
+      },
+    });
+    // Wait until the sandbox runs the loop, then close stdin: the MCP shutdown signal.
+    while (descendants(server.pid).length < 2) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    // Outlives the 300 s timeout only if the call is not cancelled; the test's own timeout is 30 s.
+    expect(await server.close()).toEqual({ code: 0, survivors: [] });
+  });
+
   test('tools/call without initialize, stdin closed, prints the result and exits 0', async () => {
     const server = RawServer.start();
     await server.write(
@@ -285,5 +345,26 @@ describe('raw protocol on stdin', () => {
     });
     expect(response?.result?.isError).toBe(false);
     expect((await server.close()).survivors).toEqual([]);
+  });
+});
+
+describe('oversized requests over the SDK client', () => {
+  let server: ServerUnderTest;
+  beforeAll(async () => {
+    server = await startServer(['--no-workspace']);
+  });
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+  });
+
+  test('python_code far over any frame limit fails at once with invalid request (-32600), not a client timeout', async () => {
+    const error = await server.run(`x = "${'a'.repeat(12 * MiB)}"`).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(-32600);
+    expect((error as McpError).message).toMatch(/exceeds/);
+    await expectServing(server);
   });
 });

@@ -4,12 +4,16 @@ import { LineSplitter } from '../../src/shared/line-splitter.js';
 function split(chunks: string[], max = 16) {
   const lines: string[] = [];
   const oversized: Array<[string, number]> = [];
+  const tails: string[] = [];
   const splitter = new LineSplitter(max, {
     line: (line) => lines.push(line.toString()),
-    oversized: (head, total) => oversized.push([head.toString(), total]),
+    oversized: (head, tail, total) => {
+      oversized.push([head.toString(), total]);
+      tails.push(tail.toString());
+    },
   });
   for (const chunk of chunks) splitter.push(Buffer.from(chunk));
-  return { lines, oversized, pending: splitter.pendingBytes() };
+  return { lines, oversized, tails, pending: splitter.pendingBytes() };
 }
 
 describe('LineSplitter', () => {
@@ -30,6 +34,13 @@ describe('LineSplitter', () => {
     const result = split(['0123456789', '0123456789', '01234\nok\n']);
     expect(result.lines).toEqual(['ok']);
     expect(result.oversized).toEqual([['01234567890123456789', 25]]);
+  });
+
+  test('an over-long line also reports its last bytes, where a client may have put the id', () => {
+    const line = `{"params":"${'x'.repeat(5000)}","id":42}`;
+    const result = split([line.slice(0, 1000), line.slice(1000), '\n'], 100);
+    expect(result.tails[0]).toMatch(/x","id":42}$/);
+    expect(result.tails[0]?.length).toBeLessThanOrEqual(512);
   });
 
   test('never buffers past the cap while a huge line streams in', () => {

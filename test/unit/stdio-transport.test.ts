@@ -1,7 +1,11 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { BoundedStdioTransport, recoverId } from '../../src/server/stdio-transport.js';
+import {
+  BoundedStdioTransport,
+  EOF_GRACE_MS,
+  recoverId,
+} from '../../src/server/stdio-transport.js';
 
 async function harness(maxLine = 1024) {
   const input = new PassThrough();
@@ -81,12 +85,35 @@ describe('BoundedStdioTransport', () => {
     expect(h.received).toHaveLength(1);
   });
 
-  test('when stdin ends, waits for answers to requests in flight, then closes', async () => {
+  test('a one-shot pipe (never initialised) gets its answer when stdin ends, then closes', async () => {
     const h = await harness();
     h.input.end('{"jsonrpc":"2.0","id":1,"method":"tools/call"}\n');
     await h.settle();
     expect(h.isClosed()).toBe(false);
     await h.transport.send({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(h.isClosed()).toBe(true);
+    expect(h.written).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+  });
+
+  test('a one-shot pipe whose call runs on is closed after the grace period, not at its timeout', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const h = await harness();
+      h.input.end('{"jsonrpc":"2.0","id":1,"method":"tools/call"}\n');
+      await h.settle();
+      expect(h.isClosed()).toBe(false);
+      vi.advanceTimersByTime(EOF_GRACE_MS);
+      expect(h.isClosed()).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('an initialised client closing stdin closes the transport at once (its calls are cancelled)', async () => {
+    const h = await harness();
+    h.input.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    h.input.end('{"jsonrpc":"2.0","id":1,"method":"tools/call"}\n');
+    await h.settle();
     expect(h.isClosed()).toBe(true);
   });
 
@@ -108,11 +135,97 @@ describe('BoundedStdioTransport', () => {
 
 describe('recoverId', () => {
   test.each([
-    ['{"jsonrpc":"2.0","id":12,"method":"x"', 12],
-    ['{"id": "abc", "method"', 'abc'],
-    ['{"method":"tools/call","params":{"python_code":"aaaa', null],
-    ['{"id":1.5,', null],
-  ])('%s -> %s', (head, id) => {
-    expect(recoverId(head)).toBe(id);
+    ['{"jsonrpc":"2.0","id":12,"method":"x"', '', 12],
+    ['{"id": "abc", "method"', '', 'abc'],
+    ['{"method":"tools/call","params":{"python_code":"aaaa', '', null],
+    ['{"id":1.5,', '', null],
+    // The head ends inside the number: it could be longer.
+    ['{"id":12', '', null],
+    // The SDK client writes the id last.
+    ['{"method":"tools/call","params":{"x":"aa', 'aaaa"}},"jsonrpc":"2.0","id":7}', 7],
+    ['{"method":"tools/call","params":{"x":"aa', 'aa"}},"id":"q-1","jsonrpc":"2.0"}\n', 'q-1'],
+    // An argument called "id" is not the request's id.
+    ['{"jsonrpc":"2.0","method":"tools/call","params":{"id":3,"x":"aa', 'aa","id":9}}}', null],
+    ['{"jsonrpc":"2.0","params":{"id":3,"x":"aaa', '', null],
+    ['{"jsonrpc":"2.0","method":"tools/call","params":{"a":{"id":3}},"id":4,"x":"aa', '', 4],
+  ])('%s ... %s -> %s', (head, tail, id) => {
+    expect(recoverId(head, tail)).toBe(id);
+  });
+});
+
+describe('batches', () => {
+  const initialize = async (h: Awaited<ReturnType<typeof harness>>, version: string) => {
+    h.input.write('{"jsonrpc":"2.0","id":0,"method":"initialize"}\n');
+    await h.settle();
+    await h.transport.send({
+      jsonrpc: '2.0',
+      id: 0,
+      result: {
+        protocolVersion: version,
+        capabilities: {},
+        serverInfo: { name: 's', version: '1' },
+      },
+    });
+    h.written.length = 0;
+  };
+
+  test('are refused with one -32600 error in 2025-06-18 and later', async () => {
+    const h = await harness();
+    await initialize(h, '2025-06-18');
+    h.input.write(
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]\n',
+    );
+    await h.settle();
+    expect(h.written).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: null,
+        error: expect.objectContaining({
+          code: -32600,
+          message: expect.stringMatching(/2025-06-18/),
+        }),
+      },
+    ]);
+    expect(h.received.filter((m) => 'id' in m && m.id !== 0)).toEqual([]);
+  });
+
+  test('are refused before any version is negotiated', async () => {
+    const h = await harness();
+    h.input.write('[{"jsonrpc":"2.0","id":1,"method":"ping"}]\n');
+    await h.settle();
+    expect(h.written).toEqual([
+      { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
+    ]);
+  });
+
+  test('in 2025-03-26 each request is handled and the answers come back as one array', async () => {
+    const h = await harness();
+    await initialize(h, '2025-03-26');
+    h.input.write(
+      '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},{"bad":true,"id":5},{"jsonrpc":"2.0","id":2,"method":"ping"}]\n',
+    );
+    await h.settle();
+    expect(h.received.map((m) => ('id' in m ? m.id : 'note'))).toEqual([0, 1, 'note', 2]);
+    expect(h.written).toEqual([]);
+    await h.transport.send({ jsonrpc: '2.0', id: 2, result: {} });
+    expect(h.written).toEqual([]);
+    await h.transport.send({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(h.written).toEqual([
+      [
+        { jsonrpc: '2.0', id: 5, error: expect.objectContaining({ code: -32600 }) },
+        { jsonrpc: '2.0', id: 2, result: {} },
+        { jsonrpc: '2.0', id: 1, result: {} },
+      ],
+    ]);
+  });
+
+  test('an empty batch is an invalid request', async () => {
+    const h = await harness();
+    await initialize(h, '2025-03-26');
+    h.input.write('[]\n');
+    await h.settle();
+    expect(h.written).toEqual([
+      { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
+    ]);
   });
 });

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
 import { resolveWorkspaceFile } from '../../shared/path-gate.js';
 import { analyze } from '../../analyze/analyze.js';
@@ -23,8 +24,12 @@ export interface AnalyzeToolDeps {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function registerAnalyzeAlgorithm(server: McpServer, deps: AnalyzeToolDeps): void {
-  server.registerTool(
+export function registerAnalyzeAlgorithm(
+  server: McpServer,
+  tools: ToolRegistry,
+  deps: AnalyzeToolDeps,
+): void {
+  tools.register(
     'analyze_algorithm',
     {
       title: 'Analyse an algorithm',

@@ -1,6 +1,6 @@
 /** lsp_diagnostics (one file or snippet) and lsp_check_project (the whole workspace, paged). */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
 import type { DiagnosticItem } from '../../lsp/code-intel.js';
 import { checkProject, MAX_PROJECT_FILES } from '../../lsp/project-check.js';
@@ -33,11 +33,11 @@ const render = (d: DiagnosticItem): string =>
   `${d.file}:${d.line}:${d.column} ${d.severity}: ${d.message.split('\n')[0] ?? ''}${d.code ? ` [${d.code}]` : ''}`;
 
 export function registerDiagnosticsTools(
-  server: McpServer,
+  tools: ToolRegistry,
   source: CodeIntelSource,
   waitMs: number,
 ): void {
-  server.registerTool(
+  tools.register(
     'lsp_diagnostics',
     {
       title: 'Diagnostics for a file',
@@ -76,7 +76,7 @@ export function registerDiagnosticsTools(
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'lsp_check_project',
     {
       title: 'Check the whole project',

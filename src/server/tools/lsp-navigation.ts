@@ -1,6 +1,6 @@
 /** lsp_hover, lsp_definition, lsp_references, lsp_completions, lsp_signature_help. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import {
   READ_ONLY,
   describeTarget,
@@ -19,8 +19,8 @@ import {
 
 const HOVER_CHARS = 8000;
 
-export function registerNavigationTools(server: McpServer, source: CodeIntelSource): void {
-  server.registerTool(
+export function registerNavigationTools(tools: ToolRegistry, source: CodeIntelSource): void {
+  tools.register(
     'lsp_hover',
     {
       title: 'Hover: type, signature and docs',
@@ -53,7 +53,7 @@ export function registerNavigationTools(server: McpServer, source: CodeIntelSour
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'lsp_definition',
     {
       title: 'Go to definition',
@@ -74,7 +74,7 @@ export function registerNavigationTools(server: McpServer, source: CodeIntelSour
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'lsp_references',
     {
       title: 'Find references',
@@ -100,7 +100,7 @@ export function registerNavigationTools(server: McpServer, source: CodeIntelSour
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'lsp_completions',
     {
       title: 'Completions',
@@ -124,7 +124,7 @@ export function registerNavigationTools(server: McpServer, source: CodeIntelSour
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'lsp_signature_help',
     {
       title: 'Signature help',

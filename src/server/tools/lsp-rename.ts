@@ -1,6 +1,6 @@
 /** lsp_rename: a preview as a unified diff; writes only with --allow-write and apply: true. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
 import { writeWorkspaceFileAtomic } from '../../shared/path-gate.js';
 import { positionShape, targetOf, text, withIntel, type CodeIntelSource } from './lsp-common.js';
@@ -8,13 +8,13 @@ import { positionShape, targetOf, text, withIntel, type CodeIntelSource } from '
 const MAX_DIFF_CHARS = 200_000;
 
 export function registerRenameTool(
-  server: McpServer,
+  tools: ToolRegistry,
   source: CodeIntelSource,
   options: { maxFileBytes: number; allowWrite: boolean },
 ): void {
   const { maxFileBytes, allowWrite } = options;
   const canWrite = allowWrite;
-  server.registerTool(
+  tools.register(
     'lsp_rename',
     {
       title: 'Rename a symbol',

@@ -1,6 +1,6 @@
 /** lsp_document_symbols and lsp_workspace_symbols. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import type { SymbolItem } from '../../lsp/code-intel.js';
 import {
   READ_ONLY,
@@ -27,8 +27,8 @@ const symbolSchema = z.object({
 const render = (s: SymbolItem, withFile: boolean): string =>
   `${withFile ? `${s.file}:` : ''}${s.line}:${s.column}  ${s.kind} ${s.path}`;
 
-export function registerSymbolTools(server: McpServer, source: CodeIntelSource): void {
-  server.registerTool(
+export function registerSymbolTools(tools: ToolRegistry, source: CodeIntelSource): void {
+  tools.register(
     'lsp_document_symbols',
     {
       title: 'Symbols in a file',
@@ -50,7 +50,7 @@ export function registerSymbolTools(server: McpServer, source: CodeIntelSource):
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'lsp_workspace_symbols',
     {
       title: 'Find symbols in the workspace',

@@ -1,6 +1,6 @@
 /** The run_python_code tool: mcp-run-python's interface, run in an isolated sandbox. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor } from '../../sandbox/executor.js';
@@ -16,9 +16,9 @@ export interface RunToolDeps {
   owner: string;
 }
 
-export function registerRunPythonCode(server: McpServer, deps: RunToolDeps): void {
+export function registerRunPythonCode(tools: ToolRegistry, deps: RunToolDeps): void {
   const { limits } = deps.config;
-  server.registerTool(
+  tools.register(
     'run_python_code',
     {
       title: 'Run Python code',

@@ -1,6 +1,6 @@
 /** Tools to create, list, reset and close stateful Python sessions. */
 import { z } from 'zod';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolRegistry } from './tool-registry.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor, SessionInfo } from '../../sandbox/executor.js';
@@ -24,7 +24,7 @@ const sessionIdInput = {
   session_id: z.string().min(1).max(128).describe('A session_id returned by create_session'),
 };
 
-export function registerSessionTools(server: McpServer, deps: SessionToolDeps): void {
+export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps): void {
   const { executor, owner, config } = deps;
   const wrap = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
     try {
@@ -34,7 +34,7 @@ export function registerSessionTools(server: McpServer, deps: SessionToolDeps): 
     }
   };
 
-  server.registerTool(
+  tools.register(
     'create_session',
     {
       title: 'Create a Python session',
@@ -51,7 +51,7 @@ export function registerSessionTools(server: McpServer, deps: SessionToolDeps): 
     () => wrap(async () => sessionResult(await executor.createSession(owner), 'Created session')),
   );
 
-  server.registerTool(
+  tools.register(
     'list_sessions',
     {
       title: 'List Python sessions',
@@ -81,7 +81,7 @@ export function registerSessionTools(server: McpServer, deps: SessionToolDeps): 
       }),
   );
 
-  server.registerTool(
+  tools.register(
     'reset_session',
     {
       title: 'Reset a Python session',
@@ -102,7 +102,7 @@ export function registerSessionTools(server: McpServer, deps: SessionToolDeps): 
       ),
   );
 
-  server.registerTool(
+  tools.register(
     'close_session',
     {
       title: 'Close a Python session',

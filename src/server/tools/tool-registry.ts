@@ -1,0 +1,155 @@
+/**
+ * One place where every tool call is checked and every failure is mapped. Tools are listed by the
+ * SDK's McpServer (their schemas become JSON Schema there), but `tools/call` is answered here:
+ *
+ * - an unknown tool is a protocol error (JSON-RPC -32602), as the MCP specification says, not
+ *   an isError result a model could mistake for the tool's answer;
+ * - arguments are checked cheaply before any schema work: their element count is bounded and an
+ *   unknown argument is refused by name (strict schemas: a misspelt `timeout` is not ignored);
+ * - a schema failure, and anything a handler throws, becomes an isError result the model can
+ *   act on (kind 2 of the three kinds of error); internal errors are logged in full.
+ */
+import { z } from 'zod';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  type CallToolResult,
+  type ServerNotification,
+  type ServerRequest,
+  type ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js';
+import { toolFailure } from './tool-failure.js';
+
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Security: bounds the schema work one call can cause (nested values, counted with keys). */
+export const MAX_ARGUMENT_ELEMENTS = 100_000;
+
+export interface ToolConfig<Input extends z.ZodRawShape, Output extends z.ZodRawShape> {
+  title: string;
+  description: string;
+  inputSchema: Input;
+  outputSchema?: Output;
+  annotations: ToolAnnotations;
+}
+
+export type ToolHandler<Input extends z.ZodRawShape> = (
+  args: z.infer<z.ZodObject<Input>>,
+  extra: ToolExtra,
+) => CallToolResult | Promise<CallToolResult>;
+
+interface Entry {
+  schema: z.ZodObject;
+  keys: ReadonlySet<string>;
+  handler: (args: unknown, extra: ToolExtra) => CallToolResult | Promise<CallToolResult>;
+}
+
+/**
+ * A JSON-RPC error the SDK sends as is: its `code` and `message` (McpError would prefix the
+ * message with "MCP error -32602:", which a client prefixes once more).
+ */
+class ProtocolError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ToolRegistry {
+  private readonly tools = new Map<string, Entry>();
+
+  constructor(private readonly server: McpServer) {
+    server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
+      this.call(request.params.name, request.params.arguments, extra),
+    );
+  }
+
+  register<Input extends z.ZodRawShape, Output extends z.ZodRawShape = z.ZodRawShape>(
+    name: string,
+    config: ToolConfig<Input, Output>,
+    handler: ToolHandler<Input>,
+  ): void {
+    const schema = z.strictObject(config.inputSchema);
+    const run = handler as Entry['handler'];
+    // Registered with the SDK for tools/list (and its JSON Schema: additionalProperties false);
+    // tools/call never reaches the SDK's handler, it is answered by call() below.
+    this.server.registerTool(name, { ...config, inputSchema: schema }, run);
+    this.tools.set(name, { schema, keys: new Set(Object.keys(config.inputSchema)), handler: run });
+  }
+
+  private async call(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
+    const tool = this.tools.get(name);
+    if (tool === undefined) {
+      throw new ProtocolError(
+        ErrorCode.InvalidParams,
+        `Tool ${JSON.stringify(name.slice(0, 128))} not found; tools/list names the tools this server has`,
+      );
+    }
+    const refusal = precheck(name, args ?? {}, tool.keys);
+    if (refusal !== null) return invalidArguments(refusal);
+    const parsed = await tool.schema.safeParseAsync(args ?? {});
+    if (!parsed.success) return invalidArguments(`${name}: ${describeIssues(parsed.error)}`);
+    try {
+      return await tool.handler(parsed.data, extra);
+    } catch (error) {
+      return toolFailure(error);
+    }
+  }
+}
+
+/** Refusals that need no schema work: too many elements, unknown argument names. */
+function precheck(name: string, args: unknown, keys: ReadonlySet<string>): string | null {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    return `${name}: arguments must be an object`;
+  }
+  if (exceedsElements(args, MAX_ARGUMENT_ELEMENTS)) {
+    return `${name}: the arguments hold more than ${MAX_ARGUMENT_ELEMENTS} values; send less data (write large inputs to a file in a session instead)`;
+  }
+  const unknown = Object.keys(args).filter((key) => !keys.has(key));
+  if (unknown.length > 0) {
+    const shown = unknown
+      .slice(0, 5)
+      .map((key) => JSON.stringify(key.slice(0, 64)))
+      .join(', ');
+    const accepted = keys.size === 0 ? 'it takes no arguments' : `it takes ${[...keys].join(', ')}`;
+    return `${name}: unknown argument${unknown.length > 1 ? 's' : ''} ${shown}${unknown.length > 5 ? ', ...' : ''}; ${accepted}`;
+  }
+  return null;
+}
+
+/** Whether a JSON value holds more than `max` array items and object entries, counted with early exit. */
+export function exceedsElements(value: unknown, max: number): boolean {
+  let count = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null) continue;
+    const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node);
+    count += children.length;
+    if (count > max) return true;
+    for (const child of children)
+      if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path.length > 0 ? ` (at ${issue.path.join('.')})` : '';
+      return `${issue.message}${where}`;
+    })
+    .join('; ');
+}
+
+function invalidArguments(message: string): CallToolResult {
+  return {
+    content: [{ type: 'text', text: `Invalid arguments for ${message}` }],
+    isError: true,
+  };
+}
