@@ -18,6 +18,7 @@ code starts is remembered, so it is never lost.
 """
 
 import ast
+import collections
 import builtins
 import codecs
 import io
@@ -41,33 +42,70 @@ STREAMS = ("stdout", "stderr")
 
 
 class Capture:
-    """Ordered output of one run, capped per stream in UTF-8 bytes."""
+    """Ordered output of one run, capped per stream in UTF-8 bytes.
 
-    def __init__(self, limit):
+    The first `limit` bytes of each stream are kept in order; past that, only the last
+    `tail_limit` bytes of each stream are kept (the error is usually at the end), and the bytes
+    in between are counted as dropped.
+    """
+
+    def __init__(self, limit, tail_limit):
         self.limit = limit
+        self.tail_limit = tail_limit
         self.chunks = []  # [stream_index, text], consecutive same-stream writes merged
         self.size = [0, 0]
         self.dropped = [0, 0]
+        self.tails = [collections.deque(), collections.deque()]  # [text, nbytes] past the head
+        self.tail_size = [0, 0]
         self.lock = threading.Lock()
 
     def add(self, index, text):
         if not text:
             return
-        nbytes = len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
+        nbytes = _utf8_len(text)
         with self.lock:
             room = self.limit - self.size[index]
             if room <= 0:
-                self.dropped[index] += nbytes
+                self._keep_tail(index, text, nbytes)
                 return
             if nbytes > room:
-                cut = text.encode("utf-8", "replace")[:room].decode("utf-8", "ignore")
-                self.dropped[index] += nbytes - len(cut.encode("utf-8", "replace"))
-                text, nbytes = cut, room
+                encoded = text.encode("utf-8", "replace")
+                cut = encoded[:room].decode("utf-8", "ignore")
+                kept = len(cut.encode("utf-8", "replace"))
+                rest = encoded[kept:].decode("utf-8", "replace")
+                self._keep_tail(index, rest, nbytes - kept)
+                text, nbytes = cut, kept
             self.size[index] += nbytes
             if self.chunks and self.chunks[-1][0] == index:
                 self.chunks[-1][1] += text
             else:
                 self.chunks.append([index, text])
+
+    def _keep_tail(self, index, text, nbytes):
+        tail = self.tails[index]
+        tail.append([text, nbytes])
+        self.tail_size[index] += nbytes
+        excess = self.tail_size[index] - self.tail_limit
+        while excess > 0 and tail:
+            first = tail[0]
+            if first[1] <= excess:
+                tail.popleft()
+                self.tail_size[index] -= first[1]
+                self.dropped[index] += first[1]
+            else:
+                keep = first[0].encode("utf-8", "replace")[excess:].decode("utf-8", "ignore")
+                kept = _utf8_len(keep)
+                self.tail_size[index] -= first[1] - kept
+                self.dropped[index] += first[1] - kept
+                first[0], first[1] = keep, kept
+            excess = self.tail_size[index] - self.tail_limit
+
+    def tail_texts(self):
+        return ["".join(text for text, _ in tail) for tail in self.tails]
+
+
+def _utf8_len(text):
+    return len(text) if text.isascii() else len(text.encode("utf-8", "replace"))
 
 
 class _BufferProxy(io.RawIOBase):
@@ -239,7 +277,7 @@ def _safe_str(exc):
 class Worker:
     def __init__(self, config):
         self.config = config
-        self.capture = Capture(config["output_bytes"])
+        self.capture = Capture(config["output_bytes"], config["output_tail_bytes"])
         self.globals = {"__name__": "__main__", "__builtins__": builtins}
         self.loop = None
         self.readers = []
@@ -343,7 +381,7 @@ class Worker:
 
     def _run(self, message):
         self.run_count += 1
-        self.capture = Capture(self.config["output_bytes"])
+        self.capture = Capture(self.config["output_bytes"], self.config["output_tail_bytes"])
         result = {"type": "result", "id": message["id"], "status": "completed"}
         try:
             globals_in = message.get("globals") or {}
@@ -362,6 +400,7 @@ class Worker:
         capture = self.capture
         result["output"] = capture.chunks
         result["dropped_bytes"] = capture.dropped
+        result["tails"] = capture.tail_texts()
         return result
 
     def _describe(self, exc):

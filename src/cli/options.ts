@@ -1,6 +1,14 @@
 /** Command-line flags shared by serve and run, mapped onto the configuration schema. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { LSP_KINDS, parseConfig, type Config, type LspKind } from '../shared/config.js';
+import {
+  ConfigError,
+  LSP_KINDS,
+  parseConfig,
+  type Config,
+  type ConfigIssue,
+  type LspKind,
+} from '../shared/config.js';
+import { PymcpError } from '../shared/errors.js';
 import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
 
 export interface SandboxFlags {
@@ -12,6 +20,7 @@ export interface SandboxFlags {
   cpuSeconds?: number;
   maxProcesses?: number;
   outputKb?: number;
+  responseKb?: number;
   scratchMb?: number;
   poolSize?: number;
   maxConcurrent?: number;
@@ -61,6 +70,11 @@ export function addSandboxOptions(command: Command): Command {
     .option('--max-processes <n>', 'processes and threads per sandbox (64)', number)
     .option('--output-kb <kb>', 'captured bytes per output stream per call (1024)', number)
     .option(
+      '--response-kb <kb>',
+      'budget for one run_python_code result, text and structured content together (40)',
+      number,
+    )
+    .option(
       '--scratch-mb <mb>',
       'size of the writable /tmp in the sandbox (64; /dev/shm: at most 16)',
       number,
@@ -102,22 +116,74 @@ export function configFromFlags(
     ...(flags.cpuSeconds !== undefined && { cpuSeconds: flags.cpuSeconds }),
     ...(flags.maxProcesses !== undefined && { maxProcesses: flags.maxProcesses }),
     ...(flags.outputKb !== undefined && { outputBytes: Math.round(flags.outputKb * 1024) }),
+    ...(flags.responseKb !== undefined && { responseBytes: Math.round(flags.responseKb * 1024) }),
     ...(flags.scratchMb !== undefined && { scratchBytes: Math.round(flags.scratchMb * MiB) }),
   };
-  const config = parseConfig({
-    python: flags.python,
-    workspace,
-    limits,
-    ...(flags.poolSize !== undefined && { poolSize: flags.poolSize }),
-    ...(overrides.poolSize !== undefined && { poolSize: overrides.poolSize }),
-    ...(flags.maxConcurrent !== undefined && { maxConcurrentRuns: flags.maxConcurrent }),
-    ...(flags.maxSessions !== undefined && { maxSessions: flags.maxSessions }),
-    ...(flags.sessionIdle !== undefined && { sessionIdleSeconds: flags.sessionIdle }),
-    ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
-    lsp: {
-      ...(flags.lsp !== undefined && { server: flags.lsp }),
-      ...(flags.allowWrite !== undefined && { allowWrite: flags.allowWrite }),
-    },
-  });
+  const config = withFlagNames(() =>
+    parseConfig({
+      python: flags.python,
+      workspace,
+      limits,
+      ...(flags.poolSize !== undefined && { poolSize: flags.poolSize }),
+      ...(overrides.poolSize !== undefined && { poolSize: overrides.poolSize }),
+      ...(flags.maxConcurrent !== undefined && { maxConcurrentRuns: flags.maxConcurrent }),
+      ...(flags.maxSessions !== undefined && { maxSessions: flags.maxSessions }),
+      ...(flags.sessionIdle !== undefined && { sessionIdleSeconds: flags.sessionIdle }),
+      ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
+      lsp: {
+        ...(flags.lsp !== undefined && { server: flags.lsp }),
+        ...(flags.allowWrite !== undefined && { allowWrite: flags.allowWrite }),
+      },
+    }),
+  );
   return { config, workspaceIsDefault: workspaceIsDefault && workspace !== null };
+}
+
+/** Each configuration field the flags set: the flag, and how many schema units one flag unit is. */
+const FLAGS: Record<string, { flag: string; scale: number }> = {
+  python: { flag: '--python', scale: 1 },
+  workspace: { flag: '--workspace', scale: 1 },
+  'limits.timeoutSeconds': { flag: '--timeout', scale: 1 },
+  'limits.maxTimeoutSeconds': { flag: '--max-timeout', scale: 1 },
+  'limits.memoryBytes': { flag: '--memory-mb', scale: MiB },
+  'limits.cpuSeconds': { flag: '--cpu-seconds', scale: 1 },
+  'limits.maxProcesses': { flag: '--max-processes', scale: 1 },
+  'limits.outputBytes': { flag: '--output-kb', scale: 1024 },
+  'limits.responseBytes': { flag: '--response-kb', scale: 1024 },
+  'limits.scratchBytes': { flag: '--scratch-mb', scale: MiB },
+  poolSize: { flag: '--pool-size', scale: 1 },
+  maxConcurrentRuns: { flag: '--max-concurrent', scale: 1 },
+  maxQueuedRuns: { flag: '--max-queued', scale: 1 },
+  maxSessions: { flag: '--max-sessions', scale: 1 },
+  sessionIdleSeconds: { flag: '--session-idle', scale: 1 },
+};
+
+/** Configuration errors worded in the flags a person typed, not the schema's field names. */
+function withFlagNames(parse: () => Config): Config {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new PymcpError('config_invalid', error.issues.map(flagMessage).join('; '), {
+      cause: error,
+    });
+  }
+}
+
+export function flagMessage(issue: ConfigIssue): string {
+  const known = FLAGS[issue.path];
+  if (known === undefined) return `invalid configuration: ${issue.path}: ${issue.message}`;
+  const { flag, scale } = known;
+  const units = (value: number): string => String(Math.round((value / scale) * 1000) / 1000);
+  if (
+    issue.path === 'limits.timeoutSeconds' &&
+    issue.maximum !== undefined &&
+    issue.message.includes('maximum timeout')
+  ) {
+    return `--timeout must not exceed --max-timeout (${units(issue.maximum)}); raise --max-timeout or lower --timeout`;
+  }
+  if (issue.integer === true) return `${flag} must be a whole number`;
+  if (issue.minimum !== undefined) return `${flag} must be at least ${units(issue.minimum)}`;
+  if (issue.maximum !== undefined) return `${flag} must be at most ${units(issue.maximum)}`;
+  return `${flag}: ${issue.message}`;
 }

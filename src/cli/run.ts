@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createLogger } from '../shared/log.js';
 import { PymcpError } from '../shared/errors.js';
 import { createRuntime } from '../server/runtime.js';
-import { toToolResult } from '../server/run-result.js';
+import { toToolResult, type Surface } from '../server/run-result.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
 
 export interface RunFlags extends SandboxFlags {
@@ -11,9 +11,19 @@ export interface RunFlags extends SandboxFlags {
   json?: boolean;
 }
 
+/** A terminal shows everything the sandbox captured; a longer timeout is a flag. */
+const CLI_SURFACE: Surface = {
+  responseBytes: (limits) => 4 * (limits.outputBytes + limits.returnValueBytes),
+  timeoutHint: (limits) =>
+    `pass a larger --timeout (at most ${limits.maxTimeoutSeconds}; --max-timeout raises that)`,
+};
+
 export async function runCommand(file: string | undefined, flags: RunFlags): Promise<number> {
-  if ((file === undefined) === (flags.code === undefined)) {
-    throw new PymcpError('input_invalid', 'pass either a FILE or -c CODE (not both)');
+  if (file === undefined && flags.code === undefined) {
+    throw new PymcpError('input_invalid', 'nothing to run: pass a FILE or -c CODE');
+  }
+  if (file !== undefined && flags.code !== undefined) {
+    throw new PymcpError('input_invalid', 'pass a FILE or -c CODE, not both');
   }
   const code = flags.code ?? (await readFile(file ?? '', 'utf8'));
   // One call: start exactly one sandbox, no pool.
@@ -22,7 +32,7 @@ export async function runCommand(file: string | undefined, flags: RunFlags): Pro
   const runtime = await createRuntime(config, logger, { workspaceIsDefault, withLsp: false });
   try {
     const result = await runtime.executor.run({ code, globals: null, owner: 'cli' });
-    const tool = toToolResult(result, config.limits);
+    const tool = toToolResult(result, config.limits, CLI_SURFACE);
     if (flags.json) {
       process.stdout.write(JSON.stringify(tool.structuredContent, null, 2) + '\n');
     } else {

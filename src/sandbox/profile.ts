@@ -5,6 +5,7 @@
 import { bwrapArgs as sharedBwrapArgs, type HostLayout } from '../shared/bwrap.js';
 import type { Limits } from '../shared/config.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
+import { outputTailBytes } from './worker-protocol.js';
 
 /** Paths inside the sandbox. */
 export const SANDBOX_PATHS = {
@@ -51,6 +52,7 @@ export function sandboxEnv(spec: Pick<ProfileSpec, 'workspace'>): Record<string,
 export function workerConfig(limits: Limits): string {
   return JSON.stringify({
     output_bytes: limits.outputBytes,
+    output_tail_bytes: outputTailBytes(limits),
     return_value_bytes: limits.returnValueBytes,
     limits: {
       memory_bytes: limits.memoryBytes,

@@ -91,7 +91,7 @@ export class Sandbox {
       line: (line) => {
         this.onLine(line);
       },
-      oversized: (_head, total) => {
+      oversized: (_head, _tail, total) => {
         this.violation(`sent a ${total}-byte message`);
       },
     });
@@ -353,7 +353,7 @@ export class Sandbox {
 }
 
 function outputOf(result: WorkerResult): CapturedOutput {
-  return { chunks: result.output, droppedBytes: result.dropped_bytes };
+  return { chunks: result.output, droppedBytes: result.dropped_bytes, tails: result.tails };
 }
 
 /** bwrap exits with the code's exit status, or 128 + the signal that killed it. */

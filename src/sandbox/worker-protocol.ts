@@ -41,6 +41,7 @@ export const ResultSchema = z.object({
   status: z.enum(['completed', 'raised', 'interrupted']),
   output: z.array(z.tuple([z.union([z.literal(0), z.literal(1)]), z.string()])),
   dropped_bytes: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  tails: z.tuple([z.string(), z.string()]),
   return_value: ReturnValueSchema.optional(),
   error: PyErrorSchema.optional(),
 });
@@ -57,14 +58,22 @@ const ERROR_TEXT_BYTES = 256 * 1024;
  * (`\u00e9`-style escapes), so this bounds captured output and the return value after escaping.
  */
 export function maxWorkerLineBytes(limits: Limits): number {
-  return 6 * (2 * limits.outputBytes + limits.returnValueBytes + ERROR_TEXT_BYTES) + 64 * 1024;
+  const output = 2 * (limits.outputBytes + outputTailBytes(limits));
+  return 6 * (output + limits.returnValueBytes + ERROR_TEXT_BYTES) + 64 * 1024;
+}
+
+/** Past the per-stream cap, the worker still keeps this many of the last bytes of each stream. */
+export function outputTailBytes(limits: Limits): number {
+  return Math.min(64 * 1024, limits.outputBytes);
 }
 
 /** Captured output of one run, in the order it was written. */
 export interface CapturedOutput {
   chunks: ReadonlyArray<readonly [stream: 0 | 1, text: string]>;
-  /** Bytes dropped past the per-stream cap: [stdout, stderr]. */
+  /** Bytes dropped between the head (chunks) and the tail of each stream: [stdout, stderr]. */
   droppedBytes: readonly [number, number];
+  /** The last bytes of each stream past its cap, kept after the dropped middle: [stdout, stderr]. */
+  tails: readonly [string, string];
 }
 
-export const NO_OUTPUT: CapturedOutput = { chunks: [], droppedBytes: [0, 0] };
+export const NO_OUTPUT: CapturedOutput = { chunks: [], droppedBytes: [0, 0], tails: ['', ''] };

@@ -7,6 +7,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Limits } from '../shared/config.js';
 import type { ExecuteResult } from '../sandbox/executor.js';
 import { assertNever, sandboxSurvived, type RunOutcome } from '../sandbox/run-outcome.js';
+import { outputTailBytes, type ReturnValue } from '../sandbox/worker-protocol.js';
+import { clipSegments, clipText, shareBudget, utf8Bytes } from './response-budget.js';
 
 export const RUN_STATUSES = [
   'completed',
@@ -45,88 +47,228 @@ export const RUN_OUTPUT_SHAPE = {
 };
 
 const MiB = 1024 * 1024;
+/** A piece of text this small goes in both the text and structuredContent. */
+export const DUPLICATE_BYTES = 4 * 1024;
+/** A larger piece is shown in full (within the budget) once; the other place gets a preview. */
+const PREVIEW_BYTES = 1024;
+/** Room kept for the tags, the metadata in structuredContent and a notice. */
+const RESERVE_BYTES = 2 * 1024;
 
-export function toToolResult(result: ExecuteResult, limits: Limits): CallToolResult {
+type PyErrorText = { type: string; message: string; traceback: string };
+
+/** Where the result is shown: what the budget is, and how a longer timeout is asked for. */
+export interface Surface {
+  responseBytes(limits: Limits): number;
+  timeoutHint(limits: Limits): string;
+}
+
+export const MCP_SURFACE: Surface = {
+  responseBytes: (limits) => limits.responseBytes,
+  timeoutHint: (limits) => `pass a larger timeout_seconds (at most ${limits.maxTimeoutSeconds})`,
+};
+
+/**
+ * The tool result for one run, within one budget (limits.responseBytes) for everything it
+ * carries: a large piece of output, traceback or return value is sent once, head and tail kept
+ * around a marker that says how much was dropped; the other place gets a short preview.
+ */
+export function toToolResult(
+  result: ExecuteResult,
+  limits: Limits,
+  surface: Surface = MCP_SURFACE,
+): CallToolResult {
   const { outcome } = result;
-  const stdout = streamText(outcome, 0);
-  const stderr = streamText(outcome, 1);
-  const [droppedOut, droppedErr] = outcome.output.droppedBytes;
-  const error = errorOf(outcome, limits);
+  const budget = surface.responseBytes(limits);
+  const success = outcome.kind === 'completed';
   const returnValue = outcome.kind === 'completed' ? outcome.returnValue : null;
+  const error = errorOf(outcome, limits, result.sessionId !== null, surface);
+  const notice =
+    result.notice === null ? null : clipText(result.notice, PREVIEW_BYTES, dropped).text;
+
+  // structuredContent first: its copies are small, except a JSON return value, which is data.
+  const streams = ([0, 1] as const).map((index) => streamCopy(outcome, index));
+  const returnJson = structuredReturn(returnValue, budget);
+  const errorCopy =
+    error === null
+      ? null
+      : {
+          type: error.type,
+          message: clipText(error.message, PREVIEW_BYTES, dropped).text,
+          traceback: duplicateOrPreview(error.traceback),
+        };
+  const structuredBytes =
+    streams.reduce((sum, s) => sum + utf8Bytes(s.text), 0) +
+    (errorCopy === null ? 0 : utf8Bytes(errorCopy.message) + utf8Bytes(errorCopy.traceback)) +
+    returnJson.bytes;
+
+  // The text: error, return value and output share what is left. Sizes are counted before JSON
+  // escaping; if escaping (newlines, quotes) pushes the result past the budget, shrink and redo.
+  const returnText = returnValue === null ? null : returnTextOf(returnValue, returnJson, limits);
+  const errorText = error === null ? '' : errorTextOf(error);
+  const output = outputSegments(outcome);
+  const wants = [
+    utf8Bytes(errorText),
+    returnText === null ? 0 : utf8Bytes(returnText.text),
+    utf8Bytes(output.head) + utf8Bytes(output.tail) + (output.gap > 0 ? 160 : 0),
+  ];
+  const renderText = (room: number): string => {
+    const [errorRoom = 0, returnRoom = 0, outputRoom = 0] = shareBudget(wants, room);
+    let outputText = clipSegments(
+      output.head,
+      output.gap,
+      output.tail,
+      outputRoom,
+      (n) => `[... ${n} bytes of output dropped here; ${limitNote(limits)} ...]`,
+    ).text;
+    if (outputText.endsWith('\n')) outputText = outputText.slice(0, -1);
+    const lines = [`<status>${success ? 'success' : 'run-error'}</status>`];
+    if (outputText !== '') lines.push('<output>', escapeClosing(outputText, 'output'), '</output>');
+    if (success && returnText !== null) {
+      const shown = clipText(returnText.text, returnRoom, dropped).text + returnText.suffix;
+      lines.push('<return_value>', escapeClosing(shown, 'return_value'), '</return_value>');
+    }
+    if (error !== null) {
+      const shown = clipText(errorText, errorRoom, dropped).text;
+      lines.push('<error>', escapeClosing(shown, 'error'), '</error>');
+    }
+    if (notice !== null) lines.push('<notice>', escapeClosing(notice, 'notice'), '</notice>');
+    return lines.join('\n');
+  };
+
+  const [stdout, stderr] = streams;
   const structured = {
     status: outcome.kind,
-    stdout,
-    stderr,
-    return_value:
-      returnValue === null
-        ? null
-        : returnValue.kind === 'json'
-          ? parseJson(returnValue.text)
-          : returnValue.text,
+    stdout: stdout?.text ?? '',
+    stderr: stderr?.text ?? '',
+    return_value: returnJson.value,
     return_value_kind: returnValue?.kind ?? 'none',
-    error,
+    error: errorCopy,
     truncated: {
-      stdout: droppedOut > 0,
-      stderr: droppedErr > 0,
-      return_value: returnValue?.truncated ?? false,
+      stdout: (stdout?.cut ?? false) || outcome.output.droppedBytes[0] > 0,
+      stderr: (stderr?.cut ?? false) || outcome.output.droppedBytes[1] > 0,
+      return_value: (returnValue?.truncated ?? false) || returnJson.cut,
     },
     duration_ms: Math.round(outcome.durationMs * 100) / 100,
     session_id: result.sessionId,
     state_kept: sandboxSurvived(outcome),
-    notice: result.notice,
+    notice,
   } satisfies { [K in keyof typeof RUN_OUTPUT_SHAPE]: unknown };
 
-  const success = outcome.kind === 'completed';
-  const lines = [`<status>${success ? 'success' : 'run-error'}</status>`];
-  const output = outputText(outcome, limits);
-  if (output !== '') lines.push('<output>', escapeClosing(output, 'output'), '</output>');
-  if (success && returnValue !== null) {
-    const suffix = returnValue.truncated
-      ? `\n[return value truncated at ${formatBytes(limits.returnValueBytes)}]`
-      : '';
-    lines.push(
-      '<return_value>',
-      escapeClosing(returnValue.text + suffix, 'return_value'),
-      '</return_value>',
-    );
+  let room = budget - RESERVE_BYTES - structuredBytes;
+  for (let attempt = 0; ; attempt += 1) {
+    const toolResult: CallToolResult = {
+      content: [{ type: 'text', text: renderText(room) }],
+      structuredContent: structured,
+      // As <status>: an error when the code did not complete. Long output is not an error; the
+      // markers and `truncated` say what was left out.
+      isError: !success,
+    };
+    const over = utf8Bytes(JSON.stringify(toolResult)) - budget;
+    if (over <= 0 || attempt === 3 || room <= 0) return toolResult;
+    room -= Math.ceil(over * 1.25) + 64;
   }
-  if (error !== null) lines.push('<error>', escapeClosing(errorText(error), 'error'), '</error>');
-  if (result.notice !== null)
-    lines.push('<notice>', escapeClosing(result.notice, 'notice'), '</notice>');
-  const truncated = droppedOut > 0 || droppedErr > 0 || (returnValue?.truncated ?? false);
-  return {
-    content: [{ type: 'text', text: lines.join('\n') }],
-    structuredContent: structured,
-    isError: !success || truncated,
-  };
 }
 
-function streamText(outcome: RunOutcome, stream: 0 | 1): string {
-  return outcome.output.chunks
-    .filter(([s]) => s === stream)
+function dropped(bytes: number): string {
+  return `[... ${bytes} bytes dropped here ...]`;
+}
+
+function limitNote(limits: Limits): string {
+  return `a response holds at most ${formatBytes(limits.responseBytes)} and each stream ${formatBytes(limits.outputBytes)} plus its last ${formatBytes(outputTailBytes(limits))}; write large output to a file in /tmp and print what matters`;
+}
+
+/** One stream as written: its head (in order), the bytes dropped, its tail. */
+function streamSegments(outcome: RunOutcome, index: 0 | 1) {
+  const head = outcome.output.chunks
+    .filter(([stream]) => stream === index)
     .map(([, text]) => text)
     .join('');
+  return { head, gap: outcome.output.droppedBytes[index], tail: outcome.output.tails[index] };
 }
 
-/** stdout and stderr interleaved as written, with a marker where bytes were dropped. */
-function outputText(outcome: RunOutcome, limits: Limits): string {
-  let text = outcome.output.chunks.map(([, chunk]) => chunk).join('');
-  if (text.endsWith('\n')) text = text.slice(0, -1);
-  const markers = (['stdout', 'stderr'] as const).flatMap((name, index) => {
-    const dropped = outcome.output.droppedBytes[index] ?? 0;
-    return dropped > 0
-      ? [
-          `[${name} truncated: ${dropped} more bytes past the ${formatBytes(limits.outputBytes)} limit were dropped]`,
-        ]
-      : [];
-  });
-  return [text, ...markers].filter((part) => part !== '').join('\n');
+/** stdout and stderr interleaved as written, then each stream's tail past its cap. */
+function outputSegments(outcome: RunOutcome) {
+  const head = outcome.output.chunks.map(([, chunk]) => chunk).join('');
+  const [out, err] = outcome.output.tails;
+  const [gapOut, gapErr] = outcome.output.droppedBytes;
+  return { head, gap: gapOut + gapErr, tail: out + err };
+}
+
+/** structuredContent's copy of a stream: whole when small, else a preview (the text has it). */
+function streamCopy(outcome: RunOutcome, index: 0 | 1): { text: string; cut: boolean } {
+  const { head, gap, tail } = streamSegments(outcome, index);
+  const limit =
+    gap === 0 && utf8Bytes(head) + utf8Bytes(tail) <= DUPLICATE_BYTES
+      ? DUPLICATE_BYTES
+      : PREVIEW_BYTES;
+  const clipped = clipSegments(
+    head,
+    gap,
+    tail,
+    limit,
+    (n) => `[... ${n} bytes dropped here; the text content shows more ...]`,
+  );
+  return { text: clipped.text, cut: clipped.droppedBytes > 0 };
+}
+
+function duplicateOrPreview(text: string): string {
+  return utf8Bytes(text) <= DUPLICATE_BYTES
+    ? text
+    : clipText(
+        text,
+        PREVIEW_BYTES,
+        (n) => `[... ${n} bytes dropped here; the text content shows more ...]`,
+      ).text;
+}
+
+/**
+ * structuredContent's return_value: JSON values are data, kept whole when they fit half the
+ * budget; a repr() string is text, previewed when large (the text shows it).
+ */
+function structuredReturn(
+  value: ReturnValue | null,
+  budget: number,
+): { value: unknown; bytes: number; cut: boolean; whole: boolean } {
+  if (value === null) return { value: null, bytes: 0, cut: false, whole: false };
+  const bytes = utf8Bytes(value.text);
+  if (value.kind === 'json') {
+    if (bytes <= budget / 2)
+      return { value: parseJson(value.text), bytes, cut: false, whole: true };
+    return { value: null, bytes: 0, cut: true, whole: false };
+  }
+  const text = duplicateOrPreview(value.text);
+  return { value: text, bytes: utf8Bytes(text), cut: text !== value.text, whole: false };
+}
+
+/** The return value as the text shows it, and a note on what was cut. */
+function returnTextOf(
+  value: ReturnValue,
+  json: { whole: boolean },
+  limits: Limits,
+): { text: string; suffix: string } {
+  const bytes = utf8Bytes(value.text);
+  if (value.truncated) {
+    return {
+      text: value.text,
+      suffix: `\n[return value truncated at ${formatBytes(limits.returnValueBytes)}]`,
+    };
+  }
+  // A large JSON value is whole in structuredContent: the text previews it, not twice.
+  if (json.whole && bytes > DUPLICATE_BYTES) {
+    return {
+      text: clipText(value.text, PREVIEW_BYTES, dropped).text,
+      suffix: `\n[the whole value (${bytes} bytes) is in structuredContent.return_value]`,
+    };
+  }
+  return { text: value.text, suffix: '' };
 }
 
 function errorOf(
   outcome: RunOutcome,
   limits: Limits,
-): { type: string; message: string; traceback: string } | null {
+  inSession: boolean,
+  surface: Surface,
+): PyErrorText | null {
   switch (outcome.kind) {
     case 'completed':
       return null;
@@ -138,12 +280,14 @@ function errorOf(
         message: `the code exceeded the sandbox memory limit of ${formatBytes(outcome.limitBytes)}; use less memory (smaller inputs, generators)`,
       };
     case 'timed_out': {
-      const kept = outcome.stateKept
-        ? 'it was interrupted and the sandbox (with any session state) was kept'
-        : `it ignored the interrupt for ${limits.interruptGraceMs} ms and the sandbox was killed`;
+      const kept = !outcome.stateKept
+        ? `it ignored the interrupt for ${limits.interruptGraceMs} ms and the sandbox was killed`
+        : inSession
+          ? "it was interrupted and the session's variables, imports and files were kept"
+          : 'it was interrupted';
       return {
         type: 'TimeoutError',
-        message: `the code ran past the ${outcome.timeoutSeconds} s timeout; ${kept}. Make it faster, or pass a larger timeout_seconds (at most ${limits.maxTimeoutSeconds})`,
+        message: `the code ran past the ${outcome.timeoutSeconds} s timeout; ${kept}. Make it faster, or ${surface.timeoutHint(limits)}`,
         traceback: outcome.error?.traceback ?? '',
       };
     }
@@ -162,7 +306,7 @@ function errorOf(
   }
 }
 
-function errorText(error: { type: string; message: string; traceback: string }): string {
+function errorTextOf(error: PyErrorText): string {
   if (error.traceback === '') return `${error.type}: ${error.message}`;
   const tail =
     error.type === 'TimeoutError' || error.type === 'MemoryError'

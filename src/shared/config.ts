@@ -3,6 +3,7 @@
  * Every limit has a safe default; the CLI maps its flags onto this schema.
  */
 import { z } from 'zod';
+import { PymcpError } from './errors.js';
 import { LOG_LEVELS } from './log.js';
 
 const MiB = 1024 * 1024;
@@ -45,6 +46,16 @@ export const LimitsSchema = z.object({
     .min(1024)
     .max(64 * MiB)
     .default(MiB),
+  /**
+   * Budget for everything one run_python_code result carries (text and structuredContent
+   * together), sized for a model's context: Claude Code warns past ~10,000 tokens per result.
+   */
+  responseBytes: z
+    .number()
+    .int()
+    .min(8 * 1024)
+    .max(64 * MiB)
+    .default(40 * 1024),
   /** Rendered size of the returned value. */
   returnValueBytes: z
     .number()
@@ -112,14 +123,48 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
+/** One problem with the configuration, by its path in the schema (e.g. 'limits.timeoutSeconds'). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+  /** For a number out of range: the bound it crossed, in the schema's units. */
+  minimum?: number;
+  maximum?: number;
+  /** The value had to be a whole number. */
+  integer?: boolean;
+}
+
+export class ConfigError extends PymcpError {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(
+      'config_invalid',
+      `invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    );
+  }
+}
+
 export function parseConfig(input: ConfigInput): Config {
   const parsed = ConfigSchema.safeParse(input);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid configuration: ${detail}`);
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.join('.'),
+        message: issue.message,
+        ...(issue.code === 'too_small' && { minimum: Number(issue.minimum) }),
+        ...(issue.code === 'too_big' && { maximum: Number(issue.maximum) }),
+        ...(issue.code === 'invalid_type' && issue.expected === 'int' && { integer: true }),
+      })),
+    );
   }
-  if (parsed.data.limits.timeoutSeconds > parsed.data.limits.maxTimeoutSeconds) {
-    throw new Error('invalid configuration: the default timeout exceeds the maximum timeout');
+  const { limits } = parsed.data;
+  if (limits.timeoutSeconds > limits.maxTimeoutSeconds) {
+    throw new ConfigError([
+      {
+        path: 'limits.timeoutSeconds',
+        message: `the default timeout (${limits.timeoutSeconds}) exceeds the maximum timeout (${limits.maxTimeoutSeconds})`,
+        maximum: limits.maxTimeoutSeconds,
+      },
+    ]);
   }
   return Object.freeze(parsed.data);
 }

@@ -18,6 +18,7 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startServer, structured, textOf, type ServerUnderTest } from '../helpers/mcp-client.js';
 import { isAlive } from '../helpers/processes.js';
 
@@ -312,34 +313,42 @@ describe('containment: the sandboxed code cannot reach the host', () => {
     await expectServing(server);
   });
 
-  test('caps 100 MB of output from one print', async () => {
+  test('caps 100 MB of output from one print: the whole response stays within its budget', async () => {
     const result = await server.run("print('x' * (100 * 1024 * 1024))");
     const run = structured(result);
     expect(run.stdout.length).toBeGreaterThan(0);
-    expect(Buffer.byteLength(run.stdout)).toBeLessThanOrEqual(1024 * 1024 + 1024);
     expect(run.truncated.stdout).toBe(true);
-    expect(textOf(result)).toMatch(/\[stdout truncated: \d+ more bytes/);
-    expect(Buffer.byteLength(textOf(result))).toBeLessThan(2 * 1024 * 1024);
+    expect(textOf(result)).toMatch(/\[\.\.\. \d+ bytes of output dropped here/);
+    // One budget (40 KiB by default) for text and structuredContent together.
+    expect(responseBytes(result)).toBeLessThanOrEqual(40 * 1024);
+    expect(result.isError).toBe(false);
     await expectServing(server);
   });
 
-  test('caps 100 MB of output from a loop of prints (and on stderr)', async () => {
+  test('caps 100 MB of output from a loop of prints (and on stderr), keeping the head and the tail', async () => {
     const result = await server.run(
       [
         'import sys',
+        'print("FIRST LINE")',
         'line = "y" * 1023',
         'for _ in range(100 * 1024):',
         '    print(line)',
         'for _ in range(2 * 1024):',
         '    print(line, file=sys.stderr)',
+        'print("LAST LINE", file=sys.stderr)',
       ].join('\n'),
     );
     const run = structured(result);
-    expect(Buffer.byteLength(run.stdout)).toBeLessThanOrEqual(1024 * 1024 + 1024);
-    expect(Buffer.byteLength(run.stderr)).toBeLessThanOrEqual(1024 * 1024 + 1024);
     expect(run.truncated).toMatchObject({ stdout: true, stderr: true });
-    expect(textOf(result)).toMatch(/\[stdout truncated: \d+ more bytes/);
-    expect(textOf(result)).toMatch(/\[stderr truncated: \d+ more bytes/);
+    const text = textOf(result);
+    expect(text).toMatch(/<output>\nFIRST LINE\n/);
+    expect(text).toMatch(/LAST LINE\n<\/output>/);
+    const dropped = Number(/\[\.\.\. (\d+) bytes of output dropped here/.exec(text)?.[1]);
+    expect(dropped).toBeGreaterThan(100 * 1024 * 1024);
+    expect(text.match(/bytes of output dropped here/g)).toHaveLength(1);
+    expect(responseBytes(result)).toBeLessThanOrEqual(40 * 1024);
+    // The large text is sent once: structuredContent holds short previews.
+    expect(Buffer.byteLength(run.stdout) + Buffer.byteLength(run.stderr)).toBeLessThanOrEqual(2048);
     await expectServing(server);
   });
 
@@ -504,3 +513,8 @@ describe('containment: the scratch directory is size-capped', () => {
     await expectServing(server);
   });
 });
+
+/** Bytes of the whole result as it travels (text content and structuredContent). */
+function responseBytes(result: CallToolResult): number {
+  return Buffer.byteLength(JSON.stringify(result), 'utf8');
+}

@@ -7,6 +7,7 @@ const { limits } = parseConfig({});
 const output = {
   chunks: [[0, 'hi\n'] as const, [1, 'warn\n'] as const],
   droppedBytes: [0, 0] as const,
+  tails: ['', ''] as const,
 };
 const text = (outcome: RunOutcome, notice: string | null = null) => {
   const result = toToolResult({ outcome, sessionId: null, notice }, limits);
@@ -37,7 +38,7 @@ describe('tool result formatting', () => {
     expect(
       text({
         kind: 'completed',
-        output: { chunks: [], droppedBytes: [0, 0] },
+        output: { chunks: [], droppedBytes: [0, 0], tails: ['', ''] },
         durationMs: 1,
         returnValue: null,
       }).text,
@@ -72,22 +73,45 @@ describe('tool result formatting', () => {
     expect(result.isError).toBe(true);
   });
 
-  test('dropped output is marked and flagged', () => {
+  test('output the sandbox dropped is marked and flagged; a completed run is still a success', () => {
     const { text: t, result } = text({
       kind: 'completed',
-      output: { chunks: [[0, 'x']], droppedBytes: [5, 0] },
+      output: { chunks: [[0, 'x\n']], droppedBytes: [5, 0], tails: ['y\n', ''] },
       durationMs: 1,
       returnValue: null,
     });
-    expect(t).toContain('[stdout truncated: 5 more bytes past the 1 MiB limit were dropped]');
+    expect(t).toMatch(
+      /^<status>success<\/status>\n<output>\nx\n\[\.\.\. 5 bytes of output dropped here; .*\]\ny\n<\/output>$/,
+    );
     expect(result.structuredContent).toMatchObject({ truncated: { stdout: true, stderr: false } });
-    expect(result.isError).toBe(true);
+    expect(result.isError).toBe(false);
+  });
+
+  test('a timeout in a fresh call does not speak of session state', () => {
+    const timedOut = {
+      kind: 'timed_out' as const,
+      output,
+      durationMs: 1,
+      timeoutSeconds: 2,
+      stateKept: true,
+      error: null,
+    };
+    const fresh = toToolResult({ outcome: timedOut, sessionId: null, notice: null }, limits);
+    const inSession = toToolResult({ outcome: timedOut, sessionId: 's-1', notice: null }, limits);
+    const textOf = (r: typeof fresh) => (r.content[0]?.type === 'text' ? r.content[0].text : '');
+    expect(textOf(fresh)).not.toMatch(/session/);
+    expect(textOf(fresh)).toMatch(/timeout_seconds \(at most 300\)/);
+    expect(textOf(inSession)).toMatch(/session's variables, imports and files were kept/);
   });
 
   test('output cannot close its own section early', () => {
     const { text: t } = text({
       kind: 'completed',
-      output: { chunks: [[0, 'a</output>\n<return_value>\n1']], droppedBytes: [0, 0] },
+      output: {
+        chunks: [[0, 'a</output>\n<return_value>\n1']],
+        droppedBytes: [0, 0],
+        tails: ['', ''],
+      },
       durationMs: 1,
       returnValue: null,
     });
@@ -101,5 +125,116 @@ describe('tool result formatting', () => {
     expect(
       text({ kind: 'cancelled', output, durationMs: 1, stateKept: false }, 'started over').text,
     ).toContain('<notice>\nstarted over\n</notice>');
+  });
+});
+
+describe('one budget for the whole response', () => {
+  const MiB = 1024 * 1024;
+  const size = (result: ReturnType<typeof toToolResult>) =>
+    Buffer.byteLength(JSON.stringify(result), 'utf8');
+
+  test('100 MB of output: head and tail kept, one marker counts the rest, the whole result within the budget', () => {
+    const head = `first line\n${'a'.repeat(MiB)}`;
+    const tail = `${'z'.repeat(64 * 1024 - 20)}\nTraceback: the end\n`;
+    const { text: t, result } = text({
+      kind: 'completed',
+      output: { chunks: [[0, head]], droppedBytes: [100_000_000, 0], tails: [tail, ''] },
+      durationMs: 1,
+      returnValue: null,
+    });
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
+    expect(t).toMatch(/^<status>success<\/status>\n<output>\nfirst line\n/);
+    expect(t).toMatch(/Traceback: the end\n<\/output>$/);
+    const markers = t.match(/\[\.\.\. (\d+) bytes of output dropped here/g) ?? [];
+    expect(markers).toHaveLength(1);
+    const droppedCount = Number(/(\d+) bytes of output dropped/.exec(t)?.[1]);
+    const shown = Buffer.byteLength(t, 'utf8');
+    // Everything written is either shown or counted as dropped (tags and marker aside).
+    expect(droppedCount + shown).toBeGreaterThan(
+      100_000_000 + Buffer.byteLength(head + tail) - 1000,
+    );
+  });
+
+  test('large output is sent once: structuredContent carries a short preview of each stream', () => {
+    const big = 'line of output\n'.repeat(20_000);
+    const { text: t, result } = text({
+      kind: 'completed',
+      output: {
+        chunks: [
+          [0, big],
+          [1, 'short warning\n'],
+        ],
+        droppedBytes: [0, 0],
+        tails: ['', ''],
+      },
+      durationMs: 1,
+      returnValue: null,
+    });
+    const structured = result.structuredContent as {
+      stdout: string;
+      stderr: string;
+      truncated: { stdout: boolean };
+    };
+    expect(Buffer.byteLength(structured.stdout)).toBeLessThanOrEqual(1024);
+    expect(structured.stderr).toBe('short warning\n');
+    expect(structured.truncated.stdout).toBe(true);
+    expect(Buffer.byteLength(t)).toBeGreaterThan(20 * 1024);
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
+  });
+
+  test('small output and values appear in both the text and structuredContent, unchanged', () => {
+    const { result } = text({
+      kind: 'completed',
+      output,
+      durationMs: 1,
+      returnValue: { kind: 'json', text: '[1, 2, 3]', truncated: false },
+    });
+    expect(result.structuredContent).toMatchObject({
+      stdout: 'hi\n',
+      stderr: 'warn\n',
+      return_value: [1, 2, 3],
+    });
+  });
+
+  test('a large JSON return value is whole in structuredContent and previewed in the text', () => {
+    const value = JSON.stringify(Array.from({ length: 2000 }, (_, i) => i));
+    const { text: t, result } = text({
+      kind: 'completed',
+      output,
+      durationMs: 1,
+      returnValue: { kind: 'json', text: value, truncated: false },
+    });
+    expect((result.structuredContent as { return_value: number[] }).return_value).toHaveLength(
+      2000,
+    );
+    expect(t).toMatch(/the whole value \(\d+ bytes\) is in structuredContent\.return_value/);
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
+  });
+
+  test('a huge traceback and a huge return value still fit the budget', () => {
+    const traceback =
+      'Traceback (most recent call last):\n' +
+      '  File "main.py", line 1, in f\n'.repeat(20_000) +
+      'RecursionError: too deep\n';
+    const { text: t, result } = text({
+      kind: 'raised',
+      output: { chunks: [[1, 'e'.repeat(MiB)]], droppedBytes: [0, 0], tails: ['', ''] },
+      durationMs: 1,
+      error: { type: 'RecursionError', message: 'x'.repeat(200_000), traceback },
+    });
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
+    expect(t).toMatch(/RecursionError: too deep\n?<\/error>$/);
+    expect(result.isError).toBe(true);
+    expect(t).toContain('<status>run-error</status>');
+  });
+
+  test('multi-byte text is never cut inside a character', () => {
+    const { text: t } = text({
+      kind: 'completed',
+      output: { chunks: [[0, 'é'.repeat(100_000)]], droppedBytes: [0, 0], tails: ['', ''] },
+      durationMs: 1,
+      returnValue: null,
+    });
+    expect(t).not.toContain('\ufffd');
   });
 });
