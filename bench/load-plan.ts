@@ -195,7 +195,7 @@ export async function callOnce(client: Client, call: Call, options: CallOptions)
         ? 'client timeout'
         : error instanceof McpError
           ? `protocol error ${error.code}`
-          : 'transport error';
+          : `transport error: ${errorText(error)}`;
     return { kind: call.kind, ms: performance.now() - started, status, ok: false, violation: null };
   }
   const ms = performance.now() - started;
@@ -237,4 +237,13 @@ export async function callOnce(client: Client, call: Call, options: CallOptions)
 function failureStatus(text: string): string {
   const code = /^Error \(([a-z_]+)\)/.exec(text)?.[1];
   return code === undefined ? 'error (no code)' : code === 'busy' ? 'busy' : `error (${code})`;
+}
+
+/** The first line of an error's message (and of its cause's), at most 60 characters each. */
+function errorText(error: unknown): string {
+  const line = (e: unknown): string =>
+    (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 60);
+  const cause =
+    error instanceof Error && error.cause !== undefined ? ` (${line(error.cause)})` : '';
+  return line(error) + cause;
 }
