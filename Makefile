@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/bundle/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
-.PHONY: help setup build test lint run analyze bench doctor clean
+.PHONY: help setup build test lint run analyze bench bench-load doctor clean
 
 ALGO ?= fibonacci
 
@@ -56,6 +56,9 @@ run: build ## Start the MCP server on stdio (workspace: this directory)
 	./bin/isolated-pymcp serve
 
 bench: build ## Benchmarks: execution vs bare python3/bwrap, LSP bridge vs direct language server
+
+bench-load: build ## Load benchmark: 32 HTTP clients + 1 parallel stdio client, benign and hostile calls (~2 min)
+	npm run bench:load
 	npm run bench
 
 doctor: build ## Check bubblewrap, user namespaces, Python, the sandbox and the language servers
