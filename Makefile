@@ -56,10 +56,10 @@ run: build ## Start the MCP server on stdio (workspace: this directory)
 	./bin/isolated-pymcp serve
 
 bench: build ## Benchmarks: execution vs bare python3/bwrap, LSP bridge vs direct language server
+	npm run bench
 
 bench-load: build ## Load benchmark: 32 HTTP clients + 1 parallel stdio client, benign and hostile calls (~2 min)
 	npm run bench:load
-	npm run bench
 
 doctor: build ## Check bubblewrap, user namespaces, Python, the sandbox and the language servers
 	./bin/isolated-pymcp doctor
