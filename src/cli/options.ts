@@ -24,6 +24,8 @@ export interface SandboxFlags {
   scratchMb?: number;
   poolSize?: number;
   maxConcurrent?: number;
+  maxPerClient?: number;
+  maxQueued?: number;
   maxSessions?: number;
   sessionIdle?: number;
   logLevel?: LogLevel;
@@ -80,7 +82,13 @@ export function addSandboxOptions(command: Command): Command {
       number,
     )
     .option('--pool-size <n>', 'sandboxes kept pre-started (2)', number)
-    .option('--max-concurrent <n>', 'calls running at once before "busy" errors (4)', number)
+    .option('--max-concurrent <n>', 'calls running at once; more wait in a fair queue (8)', number)
+    .option(
+      '--max-per-client <n>',
+      'calls one connection may run at once (--max-concurrent minus 1, at least 1)',
+      number,
+    )
+    .option('--max-queued <n>', 'calls waiting for a slot before "busy" errors (64)', number)
     .option('--max-sessions <n>', 'sessions open at once (16)', number)
     .option('--session-idle <seconds>', 'close sessions idle this long (900)', number)
     .option(
@@ -127,6 +135,8 @@ export function configFromFlags(
       ...(flags.poolSize !== undefined && { poolSize: flags.poolSize }),
       ...(overrides.poolSize !== undefined && { poolSize: overrides.poolSize }),
       ...(flags.maxConcurrent !== undefined && { maxConcurrentRuns: flags.maxConcurrent }),
+      ...(flags.maxPerClient !== undefined && { maxRunsPerClient: flags.maxPerClient }),
+      ...(flags.maxQueued !== undefined && { maxQueuedRuns: flags.maxQueued }),
       ...(flags.maxSessions !== undefined && { maxSessions: flags.maxSessions }),
       ...(flags.sessionIdle !== undefined && { sessionIdleSeconds: flags.sessionIdle }),
       ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
@@ -154,6 +164,7 @@ const FLAGS: Record<string, { flag: string; scale: number }> = {
   poolSize: { flag: '--pool-size', scale: 1 },
   maxConcurrentRuns: { flag: '--max-concurrent', scale: 1 },
   maxQueuedRuns: { flag: '--max-queued', scale: 1 },
+  maxRunsPerClient: { flag: '--max-per-client', scale: 1 },
   maxSessions: { flag: '--max-sessions', scale: 1 },
   sessionIdleSeconds: { flag: '--session-idle', scale: 1 },
 };

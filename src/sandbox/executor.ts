@@ -8,6 +8,7 @@ import type { Config } from '../shared/config.js';
 import { PymcpError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { SandboxPool } from './pool.js';
+import { RunQueue, type QueueState } from './run-queue.js';
 import { sandboxSurvived, type RunOutcome } from './run-outcome.js';
 import type { Sandbox } from './sandbox-process.js';
 
@@ -19,6 +20,8 @@ export interface ExecuteRequest {
   sessionId?: string | undefined;
   timeoutSeconds?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Told while the call waits for a run slot (for progress notifications). */
+  onQueued?: ((state: QueueState) => void) | undefined;
 }
 
 export interface ExecuteResult {
@@ -56,7 +59,7 @@ export class Executor {
   private readonly pool: SandboxPool;
   private readonly sessions = new Map<string, Session>();
   private readonly closing = new Set<Promise<void>>();
-  private active = 0;
+  private readonly queue: RunQueue;
   private closed = false;
 
   constructor(
@@ -65,6 +68,13 @@ export class Executor {
     private readonly logger: Logger,
   ) {
     this.pool = new SandboxPool(startSandbox, config.poolSize, logger);
+    const slots = config.maxConcurrentRuns;
+    this.queue = new RunQueue({
+      slots,
+      perClient: config.maxRunsPerClient ?? Math.max(1, slots - 1),
+      maxQueued: config.maxQueuedRuns,
+      maxQueuedPerClient: Math.max(1, Math.ceil(config.maxQueuedRuns / 2)),
+    });
   }
 
   /** Begin warming the pool in the background. */
@@ -76,21 +86,22 @@ export class Executor {
     this.assertOpen();
     const session =
       request.sessionId === undefined ? null : this.session(request.owner, request.sessionId);
-    if (this.active >= this.config.maxConcurrentRuns) {
-      throw new PymcpError(
-        'busy',
-        `the server is busy: ${this.active} runs are already executing (limit ${this.config.maxConcurrentRuns}); retry when one finishes`,
-      );
-    }
     if (session?.running) await this.settleCancelled(session);
-    this.active += 1;
     if (session) session.running = true;
-    const work = session ? this.runInSession(session, request) : this.runFresh(request);
-    if (session) session.current = { done: work.catch(() => undefined), signal: request.signal };
+    let release: (() => void) | null = null;
     try {
+      // Wait for a slot as long as the call itself may run; the wait is not charged to it.
+      release = await this.queue.acquire(request.owner, {
+        waitMs: this.timeoutSeconds(request) * 1000,
+        signal: request.signal,
+        onWait: request.onQueued,
+      });
+      this.assertOpen();
+      const work = session ? this.runInSession(session, request) : this.runFresh(request);
+      if (session) session.current = { done: work.catch(() => undefined), signal: request.signal };
       return await work;
     } finally {
-      this.active -= 1;
+      release?.();
       if (session) {
         session.running = false;
         session.current = null;
@@ -235,15 +246,18 @@ export class Executor {
     return { outcome, sessionId: session.id, notice };
   }
 
-  private runOptions(request: ExecuteRequest) {
-    const seconds = Math.min(
+  private timeoutSeconds(request: ExecuteRequest): number {
+    return Math.min(
       request.timeoutSeconds ?? this.config.limits.timeoutSeconds,
       this.config.limits.maxTimeoutSeconds,
     );
+  }
+
+  private runOptions(request: ExecuteRequest) {
     return {
       code: request.code,
       globals: request.globals,
-      timeoutMs: seconds * 1000,
+      timeoutMs: this.timeoutSeconds(request) * 1000,
       signal: request.signal,
     };
   }

@@ -111,8 +111,12 @@ export const ConfigSchema = z.object({
   limits: LimitsSchema.default(LimitsSchema.parse({})),
   /** Sandboxes kept started and idle, ready for the next fresh call or new session. */
   poolSize: z.number().int().min(0).max(32).default(2),
-  /** Runs executing at once; more get a "busy" error (no unbounded queue). */
-  maxConcurrentRuns: z.number().int().min(1).max(256).default(4),
+  /** Runs executing at once; more wait in a fair, bounded queue. */
+  maxConcurrentRuns: z.number().int().min(1).max(256).default(8),
+  /** Runs one connection may execute at once (default: all slots but one, at least 1). */
+  maxRunsPerClient: z.number().int().min(1).max(256).optional(),
+  /** Runs waiting for a slot, all connections together; one connection may fill half. */
+  maxQueuedRuns: z.number().int().min(0).max(4096).default(64),
   /** Live sessions across all connections. */
   maxSessions: z.number().int().min(0).max(1024).default(16),
   /** A session unused this long is closed. */

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'sandbox_protocol'
   | 'sandbox_closed'
   | 'busy'
+  | 'cancelled'
   | 'session_not_found'
   | 'session_limit'
   | 'input_invalid'

@@ -1,11 +1,9 @@
 /** The run_python_code tool: mcp-run-python's interface, run in an isolated sandbox. */
 import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor } from '../../sandbox/executor.js';
 import { RUN_OUTPUT_SHAPE, formatBytes, toToolResult } from '../run-result.js';
-import { toolFailure } from './tool-failure.js';
 
 export interface RunToolDeps {
   config: Config;
@@ -68,20 +66,34 @@ export function registerRunPythonCode(tools: ToolRegistry, deps: RunToolDeps): v
         openWorldHint: false,
       },
     },
-    async (args, extra): Promise<CallToolResult> => {
-      try {
-        const result = await deps.executor.run({
-          code: args.python_code,
-          globals: Object.keys(args.global_variables).length === 0 ? null : args.global_variables,
-          owner: deps.owner,
-          sessionId: args.session_id,
-          timeoutSeconds: args.timeout_seconds,
-          signal: extra.signal,
-        });
-        return toToolResult(result, limits);
-      } catch (error) {
-        return toolFailure(error);
-      }
+    async (args, extra) => {
+      const token = extra._meta?.progressToken;
+      let reports = 0;
+      const result = await deps.executor.run({
+        code: args.python_code,
+        globals: Object.keys(args.global_variables).length === 0 ? null : args.global_variables,
+        owner: deps.owner,
+        sessionId: args.session_id,
+        timeoutSeconds: args.timeout_seconds,
+        signal: extra.signal,
+        onQueued:
+          token === undefined
+            ? undefined
+            : (state) => {
+                reports += 1;
+                extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: {
+                      progressToken: token,
+                      progress: reports,
+                      message: `waiting for a free sandbox: ${state.running} calls running, ${state.queued} waiting (about ${state.ahead} ahead of this one)`,
+                    },
+                  })
+                  .catch(() => undefined);
+              },
+      });
+      return toToolResult(result, limits);
     },
   );
 }
