@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { pythonFiles } from '../../src/lsp/project-check.js';
 import { isPymcpError } from '../../src/shared/errors.js';
 import {
   readWorkspaceText,
@@ -23,6 +24,7 @@ const INSIDE = 'inside = True\n';
 const LIMITS = { maxBytes: 64 * 1024 };
 const READS = 3000;
 const WRITES = 400;
+const WALKS = 400;
 const AT_ONCE = 8;
 
 let base: string;
@@ -155,5 +157,24 @@ describe('a directory swapped for a symlink to outside the workspace, again and 
     // The workspace directory holds the file, as one of the writes left it, and no temp files.
     expect(await readdir(inside)).toEqual(['target.py']);
     expect(await readFile(path.join(inside, 'target.py'), 'utf8')).toMatch(/^written = \d+\n$/);
+  }, 120_000);
+
+  test('no walk of the workspace (the project check) lists a file outside', async () => {
+    const { inside, outside } = await pair('pdir', 'inside.py');
+    await writeFile(path.join(outside, 'outside_only.py'), `${CANARY}\n`);
+    flipper = await startFlipping(inside, outside);
+    let leaks = 0;
+    let listed = 0;
+    await repeat(WALKS, async () => {
+      const { files } = await pythonFiles(ws, 500);
+      if (files.includes('pdir/outside_only.py')) leaks += 1;
+      if (files.includes('pdir/inside.py')) listed += 1;
+    });
+    const flips = await flipper.stop();
+    const summary = `${leaks} walks listed outside names, ${listed} the inside file; ${flips} swaps`;
+
+    expect(leaks, summary).toBe(0);
+    // Not vacuous: some walks got into the directory while it was the real one.
+    expect(listed, summary).toBeGreaterThan(0);
   }, 120_000);
 });
