@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PymcpError } from '../shared/errors.js';
 import { packageRoot } from '../shared/package-root.js';
 import { pathExists } from '../shared/path-exists.js';
+import { resolveWorkspaceFile } from '../shared/path-gate.js';
 
 export interface AnalysisTarget {
   name: string;
@@ -19,6 +20,8 @@ export interface AnalysisTarget {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Only checked for existence, never read: any size makes a directory a package. */
+const ANY_SIZE = Number.MAX_SAFE_INTEGER;
 
 export async function resolveTarget(spec: string, cwd: string): Promise<AnalysisTarget> {
   if (NAME.test(spec)) {
@@ -52,17 +55,22 @@ export async function resolveTarget(spec: string, cwd: string): Promise<Analysis
     name: path.basename(absolute, '.py'),
     workspace,
     file,
-    dotted: await dottedName(workspace, file),
+    dotted: await dottedName(file, (relative) => pathExists(path.join(workspace, relative))),
   };
 }
 
-/** `pkg/sub/mod.py` -> `pkg.sub.mod` when every directory on the way is a package. */
-async function dottedName(workspace: string, file: string): Promise<string | null> {
+/**
+ * `pkg/sub/mod.py` -> `pkg.sub.mod` when every directory on the way is a package, as `exists`
+ * (given a '/'-separated path relative to the workspace) says.
+ */
+async function dottedName(
+  file: string,
+  exists: (relative: string) => Promise<boolean>,
+): Promise<string | null> {
   const parts = file.replace(/\.py$/, '').split('/');
   if (!parts.every((p) => NAME.test(p))) return null;
   for (let i = 1; i < parts.length; i += 1) {
-    const dir = path.join(workspace, ...parts.slice(0, i));
-    if (!(await pathExists(path.join(dir, '__init__.py')))) return null;
+    if (!(await exists([...parts.slice(0, i), '__init__.py'].join('/')))) return null;
   }
   return parts.join('.');
 }
@@ -99,10 +107,17 @@ export async function workspaceTarget(
   workspace: string,
   relative: string,
 ): Promise<AnalysisTarget> {
+  // Security: the package check goes through the path gate too, so a directory on the way that
+  // is (or becomes) a symlink to outside says nothing about what exists out there.
+  const exists = (candidate: string): Promise<boolean> =>
+    resolveWorkspaceFile(workspace, candidate, { maxBytes: ANY_SIZE }).then(
+      () => true,
+      () => false,
+    );
   return {
     name: path.basename(relative, '.py'),
     workspace,
     file: relative,
-    dotted: await dottedName(workspace, relative),
+    dotted: await dottedName(relative, exists),
   };
 }

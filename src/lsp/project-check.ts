@@ -1,9 +1,11 @@
 /**
  * Diagnostics for the whole workspace: every Python file (bounded), opened and checked, then
- * summarised. Walks the host tree without following symlinks; each file still passes the gate.
+ * summarised. Walks the host tree without following symlinks, listing each directory through a
+ * descriptor checked to be inside the workspace; each file still passes the gate.
  */
-import { readdir } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { readWorkspaceDirectory } from '../shared/workspace-directory.js';
 import type { CodeIntel, DiagnosticItem } from './code-intel.js';
 
 /** Directories never worth checking (and often huge). */
@@ -32,14 +34,14 @@ export async function pythonFiles(
 ): Promise<{ files: string[]; found: number }> {
   const files: string[] = [];
   let found = 0;
+  const realRoot = await realpath(root).catch(() => null);
+  if (realRoot === null) return { files, found };
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > 20) return;
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
+    // Security: a directory swapped for a symlink to outside since its parent was listed is
+    // not listed, so no name from outside the workspace reaches the report.
+    const entries = await readWorkspaceDirectory(realRoot, dir);
+    if (entries === null) return;
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
@@ -48,11 +50,13 @@ export async function pythonFiles(
       if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) await walk(full, depth + 1);
       else if (entry.isFile() && (entry.name.endsWith('.py') || entry.name.endsWith('.pyi'))) {
         found += 1;
-        if (files.length < max) files.push(path.relative(root, full).split(path.sep).join('/'));
+        if (files.length < max) {
+          files.push(path.relative(realRoot, full).split(path.sep).join('/'));
+        }
       }
     }
   };
-  await walk(root, 0);
+  await walk(realRoot, 0);
   return { files, found };
 }
 

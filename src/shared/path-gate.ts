@@ -1,8 +1,11 @@
 /**
  * The one gate every client-supplied path goes through before a workspace file is read or
  * written. Checks are layered: input shape, one decoding step, a lexical separator-aware
- * containment check, then realpath and the containment check again, then the file type and size;
- * the read re-checks the opened descriptor against what the gate saw.
+ * containment check, then realpath and the containment check again, then the file type and size.
+ * Every check after realpath is made on an opened descriptor, whose real path (from /proc) must
+ * be inside the real workspace root: a directory swapped for a symlink between a check and an
+ * open would otherwise hand over a file outside. The read and the write check their own
+ * descriptors the same way.
  *
  * Denials are PymcpError('path_denied') with a message that names the rule. They never contain
  * file contents, and a path that leads outside the workspace is always "outside the workspace",
@@ -10,18 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
-import {
-  lstat,
-  open,
-  type FileHandle,
-  readlink,
-  realpath,
-  rename,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { lstat, open, type FileHandle, readlink, realpath, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { descriptorPath, inDirectory, O_PATH } from './descriptor-path.js';
 import { PymcpError } from './errors.js';
 
 export interface WorkspaceFile {
@@ -43,6 +38,8 @@ interface FileIdentity {
   dev: bigint;
   ino: bigint;
   mode: number;
+  /** The real workspace root the file was checked against. */
+  root: string;
 }
 
 /**
@@ -93,14 +90,29 @@ async function gate(
   } catch (error) {
     return deny(await unresolvableReason(realRoot, candidate, relative, error));
   }
-  const realRelative = relativeToWorkspace(realRoot, real);
   // Security: symlinks anywhere in the chain (root included) are resolved; the real path must
   // still be inside the real root, or a link would hand out a file outside the workspace.
-  if (realRelative === null) deny(outsideThroughLink(relative));
+  if (relativeToWorkspace(realRoot, real) === null) deny(outsideThroughLink(relative));
 
-  const stats = await stat(real, { bigint: true }).catch((error: unknown) =>
-    deny(`${relative} cannot be accessed (${errnoCode(error) ?? 'error'})`),
+  // Security: from here on the checks are on a descriptor, not on the path again: a directory on
+  // the way swapped for a symlink since realpath() would send a stat() of the path elsewhere.
+  // O_PATH opens nothing (a FIFO cannot block, a device sees no open); O_NOFOLLOW keeps a final
+  // component swapped for a symlink a symlink. Any failure now means the tree changed; the error
+  // code is not shown, since it could describe whatever a swapped-in link led to.
+  const handle = await open(real, O_PATH | constants.O_NOFOLLOW).catch(() =>
+    deny(changedMessage(relative)),
   );
+  let where: string;
+  let stats: BigIntStats;
+  try {
+    where = await insideDescriptor(handle, realRoot, relative);
+    stats = await handle.stat({ bigint: true });
+  } finally {
+    await handle.close();
+  }
+  const realRelative = relativeToWorkspace(realRoot, where) ?? deny(changedMessage(relative));
+  // Security: the last component became a symlink after realpath(); O_NOFOLLOW opened the link.
+  if (stats.isSymbolicLink()) deny(changedMessage(relative));
   // Security: only regular files; a FIFO would block the reader, a device could stream forever.
   if (!stats.isFile()) deny(`${relative} is ${describeKind(stats)}, not a regular file`);
   const size = Number(stats.size);
@@ -108,9 +120,28 @@ async function gate(
   if (size > options.maxBytes) deny(sizeMessage(relative, size, options.maxBytes));
 
   return {
-    file: { absolute: real, relative: realRelative, size },
-    identity: { dev: stats.dev, ino: stats.ino, mode: Number(stats.mode) },
+    file: { absolute: where, relative: realRelative, size },
+    identity: { dev: stats.dev, ino: stats.ino, mode: Number(stats.mode), root: realRoot },
   };
+}
+
+/**
+ * The real path of the file open as `handle`, after checking it is inside the real workspace
+ * root; otherwise path_denied ("changed since it was checked"), naming neither that path nor
+ * anything about it.
+ */
+async function insideDescriptor(
+  handle: FileHandle,
+  realRoot: string,
+  relative: string,
+): Promise<string> {
+  const where = await descriptorPath(handle);
+  // Security: what was opened must be inside the workspace, whatever the path it was opened by
+  // resolved to a moment later; an unlinked file (' (deleted)') or no /proc counts as outside.
+  if (where === null || relativeToWorkspace(realRoot, where) === null) {
+    deny(changedMessage(relative));
+  }
+  return where;
 }
 
 /**
@@ -135,11 +166,14 @@ export async function readWorkspaceText(
   );
   let data: Buffer;
   try {
+    // Security: what was opened must be inside the workspace (O_NOFOLLOW guards only the final
+    // component; a directory on the way may have become a symlink to outside since the check).
+    await insideDescriptor(handle, identity.root, file.relative);
     const stats = await handle.stat({ bigint: true });
     // Security: the descriptor must be the very file the gate approved, not one swapped in
     // between the check and the open (a rename, or a directory replaced by a symlink).
     if (!stats.isFile() || stats.dev !== identity.dev || stats.ino !== identity.ino) {
-      deny(`${file.relative} changed since it was checked; try again`);
+      deny(changedMessage(file.relative));
     }
     // Size the first read from the descriptor's size (+1 to notice growth); still capped.
     data = await readAtMost(handle, options.maxBytes + 1, Number(stats.size) + 1);
@@ -194,40 +228,66 @@ export async function writeWorkspaceFileAtomic(
     deny(sizeMessage(file.relative, data.length, options.maxBytes));
   }
 
-  const directory = path.dirname(file.absolute);
-  const temp = path.join(
-    directory,
-    `.${path.basename(file.absolute)}.${randomBytes(6).toString('hex')}.pymcp-tmp`,
+  // Security: the file's directory is held open and every step below names entries through
+  // that descriptor (openat/renameat), so a directory on the way swapped for a symlink after
+  // this check cannot move the temp file or the rename out of the workspace. O_NOFOLLOW refuses
+  // a directory that is itself a symlink by now.
+  const directory = await open(
+    path.dirname(file.absolute),
+    constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+  ).catch(() => deny(changedMessage(file.relative)));
+  try {
+    const held = await insideDescriptor(directory, identity.root, file.relative);
+    await replaceInDirectory(directory, held, path.basename(file.absolute), data, {
+      identity,
+      relative: file.relative,
+    });
+  } finally {
+    await directory.close();
+  }
+}
+
+/** Write `data` to a new temp file in the held directory, then rename it over `name`. */
+async function replaceInDirectory(
+  directory: FileHandle,
+  held: string,
+  name: string,
+  data: Buffer,
+  approvedFile: { identity: FileIdentity; relative: string },
+): Promise<void> {
+  const { identity, relative } = approvedFile;
+  const temp = `.${name}.${randomBytes(6).toString('hex')}.pymcp-tmp`;
+  // Security: O_EXCL never reuses or follows an existing entry at the temp name.
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  const handle = await open(inDirectory(directory, temp), flags, 0o600).catch((error: unknown) =>
+    deny(`${relative} cannot be written (${errnoCode(error) ?? 'error'})`),
   );
   let renamed = false;
   try {
-    // Security: O_EXCL never reuses or follows an existing entry at the temp name.
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    const handle = await open(temp, flags, 0o600);
     try {
+      // Security: the temp file must be in the held directory, and nowhere else.
+      const made = await descriptorPath(handle);
+      if (made === null || path.dirname(made) !== held) deny(changedMessage(relative));
       await handle.writeFile(data);
       await handle.chmod(identity.mode & 0o777);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    // Security: right before the rename, the directory must still be the real one and the
-    // target the file the gate approved, so a swap since the check cannot redirect the write.
-    const [realDirectory, current] = await Promise.all([
-      realpath(directory),
-      lstat(file.absolute, { bigint: true }),
-    ]);
-    if (
-      realDirectory !== directory ||
-      current.dev !== identity.dev ||
-      current.ino !== identity.ino
-    ) {
-      deny(`${file.relative} changed since it was checked; try again`);
+    // Security: right before the rename, the name in the held directory must still be the file
+    // the gate approved, so the write replaces that file and nothing swapped in for it.
+    const current = await lstat(inDirectory(directory, name), { bigint: true }).catch(() =>
+      deny(changedMessage(relative)),
+    );
+    if (!current.isFile() || current.dev !== identity.dev || current.ino !== identity.ino) {
+      deny(changedMessage(relative));
     }
-    await rename(temp, file.absolute);
+    await rename(inDirectory(directory, temp), inDirectory(directory, name)).catch(
+      (error: unknown) => deny(`${relative} cannot be written (${errnoCode(error) ?? 'error'})`),
+    );
     renamed = true;
   } finally {
-    if (!renamed) await rm(temp, { force: true }).catch(() => undefined);
+    if (!renamed) await unlink(inDirectory(directory, temp)).catch(() => undefined);
   }
 }
 
@@ -393,6 +453,10 @@ function describeKind(stats: BigIntStats): string {
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
   return 'a special file';
+}
+
+function changedMessage(relative: string): string {
+  return `${relative} changed since it was checked; try again`;
 }
 
 function outsideThroughLink(relative: string): string {
