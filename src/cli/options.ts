@@ -85,7 +85,7 @@ export function addSandboxOptions(command: Command): Command {
     .option('--max-concurrent <n>', 'calls running at once; more wait in a fair queue (8)', number)
     .option(
       '--max-per-client <n>',
-      'calls one connection may run at once (--max-concurrent minus 1, at least 1)',
+      'calls one connection may run while other connections wait or run (--max-concurrent minus 1, at least 1)',
       number,
     )
     .option('--max-queued <n>', 'calls waiting for a slot before "busy" errors (64)', number)

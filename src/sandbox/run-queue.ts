@@ -2,7 +2,7 @@
  * Slots for running code, shared fairly by the clients of one server. A call beyond the free
  * slots waits in a bounded queue instead of being refused; when a slot frees, it goes to the
  * waiting client that holds the fewest slots, and among those to the one served longest ago (not
- * to whoever queued most), and no client holds more than its share of slots. Only a full queue, or a wait longer than the
+ * to whoever queued most); a client gets more than its share of slots only while it is alone. Only a full queue, or a wait longer than the
  * call's own timeout, ends in "busy"; a cancelled call leaves the queue at once.
  */
 import { PymcpError } from '../shared/errors.js';
@@ -10,7 +10,7 @@ import { PymcpError } from '../shared/errors.js';
 export interface QueuePolicy {
   /** Calls executing at once. */
   slots: number;
-  /** Slots one client may hold at once. */
+  /** Slots one client may hold while other clients hold or wait for slots. */
   perClient: number;
   /** Calls waiting at once, all clients together. */
   maxQueued: number;
@@ -147,7 +147,8 @@ export class RunQueue {
     let bestKey: readonly [number, number] = [Infinity, Infinity];
     for (const client of this.waiting.keys()) {
       const held = this.held.get(client) ?? 0;
-      if (held >= this.policy.perClient) continue;
+      // Past its share only while no other client holds or wants a slot (work-conserving).
+      if (held >= this.policy.perClient && !this.alone(client)) continue;
       const key = [held, this.servedAt.get(client) ?? 0] as const;
       if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
         best = client;
@@ -155,6 +156,12 @@ export class RunQueue {
       }
     }
     return best;
+  }
+
+  private alone(client: string): boolean {
+    for (const other of this.held.keys()) if (other !== client) return false;
+    for (const other of this.waiting.keys()) if (other !== client) return false;
+    return true;
   }
 
   private releaser(client: string): Release {

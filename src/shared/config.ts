@@ -113,7 +113,7 @@ export const ConfigSchema = z.object({
   poolSize: z.number().int().min(0).max(32).default(2),
   /** Runs executing at once; more wait in a fair, bounded queue. */
   maxConcurrentRuns: z.number().int().min(1).max(256).default(8),
-  /** Runs one connection may execute at once (default: all slots but one, at least 1). */
+  /** Runs one connection may execute while others are active (default: all slots but one, min 1). */
   maxRunsPerClient: z.number().int().min(1).max(256).optional(),
   /** Runs waiting for a slot, all connections together; one connection may fill half. */
   maxQueuedRuns: z.number().int().min(0).max(4096).default(64),

@@ -104,28 +104,6 @@ describe('bad tool input over the SDK client', () => {
   });
 });
 
-describe('the busy limit', () => {
-  let server: ServerUnderTest;
-  beforeAll(async () => {
-    server = await startServer(['--no-workspace', '--max-concurrent', '1']);
-  });
-  afterAll(async () => {
-    expect(await server.close()).toEqual([]);
-  });
-
-  test('a second concurrent call past --max-concurrent 1 gets a clear busy error', async () => {
-    const slow = 'import time\ntime.sleep(2)\n"done"';
-    const results = await Promise.all([server.run(slow), server.run(slow)]);
-    const done = results.filter((r) => r.isError === false);
-    const busy = results.filter((r) => r.isError === true);
-    expect(done).toHaveLength(1);
-    expect(structured(done[0]!).return_value).toBe('done');
-    expect(busy).toHaveLength(1);
-    expect(textOf(busy[0]!)).toMatch(/busy.*limit 1.*retry/);
-    await expectServing(server);
-  });
-});
-
 interface RpcResponse {
   jsonrpc: '2.0';
   id: number | string | null;

@@ -56,14 +56,22 @@ describe('RunQueue', () => {
     expect(r.order).toEqual(['b1', 'o1', 'b2', 'o2', 'b3', 'b4', 'b5']);
   });
 
-  test('a client never holds more than its share while another waits for a slot', async () => {
-    const queue = new RunQueue(policy({ slots: 4, perClient: 3 }));
+  test('a client alone may use every slot, but gets no slot past its share while another client is active', async () => {
+    const queue = new RunQueue(policy({ slots: 4, perClient: 2 }));
     const r = recorder(queue);
+    void r.take('other', 'o1');
     for (let i = 1; i <= 6; i += 1) void r.take('greedy', `g${i}`);
     await tick();
-    expect(r.order).toEqual(['g1', 'g2', 'g3']);
+    // 'other' holds one slot: 'greedy' gets its share of 2, and one slot stays free for others.
+    expect(r.order).toEqual(['o1', 'g1', 'g2']);
+    expect(queue.stats).toEqual({ running: 3, queued: 4 });
     await r.take('late', 'l1');
-    expect(r.order).toEqual(['g1', 'g2', 'g3', 'l1']);
+    expect(r.order).toEqual(['o1', 'g1', 'g2', 'l1']);
+    // Once the others are gone, 'greedy' alone may fill every slot.
+    r.releases.get('o1')?.();
+    r.releases.get('l1')?.();
+    await tick();
+    expect(r.order).toEqual(['o1', 'g1', 'g2', 'l1', 'g3', 'g4']);
   });
 
   test('a full queue is refused at once as busy, naming the limit', async () => {
