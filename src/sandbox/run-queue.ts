@@ -79,11 +79,10 @@ export class RunQueue {
       );
     }
     return new Promise<Release>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      let ticker: NodeJS.Timeout | undefined;
+      const timers: { wait?: NodeJS.Timeout; progress?: NodeJS.Timeout } = {};
       const settle = (): void => {
-        clearTimeout(timer);
-        clearInterval(ticker);
+        clearTimeout(timers.wait);
+        clearInterval(timers.progress);
         signal?.removeEventListener('abort', onAbort);
       };
       const waiter: Waiter = {
@@ -105,22 +104,22 @@ export class RunQueue {
       this.grant();
       if (!this.isWaiting(waiter)) return;
       signal?.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => {
+      timers.wait = setTimeout(() => {
         leave(
           busy(
             `the server is busy: waited ${Math.round(options.waitMs / 100) / 10} s (this call's timeout) for one of ${this.policy.slots} run slots; retry later`,
           ),
         );
       }, options.waitMs);
-      timer.unref();
+      timers.wait.unref();
       if (options.onWait !== undefined) {
         const report = options.onWait;
         const tell = (): void => {
           report({ running: this.running, queued: this.queued, ahead: this.ahead(waiter) });
         };
         tell();
-        ticker = setInterval(tell, PROGRESS_EVERY_MS);
-        ticker.unref();
+        timers.progress = setInterval(tell, PROGRESS_EVERY_MS);
+        timers.progress.unref();
       }
     });
   }

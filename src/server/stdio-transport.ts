@@ -260,11 +260,7 @@ function errorResponse(id: RequestId | null, code: number, message: string): JSO
 }
 
 function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: RequestId } {
-  return (
-    'id' in message &&
-    ('result' in message || 'error' in message) &&
-    message.id !== undefined
-  );
+  return 'id' in message && ('result' in message || 'error' in message) && message.id !== undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
