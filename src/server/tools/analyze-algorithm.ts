@@ -14,7 +14,6 @@ import { analyze } from '../../analyze/analyze.js';
 import { ReportSchema } from '../../analyze/report.js';
 import { renderMarkdown } from '../../analyze/render-text.js';
 import { workspaceTarget } from '../../analyze/target.js';
-import { toolFailure } from './tool-failure.js';
 
 export interface AnalyzeToolDeps {
   workspace: string | null;
@@ -57,7 +56,7 @@ export function registerAnalyzeAlgorithm(
       },
     },
     async (args, extra) => {
-      try {
+      {
         if (deps.workspace === null) {
           throw new PymcpError(
             'path_denied',
@@ -99,8 +98,6 @@ export function registerAnalyzeAlgorithm(
         } finally {
           await connection.close();
         }
-      } catch (error) {
-        return toolFailure(error);
       }
     },
   );

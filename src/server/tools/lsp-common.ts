@@ -5,7 +5,6 @@ import { PymcpError } from '../../shared/errors.js';
 import type { CodeIntel, SourceLocation, Target } from '../../lsp/code-intel.js';
 import type { CodeIntelHandle } from '../../lsp/lsp-factory.js';
 import type { CodeIntelState } from '../runtime.js';
-import { toolFailure } from './tool-failure.js';
 
 /** The language server, started on first use (or shortly after start-up) and then shared. */
 export type CodeIntelSource = () => Promise<CodeIntelState>;
@@ -111,23 +110,19 @@ export function describeTarget(args: {
   return `${where}${args.line ? `:${args.line}` : ''}${at}`;
 }
 
-/** Run a tool body against the language server; internal failures become isError results. */
+/** Run a tool body against the language server (the registry maps what it throws to isError). */
 export async function withIntel(
   source: CodeIntelSource,
   work: (intel: CodeIntel, handle: CodeIntelHandle) => Promise<CallToolResult>,
 ): Promise<CallToolResult> {
-  try {
-    const state = await source();
-    if ('unavailable' in state) {
-      throw new PymcpError(
-        'lsp_unavailable',
-        `code intelligence is unavailable: ${state.unavailable}`,
-      );
-    }
-    return await work(state.intel, state);
-  } catch (error) {
-    return toolFailure(error);
+  const state = await source();
+  if ('unavailable' in state) {
+    throw new PymcpError(
+      'lsp_unavailable',
+      `code intelligence is unavailable: ${state.unavailable}`,
+    );
   }
+  return work(state.intel, state);
 }
 
 export function text(value: string, structured: Record<string, unknown>): CallToolResult {

@@ -4,7 +4,6 @@ import type { ToolRegistry } from './tool-registry.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor, SessionInfo } from '../../sandbox/executor.js';
-import { toolFailure } from './tool-failure.js';
 
 export interface SessionToolDeps {
   config: Config;
@@ -26,14 +25,6 @@ const sessionIdInput = {
 
 export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps): void {
   const { executor, owner, config } = deps;
-  const wrap = async (work: () => Promise<CallToolResult>): Promise<CallToolResult> => {
-    try {
-      return await work();
-    } catch (error) {
-      return toolFailure(error);
-    }
-  };
-
   tools.register(
     'create_session',
     {
@@ -48,7 +39,7 @@ export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps)
         openWorldHint: false,
       },
     },
-    () => wrap(async () => sessionResult(await executor.createSession(owner), 'Created session')),
+    async () => sessionResult(await executor.createSession(owner), 'Created session'),
   );
 
   tools.register(
@@ -65,20 +56,16 @@ export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps)
         openWorldHint: false,
       },
     },
-    () =>
-      wrap(() => {
-        const sessions = executor.listSessions(owner);
-        const text =
-          sessions.length === 0
-            ? 'No open sessions.'
-            : sessions
-                .map((s) => `${s.session_id}: ${s.runs} runs, last used ${s.last_used_at}`)
-                .join('\n');
-        return Promise.resolve({
-          content: [{ type: 'text', text }],
-          structuredContent: { sessions },
-        });
-      }),
+    () => {
+      const sessions = executor.listSessions(owner);
+      const text =
+        sessions.length === 0
+          ? 'No open sessions.'
+          : sessions
+              .map((s) => `${s.session_id}: ${s.runs} runs, last used ${s.last_used_at}`)
+              .join('\n');
+      return { content: [{ type: 'text', text }], structuredContent: { sessions } };
+    },
   );
 
   tools.register(
@@ -96,10 +83,8 @@ export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps)
         openWorldHint: false,
       },
     },
-    (args) =>
-      wrap(async () =>
-        sessionResult(await executor.resetSession(owner, args.session_id), 'Reset session'),
-      ),
+    async (args) =>
+      sessionResult(await executor.resetSession(owner, args.session_id), 'Reset session'),
   );
 
   tools.register(
@@ -116,14 +101,13 @@ export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps)
         openWorldHint: false,
       },
     },
-    (args) =>
-      wrap(() => {
-        executor.closeSession(owner, args.session_id);
-        return Promise.resolve({
-          content: [{ type: 'text', text: `Closed session ${args.session_id}.` }],
-          structuredContent: { session_id: args.session_id, closed: true },
-        });
-      }),
+    (args) => {
+      executor.closeSession(owner, args.session_id);
+      return {
+        content: [{ type: 'text', text: `Closed session ${args.session_id}.` }],
+        structuredContent: { session_id: args.session_id, closed: true },
+      };
+    },
   );
 }
 
