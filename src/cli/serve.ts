@@ -57,9 +57,10 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   const logger = createLogger(config.logLevel);
   const starting = createRuntime(config, logger, { workspaceIsDefault });
   starting.catch(() => undefined);
-  const [{ createServer }, { LSP_START_DELAY_MS, maxRequestBytes }] = await Promise.all([
+  const [{ createServer }, { LSP_START_DELAY_MS }, { maxRequestBytes }] = await Promise.all([
     import('../server/create-server.js'),
     import('../server/stdio.js'),
+    import('../server/request-limits.js'),
   ]);
   const runtime = await starting;
   let http;

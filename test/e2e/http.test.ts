@@ -17,7 +17,7 @@ import { connectUrl } from '../../src/analyze/connect.js';
 import { createServer } from '../../src/server/create-server.js';
 import { serveHttp, type HttpServer } from '../../src/server/http.js';
 import { createRuntime, type Runtime } from '../../src/server/runtime.js';
-import { maxRequestBytes } from '../../src/server/stdio.js';
+import { maxRequestBytes } from '../../src/server/request-limits.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { runCli } from '../helpers/cli.js';
@@ -341,7 +341,25 @@ describe('serve --http', () => {
       body: Array.from({ length: Math.ceil(BODY_CAP / chunk.length) + 1 }, () => chunk),
     });
     expect(streamed.status).toBe(413);
+    for (const response of [declared, streamed]) {
+      expect(jsonRpcError(response)).toMatchObject({ code: -32000 });
+      expect(jsonRpcError(response).message).toContain(`exceeds ${BODY_CAP} bytes`);
+    }
     await expectServing(server.url);
+  });
+
+  test('the largest code run_python_code accepts (1 MiB, escape-heavy) fits under the body cap', async () => {
+    // A comment line that JSON escaping nearly doubles: quotes, a backslash, a tab, a newline.
+    const line = '#"\\"\t\n';
+    const code = line.repeat(Math.floor((1024 * 1024 - 2) / line.length)) + '42';
+    expect(Buffer.byteLength(code, 'utf8')).toBeLessThanOrEqual(1024 * 1024);
+    expect(JSON.stringify(code).length).toBeGreaterThan(1.5 * code.length);
+    const client = await connect(server.url);
+    try {
+      expect(structured(await run(client, code))).toMatchObject({ return_value: 42 });
+    } finally {
+      await client.close();
+    }
   });
 
   test('malformed JSON gets a JSON-RPC parse error (-32700), and the server keeps serving', async () => {
