@@ -1,8 +1,9 @@
 /**
- * Serve MCP over Streamable HTTP on loopback only. Every request passes, in order: the Host and
- * Origin checks (DNS rebinding), the bearer token, the /mcp path, the method, and for POST the
- * media type and a byte-capped, parsed body. Then it goes to its MCP session: one stateful SDK
- * transport and one createServer() per session, closed on DELETE, on idle, or at shutdown.
+ * Serve MCP over Streamable HTTP on loopback only. Every request passes the checks of
+ * http-checks.ts in order: Host and Origin (DNS rebinding), the bearer token, the /mcp path, the
+ * method, and for POST the media type, a byte-capped body, its JSON-RPC shape and the batch rule.
+ * Then it goes to its MCP session: one stateful SDK transport and one createServer() per session,
+ * closed on DELETE, on idle, or at shutdown.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -11,19 +12,37 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isInitializeRequest,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
 import { PymcpError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { ServerHandle } from './create-server.js';
-import { assertLoopback, authorized, digest } from './http-auth.js';
+import { assertLoopback, digest } from './http-auth.js';
+import { readMessage } from './http-body.js';
+import {
+  checkBatch,
+  checkContentType,
+  checkDeclaredLength,
+  checkHost,
+  checkMethod,
+  checkOrigin,
+  checkPath,
+  checkToken,
+  isRefusal,
+  MCP_PATH,
+  SERVER_ERROR,
+  SESSION_NOT_FOUND,
+  type Refusal,
+} from './http-checks.js';
 
 export { LOOPBACK_HOSTS, TOKEN_ENV, assertLoopback, loadToken, resolveToken } from './http-auth.js';
+export { MCP_PATH } from './http-checks.js';
 
-export const MCP_PATH = '/mcp';
 export const DEFAULT_MAX_HTTP_SESSIONS = 32;
 export const DEFAULT_HTTP_IDLE_MS = 30 * 60 * 1000;
-/** Security: JSON-RPC text must be UTF-8; invalid bytes are refused, not silently replaced. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface HttpOptions {
   host: string;
@@ -53,6 +72,8 @@ interface Session {
   /** POST requests still being answered; a session is not idle while one runs. */
   inFlight: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The protocol version negotiated at initialize, for requests without the version header. */
+  protocolVersion: string;
 }
 
 export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
@@ -93,18 +114,16 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   const openSession = async (
     req: IncomingMessage,
     res: ServerResponse,
-    body: unknown,
+    body: { params: { protocolVersion: string } },
   ): Promise<void> => {
     // Security: a fixed number of sessions, so a client cannot exhaust memory or sandboxes.
     if (sessions.size + opening >= maxSessions) {
-      refuse(
-        res,
-        503,
-        -32000,
-        `too many MCP sessions (${maxSessions} open); close one (DELETE) or try later`,
-        logger,
-        { 'Retry-After': '60' },
-      );
+      refuse(res, logger, {
+        status: 503,
+        code: SERVER_ERROR,
+        message: `too many MCP sessions (${maxSessions} open); close one (DELETE) or try later`,
+        headers: { 'Retry-After': '60' },
+      });
       return;
     }
     opening += 1;
@@ -122,6 +141,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
             lastUsed: Date.now(),
             inFlight: 0,
             timer: undefined,
+            protocolVersion: negotiatedVersion(body.params.protocolVersion),
           };
           sessions.set(id, session);
           armIdle(id, session);
@@ -147,88 +167,56 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-    // Security: DNS rebinding; a page on attacker.example resolved to 127.0.0.1 still sends its own Host.
-    const host = req.headers.host?.toLowerCase();
-    if (host === undefined || !allowedHosts.includes(host)) {
-      refuse(res, 403, -32000, 'Forbidden: Host header is not this loopback server', logger);
+    const { headers } = req;
+    const refusal =
+      checkHost(headers.host, port) ??
+      checkOrigin(headers.origin, port) ??
+      checkToken(headers.authorization, tokenDigest) ??
+      checkPath(req.url) ??
+      checkMethod(req.method) ??
+      (closing ? SHUTTING_DOWN : null);
+    if (refusal !== null) {
+      refuse(res, logger, refusal);
       return;
     }
-    // Security: cross-origin requests from browser pages; only this server's own origin may call.
-    const origin = req.headers.origin;
-    if (
-      origin !== undefined &&
-      !allowedHosts.map((h) => `http://${h}`).includes(origin.toLowerCase())
-    ) {
-      refuse(res, 403, -32000, 'Forbidden: Origin is not allowed', logger);
-      return;
-    }
-    // Security: every request carries the bearer token; other local users and processes lack it.
-    if (!authorized(req.headers.authorization, tokenDigest)) {
-      refuse(res, 401, -32000, 'Unauthorized: a valid bearer token is required', logger, {
-        'WWW-Authenticate': 'Bearer',
-      });
-      return;
-    }
-    // Security: one endpoint, nothing else to probe.
-    if ((req.url ?? '').split('?')[0] !== MCP_PATH) {
-      refuse(res, 404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}`, logger);
-      return;
-    }
-    const method = req.method ?? '';
-    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
-      refuse(res, 405, -32000, 'Method not allowed', logger, { Allow: 'GET, POST, DELETE' });
-      return;
-    }
-    if (closing) {
-      refuse(res, 503, -32000, 'the server is shutting down', logger);
-      return;
-    }
+    const method = req.method;
     let body: unknown;
     if (method === 'POST') {
-      // Security: only JSON; a form post from a page (a "simple" CORS request) is refused unread.
-      if (!isJson(req.headers['content-type'])) {
-        refuse(
-          res,
-          415,
-          -32000,
-          'Unsupported Media Type: Content-Type must be application/json',
-          logger,
-        );
-        return;
-      }
-      const read = await readBody(req, maxBodyBytes);
-      if (read === 'aborted') {
+      const early =
+        checkContentType(headers['content-type']) ??
+        checkDeclaredLength(headers['content-length'], maxBodyBytes);
+      const message = early ?? (await readMessage(req, maxBodyBytes));
+      if (message === 'aborted') {
         logger.debug('http: the client went away mid-body');
         return;
       }
-      if (read === 'too_large') {
-        refuse(
-          res,
-          413,
-          -32000,
-          `Payload Too Large: the request body exceeds ${maxBodyBytes} bytes`,
-          logger,
-          { Connection: 'close' },
-        );
+      if (isRefusal(message)) {
+        refuse(res, logger, message);
         return;
       }
-      try {
-        body = JSON.parse(UTF8.decode(read));
-      } catch {
-        refuse(res, 400, -32700, 'Parse error: the body is not valid UTF-8 JSON', logger);
-        return;
-      }
+      body = message.body;
     }
-    const sessionId = req.headers['mcp-session-id'];
+    const sessionId = headers['mcp-session-id'];
     if (sessionId === undefined) {
       if (method === 'POST' && isInitializeRequest(body)) await openSession(req, res, body);
-      else refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', logger);
+      else {
+        refuse(res, logger, {
+          status: 400,
+          code: SERVER_ERROR,
+          message: 'Bad Request: Mcp-Session-Id header is required',
+        });
+      }
       return;
     }
     const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (session === undefined) {
-      refuse(res, 404, -32001, 'Session not found', logger);
+      refuse(res, logger, { status: 404, code: SESSION_NOT_FOUND, message: 'Session not found' });
+      return;
+    }
+    const version = headers['mcp-protocol-version'];
+    const batch = checkBatch(body, typeof version === 'string' ? version : session.protocolVersion);
+    if (batch !== null) {
+      refuse(res, logger, batch);
       return;
     }
     session.lastUsed = Date.now();
@@ -246,7 +234,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     route(req, res).catch((error: unknown) => {
       // Never crash on a request: log it, answer if still possible.
       logger.error('http: request failed', error);
-      if (!res.headersSent) refuse(res, 500, -32603, 'Internal error', logger);
+      if (!res.headersSent) refuse(res, logger, INTERNAL_ERROR);
       else res.destroy();
     });
   });
@@ -292,56 +280,27 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   };
 }
 
-function isJson(contentType: string | undefined): boolean {
-  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
-}
+const SHUTTING_DOWN: Refusal = {
+  status: 503,
+  code: SERVER_ERROR,
+  message: 'the server is shutting down',
+};
+const INTERNAL_ERROR: Refusal = { status: 500, code: -32603, message: 'Internal error' };
 
 /**
- * The body; 'too_large' as soon as it passes `cap` bytes (the rest is discarded as it arrives);
- * 'aborted' when the client goes away first.
+ * The version the SDK server answers initialize with: the client's when supported, else its
+ * latest (the rule of the SDK's Server._oninitialize).
  */
-function readBody(req: IncomingMessage, cap: number): Promise<Buffer | 'too_large' | 'aborted'> {
-  // Security: refuse a declared oversized body before reading any of it.
-  if (Number(req.headers['content-length'] ?? 0) > cap) return Promise.resolve('too_large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer): void => {
-      total += chunk.length;
-      // Security: never hold more than `cap` bytes of a body, whatever Content-Length claimed.
-      if (total > cap) {
-        chunks.length = 0;
-        req.off('data', onData);
-        req.resume();
-        resolve('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => {
-      resolve(Buffer.concat(chunks));
-    });
-    req.once('close', () => {
-      resolve('aborted');
-    });
-    req.once('error', () => {
-      resolve('aborted');
-    });
-  });
+function negotiatedVersion(requested: string): string {
+  return SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
 }
 
-function refuse(
-  res: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  logger: Logger,
-  headers: Record<string, string> = {},
-): void {
-  const line = `http: ${status} ${message}`;
-  if (status === 401 || status === 403) logger.warn(line);
+/** Answer with `refusal`: its status, and a JSON-RPC error object as the body. */
+function refuse(res: ServerResponse, logger: Logger, refusal: Refusal): void {
+  const line = `http: ${refusal.status} ${refusal.message}`;
+  if (refusal.status === 401 || refusal.status === 403) logger.warn(line);
   else logger.debug(line);
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', ...refusal.headers });
+  const error = { code: refusal.code, message: refusal.message };
+  res.end(JSON.stringify({ jsonrpc: '2.0', error, id: null }));
 }

@@ -35,6 +35,7 @@ const INITIALIZE = {
     clientInfo: { name: 'raw', version: '0' },
   },
 };
+const PING = { jsonrpc: '2.0', id: 2, method: 'ping' };
 /** The default body cap: maxRequestBytes of the default 1 MiB code limit. */
 const BODY_CAP = maxRequestBytes(1024 * 1024);
 
@@ -203,6 +204,29 @@ function raw(
   });
 }
 
+/** Initialize a session by hand (as `version`), send notifications/initialized; its id. */
+async function openRawSession(port: number, version: string): Promise<string> {
+  const init = { ...INITIALIZE, params: { ...INITIALIZE.params, protocolVersion: version } };
+  const response = await raw(port, { body: JSON.stringify(init) });
+  expect(response.status).toBe(200);
+  const id = response.headers['mcp-session-id'];
+  if (typeof id !== 'string') throw new Error('no session id');
+  const initialized = await raw(port, {
+    headers: { 'Mcp-Session-Id': id },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  expect(initialized.status).toBe(202);
+  return id;
+}
+
+/** The JSON-RPC messages of an SSE response body. */
+function sseMessages(body: string): unknown[] {
+  return body
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => JSON.parse(line.slice('data: '.length)) as unknown);
+}
+
 function jsonRpcError(response: RawResponse): { code: number; message: string } {
   return (JSON.parse(response.body) as { error: { code: number; message: string } }).error;
 }
@@ -369,6 +393,78 @@ describe('serve --http', () => {
       expect(jsonRpcError(response).code).toBe(-32700);
     }
     await expectServing(server.url);
+  });
+
+  test('JSON that is not JSON-RPC gets -32600 (400), with or without a session, and nothing hangs', async () => {
+    const id = await openRawSession(server.port, '2025-06-18');
+    const bodies = ['{}', '{"hello": "world"}', '42', '"ping"', 'null', '[]', '{"jsonrpc": "2.0"}'];
+    for (const sessionHeaders of [{}, { 'Mcp-Session-Id': id }]) {
+      for (const body of bodies) {
+        const response = await raw(server.port, {
+          headers: sessionHeaders,
+          body,
+          timeoutMs: 5000,
+        });
+        expect(response.status, body).toBe(400);
+        expect(jsonRpcError(response).code, body).toBe(-32600);
+      }
+    }
+    await deleteSession(server.port, id);
+    await expectServing(server.url);
+  });
+
+  test('batches under 2025-06-18 are refused (400, -32600), by header or by the negotiated version', async () => {
+    const batch = JSON.stringify([PING, { ...PING, id: 3 }]);
+    const id = await openRawSession(server.port, '2025-06-18');
+    const recorded = await raw(server.port, { headers: { 'Mcp-Session-Id': id }, body: batch });
+    const late = await openRawSession(server.port, '2025-03-26');
+    const byHeader = await raw(server.port, {
+      headers: { 'Mcp-Session-Id': late, 'Mcp-Protocol-Version': '2025-06-18' },
+      body: batch,
+    });
+    for (const [response, version] of [
+      [recorded, '2025-06-18'],
+      [byHeader, '2025-06-18'],
+    ] as const) {
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toEqual({
+        jsonrpc: '2.0',
+        error: {
+          code: -32600,
+          message: `batch requests are not supported in protocol version ${version}`,
+        },
+        id: null,
+      });
+    }
+    // The session is still there and answers single messages.
+    const single = await raw(server.port, {
+      headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' },
+      body: JSON.stringify(PING),
+    });
+    expect(sseMessages(single.body)).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }]);
+    await deleteSession(server.port, id);
+    await deleteSession(server.port, late);
+  });
+
+  test('batches under 2025-03-26 are answered, one response per request', async () => {
+    const id = await openRawSession(server.port, '2025-03-26');
+    const batch = JSON.stringify([
+      PING,
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+    ]);
+    for (const headers of [{}, { 'Mcp-Protocol-Version': '2025-03-26' }]) {
+      const response = await raw(server.port, {
+        headers: { 'Mcp-Session-Id': id, ...headers },
+        body: batch,
+        timeoutMs: 10_000,
+      });
+      expect(response.status).toBe(200);
+      const answers = sseMessages(response.body) as { id: number; result: object }[];
+      expect(answers.map((a) => a.id).sort()).toEqual([2, 3]);
+      expect(answers.find((a) => a.id === 3)?.result).toHaveProperty('tools');
+    }
+    await deleteSession(server.port, id);
   });
 
   test('probing other paths finds nothing (404)', async () => {

@@ -7,7 +7,7 @@ describe('batchRefusal', () => {
     [undefined, 'no version known: the transport specification says assume 2025-03-26'],
     ['2025-03-26', 'the version that added batching'],
     ['2024-11-05', 'an earlier version (plain JSON-RPC 2.0)'],
-  ])('%s: allowed (%s)', (version) => {
+  ])('%s: allowed (%s)', (version, _why) => {
     expect(batchRefusal(version)).toBeNull();
   });
 
@@ -18,7 +18,7 @@ describe('batchRefusal', () => {
     ['draft', 'not a date'],
     ['', 'empty'],
     ['2025-3-26', 'not a zero-padded date'],
-  ])('%j: refused (%s)', (version) => {
+  ])('%j: refused (%s)', (version, _why) => {
     expect(batchRefusal(version)).toBe(
       `batch requests are not supported in protocol version ${version}`,
     );
