@@ -3,7 +3,7 @@
  * http-checks.ts in order: Host and Origin (DNS rebinding), the bearer token, the /mcp path, the
  * method, and for POST the media type, a byte-capped body, its JSON-RPC shape and the batch rule.
  * Then it goes to its MCP session: one stateful SDK transport and one createServer() per session,
- * closed on DELETE, on idle, or at shutdown.
+ * kept by http-sessions.ts (closed on DELETE, when idle or evicted for a new one, at shutdown).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -22,6 +22,7 @@ import type { Logger } from '../shared/log.js';
 import type { ServerHandle } from './create-server.js';
 import { assertLoopback, digest } from './http-auth.js';
 import { readMessage } from './http-body.js';
+import { HTTP_INIT_GRACE_MS, SessionTable } from './http-sessions.js';
 import {
   checkBatch,
   checkContentType,
@@ -41,9 +42,6 @@ import {
 export { LOOPBACK_HOSTS, TOKEN_ENV, assertLoopback, loadToken, resolveToken } from './http-auth.js';
 export { MCP_PATH } from './http-checks.js';
 
-export const DEFAULT_MAX_HTTP_SESSIONS = 32;
-export const DEFAULT_HTTP_IDLE_MS = 30 * 60 * 1000;
-
 export interface HttpOptions {
   host: string;
   port: number;
@@ -53,8 +51,12 @@ export interface HttpOptions {
   /** A new MCP server for one HTTP session; it owns that session's Python sessions. */
   connect(connectionId: string): ServerHandle;
   logger: Logger;
-  maxSessions?: number;
-  idleMs?: number;
+  /** MCP sessions open at once; past it, an idle one is closed to make room. */
+  maxSessions: number;
+  /** An established MCP session with no request for this long is closed. */
+  idleMs: number;
+  /** A session that sends nothing after initialize is closed this long after it. */
+  initMs?: number;
 }
 
 export interface HttpServer {
@@ -68,10 +70,6 @@ export interface HttpServer {
 interface Session {
   transport: StreamableHTTPServerTransport;
   handle: ServerHandle;
-  lastUsed: number;
-  /** POST requests still being answered; a session is not idle while one runs. */
-  inFlight: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
   /** The protocol version negotiated at initialize, for requests without the version header. */
   protocolVersion: string;
 }
@@ -79,90 +77,65 @@ interface Session {
 export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   assertLoopback(options.host);
   const { logger, maxBodyBytes } = options;
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_HTTP_SESSIONS;
-  const idleMs = options.idleMs ?? DEFAULT_HTTP_IDLE_MS;
   const tokenDigest = digest(options.token);
-  const sessions = new Map<string, Session>();
-  let opening = 0;
+  const sessions = new SessionTable<Session>({
+    limits: {
+      maxSessions: options.maxSessions,
+      idleMs: options.idleMs,
+      initMs: options.initMs ?? HTTP_INIT_GRACE_MS,
+    },
+    close: (session) => session.handle.close(),
+    logger,
+  });
   let port = options.port;
   let closing = false;
-
-  const closeSession = async (id: string, why: string): Promise<void> => {
-    const session = sessions.get(id);
-    if (session === undefined) return;
-    sessions.delete(id);
-    clearTimeout(session.timer);
-    logger.debug(`http: session ${id} closed (${why})`);
-    await session.handle.close();
-  };
-
-  const armIdle = (id: string, session: Session): void => {
-    clearTimeout(session.timer);
-    const wait = Math.max(0, session.lastUsed + idleMs - Date.now());
-    session.timer = setTimeout(() => {
-      if (session.inFlight > 0 || Date.now() - session.lastUsed < idleMs) armIdle(id, session);
-      else {
-        closeSession(id, 'idle').catch((error: unknown) => {
-          logger.warn(`http: closing idle session ${id} failed`, error);
-        });
-      }
-    }, wait);
-    // Security: an idle timer never keeps the process alive.
-    session.timer.unref();
-  };
 
   const openSession = async (
     req: IncomingMessage,
     res: ServerResponse,
     body: { params: { protocolVersion: string } },
   ): Promise<void> => {
-    // Security: a fixed number of sessions, so a client cannot exhaust memory or sandboxes.
-    if (sessions.size + opening >= maxSessions) {
+    // Checked again here, after the body was read: a session added after shutdown would leak.
+    if (closing) {
+      refuse(res, logger, SHUTTING_DOWN);
+      return;
+    }
+    // Security: a bounded number of sessions; an idle one makes room, a busy one never does.
+    if (!sessions.makeRoom()) {
       refuse(res, logger, {
         status: 503,
         code: SERVER_ERROR,
-        message: `too many MCP sessions (${maxSessions} open); close one (DELETE) or try later`,
-        headers: { 'Retry-After': '60' },
+        message: `all ${options.maxSessions} MCP sessions are answering requests; try again shortly`,
+        headers: { 'Retry-After': String(BUSY_RETRY_SECONDS) },
       });
       return;
     }
-    opening += 1;
     const id = randomUUID();
     const handle = options.connect(`http:${id}`);
-    try {
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => id,
-        onsessioninitialized: () => {
-          // A session opened during shutdown is closed in `finally` below, not kept.
-          if (closing) return;
-          const session: Session = {
-            transport,
-            handle,
-            lastUsed: Date.now(),
-            inFlight: 0,
-            timer: undefined,
-            protocolVersion: negotiatedVersion(body.params.protocolVersion),
-          };
-          sessions.set(id, session);
-          armIdle(id, session);
-          logger.debug(`http: session ${id} opened`);
-        },
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    // Set before connect(): the SDK chains its own handler after this one. After a DELETE, or
+    // after the table closed the session (then this finds nothing left to close).
+    transport.onclose = () => {
+      sessions.close(id, 'closed by the client').catch((error: unknown) => {
+        logger.warn(`http: closing session ${id} failed`, error);
       });
-      // Set before connect(): the SDK chains its own handler after this one.
-      transport.onclose = () => {
-        closeSession(id, 'transport closed').catch((error: unknown) => {
-          logger.warn(`http: closing session ${id} failed`, error);
-        });
-      };
-      transport.onerror = (error) => {
-        logger.debug(`http: session ${id}: ${error.message}`);
-      };
+    };
+    transport.onerror = (error) => {
+      logger.debug(`http: session ${id}: ${error.message}`);
+    };
+    sessions.add(id, {
+      transport,
+      handle,
+      protocolVersion: negotiatedVersion(body.params.protocolVersion),
+    });
+    res.once('close', sessions.begin(id, 'call'));
+    try {
       await handle.server.connect(transport);
       await transport.handleRequest(req, res, body);
     } finally {
-      opening -= 1;
-      // The initialize request failed: nothing will ever use this server.
-      if (!sessions.has(id)) await handle.close();
+      // The SDK refused the initialize request: nothing will ever use this session.
+      if (transport.sessionId === undefined) await sessions.close(id, 'initialize refused');
+      else logger.debug(`http: session ${id} opened`);
     }
   };
 
@@ -209,7 +182,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       return;
     }
     const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (session === undefined) {
+    // Unknown, closed, expired or evicted: 404 tells the client to initialize a new session.
+    if (session === undefined || typeof sessionId !== 'string') {
       refuse(res, logger, { status: 404, code: SESSION_NOT_FOUND, message: 'Session not found' });
       return;
     }
@@ -219,13 +193,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       refuse(res, logger, batch);
       return;
     }
-    session.lastUsed = Date.now();
-    if (method === 'POST') {
-      session.inFlight += 1;
-      res.once('close', () => {
-        session.inFlight -= 1;
-        session.lastUsed = Date.now();
-      });
+    // A POST keeps the session busy (not evictable) until answered; a GET stream only uses it.
+    if (method !== 'DELETE') {
+      res.once('close', sessions.begin(sessionId, method === 'POST' ? 'call' : 'stream'));
     }
     await session.transport.handleRequest(req, res, body);
   };
@@ -273,13 +243,15 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
           resolve();
         });
       });
-      await Promise.allSettled([...sessions.keys()].map((id) => closeSession(id, 'shutdown')));
+      await sessions.closeAll('shutdown');
       server.closeAllConnections();
       await stopped;
     },
   };
 }
 
+/** How long a client refused because every session is busy is asked to wait. */
+const BUSY_RETRY_SECONDS = 10;
 const SHUTTING_DOWN: Refusal = {
   status: 503,
   code: SERVER_ERROR,
