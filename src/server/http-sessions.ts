@@ -90,10 +90,6 @@ export class SessionTable<T> {
     this.#logger = options.logger;
   }
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   get(id: string): T | undefined {
     return this.#entries.get(id)?.value;
   }
@@ -106,7 +102,7 @@ export class SessionTable<T> {
         [...this.#entries].map(([id, entry]) => [id, entry.use] as const),
       );
       if (victim === undefined) return false;
-      this.#closeQuietly(
+      this.#expel(
         victim,
         `evicted for a new session: ${this.#limits.maxSessions} were open, this one idle`,
       );
@@ -150,23 +146,26 @@ export class SessionTable<T> {
   }
 
   /** Close session `id`: it is gone from the table at once (later requests get 404). */
-  async close(id: string, why: string): Promise<void> {
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return;
-    this.#entries.delete(id);
-    clearTimeout(entry.timer);
-    // An eviction or expiry is news to a client (its next request gets 404); a DELETE is not.
-    const log = why === 'closed by the client' || why === 'shutdown' ? 'debug' : 'info';
-    this.#logger[log](`http: session ${id} closed (${why})`);
-    await this.#closeValue(entry.value);
+  close(id: string, why: string): Promise<void> {
+    return this.#close(id, why, 'debug');
   }
 
   async closeAll(why: string): Promise<void> {
     await Promise.allSettled([...this.#entries.keys()].map((id) => this.close(id, why)));
   }
 
-  #closeQuietly(id: string, why: string): void {
-    this.close(id, why).catch((error: unknown) => {
+  async #close(id: string, why: string, level: 'debug' | 'info'): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return;
+    this.#entries.delete(id);
+    clearTimeout(entry.timer);
+    this.#logger[level](`http: session ${id} closed (${why})`);
+    await this.#closeValue(entry.value);
+  }
+
+  /** The table's own decision (eviction, expiry): news to a client, whose next request gets 404. */
+  #expel(id: string, why: string): void {
+    this.#close(id, why, 'info').catch((error: unknown) => {
       this.#logger.warn(`http: closing session ${id} failed`, error);
     });
   }
@@ -182,10 +181,7 @@ export class SessionTable<T> {
       () => {
         if (Date.now() < expiresAt(entry.use, this.#limits)) this.#arm(id, entry);
         else {
-          this.#closeQuietly(
-            id,
-            isEstablished(entry.use) ? 'idle' : 'initialisation never completed',
-          );
+          this.#expel(id, isEstablished(entry.use) ? 'idle' : 'initialisation never completed');
         }
       },
       Math.max(0, at - Date.now()),
