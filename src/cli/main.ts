@@ -4,6 +4,7 @@ import { errorMessage, isPymcpError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { FORMATS, type Format } from '../analyze/formats.js';
 import type { AnalyzeFlags } from './analyze.js';
+import { addHttpOptions } from './http-options.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
 import type { RunFlags } from './run.js';
 import type { ServeFlags } from './serve.js';
@@ -24,16 +25,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
 
   addSandboxOptions(
-    program
-      .command('serve', { isDefault: true })
-      .description('serve MCP over stdio (the default command), or over HTTP with --http')
-      .option('--http', 'serve Streamable HTTP on loopback instead of stdio')
-      .option('--port <n>', 'HTTP port', number, 8765)
-      .option('--host <addr>', 'HTTP bind address: 127.0.0.1, ::1 or localhost', '127.0.0.1')
-      .option(
-        '--token-file <file>',
-        'HTTP bearer token file, mode 600 (default: $ISOLATED_PYMCP_TOKEN, else a new token)',
-      ),
+    addHttpOptions(
+      program
+        .command('serve', { isDefault: true })
+        .description('serve MCP over stdio (the default command), or over HTTP with --http'),
+    ),
   ).action(async (flags: ServeFlags) => {
     // Each command loads only its own modules: start-up time is a feature.
     const { serveCommand } = await import('./serve.js');

@@ -3,19 +3,10 @@ import { createLogger, type Logger } from '../shared/log.js';
 import type { ServerDeps } from '../server/create-server.js';
 import { createRuntime, type Runtime } from '../server/runtime.js';
 import { PymcpError } from '../shared/errors.js';
+import { HTTP_DEFAULTS, type HttpFlags } from './http-options.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
 
-export interface ServeFlags extends SandboxFlags {
-  /** Serve Streamable HTTP instead of stdio. */
-  http?: boolean;
-  port?: number;
-  host?: string;
-  /** File holding the bearer token (mode 600). */
-  tokenFile?: string;
-}
-
-export const DEFAULT_HTTP_PORT = 8765;
-export const DEFAULT_HTTP_HOST = '127.0.0.1';
+export interface ServeFlags extends SandboxFlags, HttpFlags {}
 
 export async function serveCommand(flags: ServeFlags): Promise<number> {
   if (flags.http === true) return serveHttpCommand(flags);
@@ -42,8 +33,8 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
 async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   // Loaded here, so that serving stdio does not pay for the HTTP stack at start-up.
   const { assertLoopback, resolveToken, serveHttp, TOKEN_ENV } = await import('../server/http.js');
-  const host = flags.host ?? DEFAULT_HTTP_HOST;
-  const port = flags.port ?? DEFAULT_HTTP_PORT;
+  const host = flags.host ?? HTTP_DEFAULTS.host;
+  const port = flags.port ?? HTTP_DEFAULTS.port;
   // Refuse a bad address, port or token before starting any sandbox.
   assertLoopback(host);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -57,9 +48,10 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   const logger = createLogger(config.logLevel);
   const starting = createRuntime(config, logger, { workspaceIsDefault });
   starting.catch(() => undefined);
-  const [{ createServer }, { LSP_START_DELAY_MS, maxRequestBytes }] = await Promise.all([
+  const [{ createServer }, { LSP_START_DELAY_MS }, { maxRequestBytes }] = await Promise.all([
     import('../server/create-server.js'),
     import('../server/stdio.js'),
+    import('../server/request-limits.js'),
   ]);
   const runtime = await starting;
   let http;
@@ -71,6 +63,8 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
       maxBodyBytes: maxRequestBytes(config.limits.codeBytes),
       connect: (connectionId) => createServer({ ...serverDeps(runtime), connectionId }),
       logger,
+      maxSessions: flags.maxHttpSessions ?? HTTP_DEFAULTS.maxSessions,
+      idleMs: (flags.httpIdle ?? HTTP_DEFAULTS.idleSeconds) * 1000,
     });
   } catch (error) {
     await runtime.close();

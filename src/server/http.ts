@@ -1,8 +1,9 @@
 /**
- * Serve MCP over Streamable HTTP on loopback only. Every request passes, in order: the Host and
- * Origin checks (DNS rebinding), the bearer token, the /mcp path, the method, and for POST the
- * media type and a byte-capped, parsed body. Then it goes to its MCP session: one stateful SDK
- * transport and one createServer() per session, closed on DELETE, on idle, or at shutdown.
+ * Serve MCP over Streamable HTTP on loopback only. Every request passes the checks of
+ * http-checks.ts in order: Host and Origin (DNS rebinding), the bearer token, the /mcp path, the
+ * method, and for POST the media type, a byte-capped body, its JSON-RPC shape and the batch rule.
+ * Then it goes to its MCP session: one stateful SDK transport and one createServer() per session,
+ * kept by http-sessions.ts (closed on DELETE, when idle or evicted for a new one, at shutdown).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -11,19 +12,37 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isInitializeRequest,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from '@modelcontextprotocol/sdk/types.js';
 import { PymcpError } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import type { ServerHandle } from './create-server.js';
-import { assertLoopback, authorized, digest } from './http-auth.js';
+import { assertLoopback, digest } from './http-auth.js';
+import { readMessage } from './http-body.js';
+import { HTTP_INIT_GRACE_MS, SessionTable } from './http-sessions.js';
+import {
+  checkBatch,
+  checkContentType,
+  checkDeclaredLength,
+  checkHost,
+  checkMethod,
+  checkOrigin,
+  checkPath,
+  checkToken,
+  isRefusal,
+  MCP_PATH,
+  SERVER_ERROR,
+  SESSION_NOT_FOUND,
+  type Refusal,
+} from './http-checks.js';
 
 export { LOOPBACK_HOSTS, TOKEN_ENV, assertLoopback, loadToken, resolveToken } from './http-auth.js';
-
-export const MCP_PATH = '/mcp';
-export const DEFAULT_MAX_HTTP_SESSIONS = 32;
-export const DEFAULT_HTTP_IDLE_MS = 30 * 60 * 1000;
-/** Security: JSON-RPC text must be UTF-8; invalid bytes are refused, not silently replaced. */
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+export { MCP_PATH } from './http-checks.js';
+/** Idle keep-alive time of a connection: longer than clients' own (see where it is set). */
+const KEEP_ALIVE_MS = 65_000;
 
 export interface HttpOptions {
   host: string;
@@ -34,8 +53,12 @@ export interface HttpOptions {
   /** A new MCP server for one HTTP session; it owns that session's Python sessions. */
   connect(connectionId: string): ServerHandle;
   logger: Logger;
-  maxSessions?: number;
-  idleMs?: number;
+  /** MCP sessions open at once; past it, an idle one is closed to make room. */
+  maxSessions: number;
+  /** An established MCP session with no request for this long is closed. */
+  idleMs: number;
+  /** A session that sends nothing after initialize is closed this long after it. */
+  initMs?: number;
 }
 
 export interface HttpServer {
@@ -49,195 +72,132 @@ export interface HttpServer {
 interface Session {
   transport: StreamableHTTPServerTransport;
   handle: ServerHandle;
-  lastUsed: number;
-  /** POST requests still being answered; a session is not idle while one runs. */
-  inFlight: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The protocol version negotiated at initialize, for requests without the version header. */
+  protocolVersion: string;
 }
 
 export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   assertLoopback(options.host);
   const { logger, maxBodyBytes } = options;
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_HTTP_SESSIONS;
-  const idleMs = options.idleMs ?? DEFAULT_HTTP_IDLE_MS;
   const tokenDigest = digest(options.token);
-  const sessions = new Map<string, Session>();
-  let opening = 0;
+  const sessions = new SessionTable<Session>({
+    limits: {
+      maxSessions: options.maxSessions,
+      idleMs: options.idleMs,
+      initMs: options.initMs ?? HTTP_INIT_GRACE_MS,
+    },
+    close: (session) => session.handle.close(),
+    logger,
+  });
   let port = options.port;
   let closing = false;
-
-  const closeSession = async (id: string, why: string): Promise<void> => {
-    const session = sessions.get(id);
-    if (session === undefined) return;
-    sessions.delete(id);
-    clearTimeout(session.timer);
-    logger.debug(`http: session ${id} closed (${why})`);
-    await session.handle.close();
-  };
-
-  const armIdle = (id: string, session: Session): void => {
-    clearTimeout(session.timer);
-    const wait = Math.max(0, session.lastUsed + idleMs - Date.now());
-    session.timer = setTimeout(() => {
-      if (session.inFlight > 0 || Date.now() - session.lastUsed < idleMs) armIdle(id, session);
-      else {
-        closeSession(id, 'idle').catch((error: unknown) => {
-          logger.warn(`http: closing idle session ${id} failed`, error);
-        });
-      }
-    }, wait);
-    // Security: an idle timer never keeps the process alive.
-    session.timer.unref();
-  };
 
   const openSession = async (
     req: IncomingMessage,
     res: ServerResponse,
-    body: unknown,
+    body: { params: { protocolVersion: string } },
   ): Promise<void> => {
-    // Security: a fixed number of sessions, so a client cannot exhaust memory or sandboxes.
-    if (sessions.size + opening >= maxSessions) {
-      refuse(
-        res,
-        503,
-        -32000,
-        `too many MCP sessions (${maxSessions} open); close one (DELETE) or try later`,
-        logger,
-        { 'Retry-After': '60' },
-      );
+    // Checked again here, after the body was read: a session added after shutdown would leak.
+    if (closing) {
+      refuse(res, logger, SHUTTING_DOWN);
       return;
     }
-    opening += 1;
+    // Security: a bounded number of sessions; an idle one makes room, a busy one never does.
+    if (!sessions.makeRoom()) {
+      refuse(res, logger, {
+        status: 503,
+        code: SERVER_ERROR,
+        message: `all ${options.maxSessions} MCP sessions are answering requests; try again shortly`,
+        headers: { 'Retry-After': String(BUSY_RETRY_SECONDS) },
+      });
+      return;
+    }
     const id = randomUUID();
     const handle = options.connect(`http:${id}`);
-    try {
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => id,
-        onsessioninitialized: () => {
-          // A session opened during shutdown is closed in `finally` below, not kept.
-          if (closing) return;
-          const session: Session = {
-            transport,
-            handle,
-            lastUsed: Date.now(),
-            inFlight: 0,
-            timer: undefined,
-          };
-          sessions.set(id, session);
-          armIdle(id, session);
-          logger.debug(`http: session ${id} opened`);
-        },
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+    // Set before connect(): the SDK chains its own handler after this one. After a DELETE, or
+    // after the table closed the session (then this finds nothing left to close).
+    transport.onclose = () => {
+      sessions.close(id, 'closed by the client').catch((error: unknown) => {
+        logger.warn(`http: closing session ${id} failed`, error);
       });
-      // Set before connect(): the SDK chains its own handler after this one.
-      transport.onclose = () => {
-        closeSession(id, 'transport closed').catch((error: unknown) => {
-          logger.warn(`http: closing session ${id} failed`, error);
-        });
-      };
-      transport.onerror = (error) => {
-        logger.debug(`http: session ${id}: ${error.message}`);
-      };
+    };
+    transport.onerror = (error) => {
+      logger.debug(`http: session ${id}: ${error.message}`);
+    };
+    sessions.add(id, {
+      transport,
+      handle,
+      protocolVersion: negotiatedVersion(body.params.protocolVersion),
+    });
+    res.once('close', sessions.begin(id, 'call'));
+    try {
       await handle.server.connect(transport);
       await transport.handleRequest(req, res, body);
     } finally {
-      opening -= 1;
-      // The initialize request failed: nothing will ever use this server.
-      if (!sessions.has(id)) await handle.close();
+      // The SDK refused the initialize request: nothing will ever use this session.
+      if (transport.sessionId === undefined) await sessions.close(id, 'initialize refused');
+      else logger.debug(`http: session ${id} opened`);
     }
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const allowedHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-    // Security: DNS rebinding; a page on attacker.example resolved to 127.0.0.1 still sends its own Host.
-    const host = req.headers.host?.toLowerCase();
-    if (host === undefined || !allowedHosts.includes(host)) {
-      refuse(res, 403, -32000, 'Forbidden: Host header is not this loopback server', logger);
+    const { headers } = req;
+    const refusal =
+      checkHost(headers.host, port) ??
+      checkOrigin(headers.origin, port) ??
+      checkToken(headers.authorization, tokenDigest) ??
+      checkPath(req.url) ??
+      checkMethod(req.method) ??
+      (closing ? SHUTTING_DOWN : null);
+    if (refusal !== null) {
+      refuse(res, logger, refusal);
       return;
     }
-    // Security: cross-origin requests from browser pages; only this server's own origin may call.
-    const origin = req.headers.origin;
-    if (
-      origin !== undefined &&
-      !allowedHosts.map((h) => `http://${h}`).includes(origin.toLowerCase())
-    ) {
-      refuse(res, 403, -32000, 'Forbidden: Origin is not allowed', logger);
-      return;
-    }
-    // Security: every request carries the bearer token; other local users and processes lack it.
-    if (!authorized(req.headers.authorization, tokenDigest)) {
-      refuse(res, 401, -32000, 'Unauthorized: a valid bearer token is required', logger, {
-        'WWW-Authenticate': 'Bearer',
-      });
-      return;
-    }
-    // Security: one endpoint, nothing else to probe.
-    if ((req.url ?? '').split('?')[0] !== MCP_PATH) {
-      refuse(res, 404, -32000, `Not found: the MCP endpoint is ${MCP_PATH}`, logger);
-      return;
-    }
-    const method = req.method ?? '';
-    if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') {
-      refuse(res, 405, -32000, 'Method not allowed', logger, { Allow: 'GET, POST, DELETE' });
-      return;
-    }
-    if (closing) {
-      refuse(res, 503, -32000, 'the server is shutting down', logger);
-      return;
-    }
+    const method = req.method;
     let body: unknown;
     if (method === 'POST') {
-      // Security: only JSON; a form post from a page (a "simple" CORS request) is refused unread.
-      if (!isJson(req.headers['content-type'])) {
-        refuse(
-          res,
-          415,
-          -32000,
-          'Unsupported Media Type: Content-Type must be application/json',
-          logger,
-        );
-        return;
-      }
-      const read = await readBody(req, maxBodyBytes);
-      if (read === 'aborted') {
+      const early =
+        checkContentType(headers['content-type']) ??
+        checkDeclaredLength(headers['content-length'], maxBodyBytes);
+      const message = early ?? (await readMessage(req, maxBodyBytes));
+      if (message === 'aborted') {
         logger.debug('http: the client went away mid-body');
         return;
       }
-      if (read === 'too_large') {
-        refuse(
-          res,
-          413,
-          -32000,
-          `Payload Too Large: the request body exceeds ${maxBodyBytes} bytes`,
-          logger,
-          { Connection: 'close' },
-        );
+      if (isRefusal(message)) {
+        refuse(res, logger, message);
         return;
       }
-      try {
-        body = JSON.parse(UTF8.decode(read));
-      } catch {
-        refuse(res, 400, -32700, 'Parse error: the body is not valid UTF-8 JSON', logger);
-        return;
-      }
+      body = message.body;
     }
-    const sessionId = req.headers['mcp-session-id'];
+    const sessionId = headers['mcp-session-id'];
     if (sessionId === undefined) {
       if (method === 'POST' && isInitializeRequest(body)) await openSession(req, res, body);
-      else refuse(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required', logger);
+      else {
+        refuse(res, logger, {
+          status: 400,
+          code: SERVER_ERROR,
+          message: 'Bad Request: Mcp-Session-Id header is required',
+        });
+      }
       return;
     }
     const session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (session === undefined) {
-      refuse(res, 404, -32001, 'Session not found', logger);
+    // Unknown, closed, expired or evicted: 404 tells the client to initialize a new session.
+    if (session === undefined || typeof sessionId !== 'string') {
+      refuse(res, logger, { status: 404, code: SESSION_NOT_FOUND, message: 'Session not found' });
       return;
     }
-    session.lastUsed = Date.now();
-    if (method === 'POST') {
-      session.inFlight += 1;
-      res.once('close', () => {
-        session.inFlight -= 1;
-        session.lastUsed = Date.now();
-      });
+    const version = headers['mcp-protocol-version'];
+    const batch = checkBatch(body, typeof version === 'string' ? version : session.protocolVersion);
+    if (batch !== null) {
+      refuse(res, logger, batch);
+      return;
+    }
+    // A POST keeps the session busy (not evictable) until answered; a GET stream only uses it.
+    if (method !== 'DELETE') {
+      res.once('close', sessions.begin(sessionId, method === 'POST' ? 'call' : 'stream'));
     }
     await session.transport.handleRequest(req, res, body);
   };
@@ -246,10 +206,14 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     route(req, res).catch((error: unknown) => {
       // Never crash on a request: log it, answer if still possible.
       logger.error('http: request failed', error);
-      if (!res.headersSent) refuse(res, 500, -32603, 'Internal error', logger);
+      if (!res.headersSent) refuse(res, logger, INTERNAL_ERROR);
       else res.destroy();
     });
   });
+  // Idle keep-alive connections outlive the clients' own idle timeout (undici's fetch: 4 s), so
+  // the client closes first. With Node's 5 s default, a client could reuse a connection the
+  // server was closing at that moment, and lose the POST (no retry: tool calls are not idempotent).
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error): void => {
       reject(
@@ -285,63 +249,36 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
           resolve();
         });
       });
-      await Promise.allSettled([...sessions.keys()].map((id) => closeSession(id, 'shutdown')));
+      await sessions.closeAll('shutdown');
       server.closeAllConnections();
       await stopped;
     },
   };
 }
 
-function isJson(contentType: string | undefined): boolean {
-  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
-}
+/** How long a client refused because every session is busy is asked to wait. */
+const BUSY_RETRY_SECONDS = 10;
+const SHUTTING_DOWN: Refusal = {
+  status: 503,
+  code: SERVER_ERROR,
+  message: 'the server is shutting down',
+};
+const INTERNAL_ERROR: Refusal = { status: 500, code: -32603, message: 'Internal error' };
 
 /**
- * The body; 'too_large' as soon as it passes `cap` bytes (the rest is discarded as it arrives);
- * 'aborted' when the client goes away first.
+ * The version the SDK server answers initialize with: the client's when supported, else its
+ * latest (the rule of the SDK's Server._oninitialize).
  */
-function readBody(req: IncomingMessage, cap: number): Promise<Buffer | 'too_large' | 'aborted'> {
-  // Security: refuse a declared oversized body before reading any of it.
-  if (Number(req.headers['content-length'] ?? 0) > cap) return Promise.resolve('too_large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer): void => {
-      total += chunk.length;
-      // Security: never hold more than `cap` bytes of a body, whatever Content-Length claimed.
-      if (total > cap) {
-        chunks.length = 0;
-        req.off('data', onData);
-        req.resume();
-        resolve('too_large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => {
-      resolve(Buffer.concat(chunks));
-    });
-    req.once('close', () => {
-      resolve('aborted');
-    });
-    req.once('error', () => {
-      resolve('aborted');
-    });
-  });
+function negotiatedVersion(requested: string): string {
+  return SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
 }
 
-function refuse(
-  res: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  logger: Logger,
-  headers: Record<string, string> = {},
-): void {
-  const line = `http: ${status} ${message}`;
-  if (status === 401 || status === 403) logger.warn(line);
+/** Answer with `refusal`: its status, and a JSON-RPC error object as the body. */
+function refuse(res: ServerResponse, logger: Logger, refusal: Refusal): void {
+  const line = `http: ${refusal.status} ${refusal.message}`;
+  if (refusal.status === 401 || refusal.status === 403) logger.warn(line);
   else logger.debug(line);
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  res.writeHead(refusal.status, { 'Content-Type': 'application/json', ...refusal.headers });
+  const error = { code: refusal.code, message: refusal.message };
+  res.end(JSON.stringify({ jsonrpc: '2.0', error, id: null }));
 }

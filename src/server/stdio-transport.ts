@@ -171,10 +171,9 @@ export class BoundedStdioTransport implements Transport {
 
   /** A batch: refused as a whole where the protocol version has none, else one array answer. */
   private onBatch(values: unknown[]): void {
-    const refusal =
-      values.length === 0 ? 'Invalid Request: empty batch' : batchRefusal(this.protocolVersion);
+    const refusal = values.length === 0 ? 'empty batch' : batchRefusal(this.protocolVersion);
     if (refusal !== null) {
-      this.reject(null, INVALID_REQUEST, refusal);
+      this.reject(null, INVALID_REQUEST, `Invalid Request: ${refusal}`);
       return;
     }
     const batch: Batch = { pending: new Set(), responses: [] };

@@ -1,16 +1,12 @@
 /** Serve MCP over stdin/stdout until the client closes stdin or the process is told to stop. */
 import type { Logger } from '../shared/log.js';
 import { createServer } from './create-server.js';
+import { maxRequestBytes } from './request-limits.js';
 import type { Runtime } from './runtime.js';
 import { BoundedStdioTransport } from './stdio-transport.js';
 
 /** How long after start-up the language server is started, unless used earlier. */
 export const LSP_START_DELAY_MS = 300;
-
-/** Bytes of one JSON-RPC line: room for the largest code after JSON escaping, plus globals. */
-export function maxRequestBytes(codeBytes: number): number {
-  return 6 * codeBytes + 4 * 1024 * 1024;
-}
 
 export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
   const handle = createServer({

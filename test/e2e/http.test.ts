@@ -1,220 +1,34 @@
 /**
  * MCP over Streamable HTTP: the built CLI (`serve --http`) driven by the SDK Client and by raw
- * requests shaped like the attacks each check blocks. Idle expiry and session teardown run
- * in-process against serveHttp() with a real runtime, where the timeout can be short.
+ * requests shaped like the attacks each check blocks. How many MCP sessions the server keeps,
+ * and which it closes, is tested in http-sessions.test.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request, type OutgoingHttpHeaders } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connectUrl } from '../../src/analyze/connect.js';
-import { createServer } from '../../src/server/create-server.js';
-import { serveHttp, type HttpServer } from '../../src/server/http.js';
-import { createRuntime, type Runtime } from '../../src/server/runtime.js';
-import { maxRequestBytes } from '../../src/server/stdio.js';
-import { parseConfig } from '../../src/shared/config.js';
-import { silentLogger } from '../../src/shared/log.js';
 import { runCli } from '../helpers/cli.js';
-import { BIN, ROOT, structured, textOf } from '../helpers/mcp-client.js';
+import {
+  BODY_CAP,
+  connect,
+  createSession,
+  deleteSession,
+  expectServing,
+  INITIALIZE,
+  jsonRpcError,
+  openRawSession,
+  PING,
+  raw,
+  run,
+  sseMessages,
+  startHttp,
+  TOKEN,
+  type HttpServerProcess,
+} from '../helpers/http.js';
+import { structured, textOf } from '../helpers/mcp-client.js';
 import { descendants, waitGone } from '../helpers/processes.js';
-
-const TOKEN = 'test-token-0123456789abcdef';
-const INITIALIZE = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'raw', version: '0' },
-  },
-};
-/** The default body cap: maxRequestBytes of the default 1 MiB code limit. */
-const BODY_CAP = maxRequestBytes(1024 * 1024);
-
-interface HttpServerProcess {
-  child: ChildProcess;
-  pid: number;
-  port: number;
-  url: string;
-  stderr(): string;
-  /** Send `signal`; resolves with the exit code once the process has exited. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Start `serve --http` and wait until it listens (or fail with its stderr). */
-async function startHttp(
-  extraArgs: readonly string[] = [],
-  env: Record<string, string> = { ISOLATED_PYMCP_TOKEN: TOKEN },
-): Promise<HttpServerProcess> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--http',
-      '--port',
-      String(port),
-      '--lsp',
-      'off',
-      '--no-workspace',
-      '--pool-size',
-      '1',
-      ...extraArgs,
-    ],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'pipe' },
-  );
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      if (stderr.includes('serving MCP on')) resolve();
-    });
-    void exited.then((code) => {
-      reject(new Error(`server exited (${code}) before listening:\n${stderr}`));
-    });
-  });
-  if (child.pid === undefined) throw new Error('no pid');
-  return {
-    child,
-    pid: child.pid,
-    port,
-    url: `http://127.0.0.1:${port}/mcp`,
-    stderr: () => stderr,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-async function connect(url: string, token = TOKEN): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
-  const client = new Client({ name: 'isolated-pymcp-http-tests', version: '0.0.0' });
-  await client.connect(transport);
-  return client;
-}
-
-async function run(
-  client: Client,
-  code: string,
-  extra: Record<string, unknown> = {},
-): Promise<CallToolResult> {
-  return (await client.callTool({
-    name: 'run_python_code',
-    arguments: { python_code: code, ...extra },
-  })) as CallToolResult;
-}
-
-async function createSession(client: Client): Promise<string> {
-  const result = (await client.callTool({
-    name: 'create_session',
-    arguments: {},
-  })) as CallToolResult;
-  expect(result.isError, textOf(result)).not.toBe(true);
-  return (result.structuredContent as { session_id: string }).session_id;
-}
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/**
- * One raw HTTP request (any Host header, any body, or a declared length with no body at all).
- * Defaults: POST /mcp with the token, JSON and the Accept header MCP needs.
- */
-function raw(
-  port: number,
-  options: {
-    method?: string;
-    path?: string;
-    headers?: OutgoingHttpHeaders;
-    body?: string | Buffer | Buffer[];
-    /** Send only the headers and wait for the answer. */
-    noBody?: boolean;
-    /** Fail when no answer comes within this time. */
-    timeoutMs?: number;
-  } = {},
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path ?? '/mcp',
-        headers: {
-          Authorization: `Bearer ${TOKEN}`,
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-          ...options.headers,
-        },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-          req.destroy();
-        });
-      },
-    );
-    const { timeoutMs } = options;
-    if (timeoutMs !== undefined) {
-      req.setTimeout(timeoutMs, () => {
-        req.destroy(new Error(`no answer within ${timeoutMs} ms`));
-      });
-    }
-    // After the answer has settled the promise, a failed write of a refused body changes nothing.
-    req.on('error', reject);
-    if (options.noBody === true) {
-      req.flushHeaders();
-      return;
-    }
-    const chunks = Array.isArray(options.body) ? options.body : [options.body ?? ''];
-    for (const chunk of chunks) req.write(chunk);
-    req.end();
-  });
-}
-
-function jsonRpcError(response: RawResponse): { code: number; message: string } {
-  return (JSON.parse(response.body) as { error: { code: number; message: string } }).error;
-}
-
-async function expectServing(url: string): Promise<void> {
-  const client = await connect(url);
-  try {
-    expect(structured(await run(client, '6 * 7'))).toMatchObject({ return_value: 42 });
-  } finally {
-    await client.close();
-  }
-}
 
 describe('serve --http', () => {
   let server: HttpServerProcess;
@@ -341,7 +155,25 @@ describe('serve --http', () => {
       body: Array.from({ length: Math.ceil(BODY_CAP / chunk.length) + 1 }, () => chunk),
     });
     expect(streamed.status).toBe(413);
+    for (const response of [declared, streamed]) {
+      expect(jsonRpcError(response)).toMatchObject({ code: -32000 });
+      expect(jsonRpcError(response).message).toContain(`exceeds ${BODY_CAP} bytes`);
+    }
     await expectServing(server.url);
+  });
+
+  test('the largest code run_python_code accepts (1 MiB, escape-heavy) fits under the body cap', async () => {
+    // A comment line that JSON escaping nearly doubles: quotes, a backslash, a tab, a newline.
+    const line = '#"\\"\t\n';
+    const code = line.repeat(Math.floor((1024 * 1024 - 2) / line.length)) + '42';
+    expect(Buffer.byteLength(code, 'utf8')).toBeLessThanOrEqual(1024 * 1024);
+    expect(JSON.stringify(code).length).toBeGreaterThan(1.5 * code.length);
+    const client = await connect(server.url);
+    try {
+      expect(structured(await run(client, code))).toMatchObject({ return_value: 42 });
+    } finally {
+      await client.close();
+    }
   });
 
   test('malformed JSON gets a JSON-RPC parse error (-32700), and the server keeps serving', async () => {
@@ -351,6 +183,78 @@ describe('serve --http', () => {
       expect(jsonRpcError(response).code).toBe(-32700);
     }
     await expectServing(server.url);
+  });
+
+  test('JSON that is not JSON-RPC gets -32600 (400), with or without a session, and nothing hangs', async () => {
+    const id = await openRawSession(server.port, '2025-06-18');
+    const bodies = ['{}', '{"hello": "world"}', '42', '"ping"', 'null', '[]', '{"jsonrpc": "2.0"}'];
+    for (const sessionHeaders of [{}, { 'Mcp-Session-Id': id }]) {
+      for (const body of bodies) {
+        const response = await raw(server.port, {
+          headers: sessionHeaders,
+          body,
+          timeoutMs: 5000,
+        });
+        expect(response.status, body).toBe(400);
+        expect(jsonRpcError(response).code, body).toBe(-32600);
+      }
+    }
+    await deleteSession(server.port, id);
+    await expectServing(server.url);
+  });
+
+  test('batches under 2025-06-18 are refused (400, -32600), by header or by the negotiated version', async () => {
+    const batch = JSON.stringify([PING, { ...PING, id: 3 }]);
+    const id = await openRawSession(server.port, '2025-06-18');
+    const recorded = await raw(server.port, { headers: { 'Mcp-Session-Id': id }, body: batch });
+    const late = await openRawSession(server.port, '2025-03-26');
+    const byHeader = await raw(server.port, {
+      headers: { 'Mcp-Session-Id': late, 'Mcp-Protocol-Version': '2025-06-18' },
+      body: batch,
+    });
+    for (const [response, version] of [
+      [recorded, '2025-06-18'],
+      [byHeader, '2025-06-18'],
+    ] as const) {
+      expect(response.status).toBe(400);
+      expect(JSON.parse(response.body)).toEqual({
+        jsonrpc: '2.0',
+        error: {
+          code: -32600,
+          message: `batch requests are not supported in protocol version ${version}`,
+        },
+        id: null,
+      });
+    }
+    // The session is still there and answers single messages.
+    const single = await raw(server.port, {
+      headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-06-18' },
+      body: JSON.stringify(PING),
+    });
+    expect(sseMessages(single.body)).toEqual([{ jsonrpc: '2.0', id: 2, result: {} }]);
+    await deleteSession(server.port, id);
+    await deleteSession(server.port, late);
+  });
+
+  test('batches under 2025-03-26 are answered, one response per request', async () => {
+    const id = await openRawSession(server.port, '2025-03-26');
+    const batch = JSON.stringify([
+      PING,
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+    ]);
+    for (const headers of [{}, { 'Mcp-Protocol-Version': '2025-03-26' }]) {
+      const response = await raw(server.port, {
+        headers: { 'Mcp-Session-Id': id, ...headers },
+        body: batch,
+        timeoutMs: 10_000,
+      });
+      expect(response.status).toBe(200);
+      const answers = sseMessages(response.body) as { id: number; result: object }[];
+      expect(answers.map((a) => a.id).sort()).toEqual([2, 3]);
+      expect(answers.find((a) => a.id === 3)?.result).toHaveProperty('tools');
+    }
+    await deleteSession(server.port, id);
   });
 
   test('probing other paths finds nothing (404)', async () => {
@@ -384,25 +288,6 @@ describe('serve --http', () => {
     expect(jsonRpcError(response).code).toBe(-32001);
   });
 
-  test('session flooding: opening sessions stops at the cap (503)', async () => {
-    const opened: string[] = [];
-    let refused: RawResponse | undefined;
-    try {
-      for (let i = 0; i < 40 && refused === undefined; i += 1) {
-        const response = await raw(server.port, { body: JSON.stringify(INITIALIZE) });
-        const id = response.headers['mcp-session-id'];
-        if (response.status === 200 && typeof id === 'string') opened.push(id);
-        else refused = response;
-      }
-      expect(refused?.status).toBe(503);
-      expect(jsonRpcError(refused!).message).toContain('too many MCP sessions');
-      expect(opened.length).toBeLessThanOrEqual(32);
-    } finally {
-      for (const id of opened) await deleteSession(server.port, id);
-    }
-    await expectServing(server.url);
-  });
-
   test('connectUrl (analyze over HTTP) runs code and ends its session on close', async () => {
     const connection = await connectUrl(server.url, TOKEN);
     const result = (await connection.client.callTool({
@@ -414,12 +299,6 @@ describe('serve --http', () => {
     await expectServing(server.url);
   });
 });
-
-async function deleteSession(port: number, id: string | string[] | undefined): Promise<void> {
-  if (typeof id !== 'string') return;
-  const response = await raw(port, { method: 'DELETE', headers: { 'Mcp-Session-Id': id } });
-  expect(response.status).toBe(200);
-}
 
 describe('serve --http start-up and shutdown', () => {
   let scratch: string;
@@ -503,69 +382,5 @@ describe('serve --http start-up and shutdown', () => {
     expect(await server.stop('SIGINT')).toBe(0);
     expect(await waitGone([server.pid, ...pids])).toEqual([]);
     await client.close().catch(() => undefined);
-  });
-});
-
-describe('serveHttp sessions (in-process, real runtime)', () => {
-  let runtime: Runtime;
-  let http: HttpServer;
-  beforeAll(async () => {
-    const config = parseConfig({ workspace: null, poolSize: 1, lsp: { server: 'off' } });
-    runtime = await createRuntime(config, silentLogger, { withLsp: false });
-    http = await serveHttp({
-      host: '127.0.0.1',
-      port: 0,
-      token: TOKEN,
-      maxBodyBytes: BODY_CAP,
-      connect: (connectionId) =>
-        createServer({
-          config,
-          executor: runtime.executor,
-          pythonVersion: runtime.factory.python.version,
-          hasWorkspace: false,
-          connectionId,
-          codeIntel: () => runtime.codeIntel(),
-          workspace: null,
-        }),
-      logger: silentLogger,
-      idleMs: 1500,
-    });
-  });
-  afterAll(async () => {
-    await http.close();
-    await runtime.close();
-  });
-
-  async function openWithSession(): Promise<{ client: Client; owner: string; id: string }> {
-    const transport = new StreamableHTTPClientTransport(new URL(http.url), {
-      requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } },
-    });
-    const client = new Client({ name: 'in-process', version: '0' });
-    await client.connect(transport);
-    const id = await createSession(client);
-    const owner = `http:${transport.sessionId ?? ''}`;
-    expect(runtime.executor.listSessions(owner).map((s) => s.session_id)).toEqual([id]);
-    return { client, owner, id };
-  }
-
-  test('closing an MCP session (DELETE) closes its Python sessions', async () => {
-    const connection = await openWithSession();
-    const transport = connection.client.transport as StreamableHTTPClientTransport;
-    await transport.terminateSession();
-    expect(runtime.executor.listSessions(connection.owner)).toEqual([]);
-    await connection.client.close();
-  });
-
-  test('abandoned sessions: an idle MCP session expires with its Python sessions', async () => {
-    const connection = await openWithSession();
-    // A call in progress longer than the idle time does not count as idle.
-    const slow = await run(connection.client, 'import time\ntime.sleep(2)\n1', {
-      session_id: connection.id,
-    });
-    expect(structured(slow).return_value).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(runtime.executor.listSessions(connection.owner)).toEqual([]);
-    await expect(run(connection.client, '1')).rejects.toThrow(/Session not found|404/);
-    await connection.client.close();
   });
 });

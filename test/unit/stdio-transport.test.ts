@@ -64,7 +64,11 @@ describe('BoundedStdioTransport', () => {
     await h.settle();
     expect(h.written).toEqual([
       { jsonrpc: '2.0', id: 7, error: expect.objectContaining({ code: -32600 }) },
-      { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
+      // JSON-RPC 2.0: a batch of invalid values gets one error per value, in an array.
+      [
+        { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
+        { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
+      ],
     ]);
   });
 
@@ -189,13 +193,13 @@ describe('batches', () => {
     expect(h.received.filter((m) => 'id' in m && m.id !== 0)).toEqual([]);
   });
 
-  test('are refused before any version is negotiated', async () => {
+  test('before a version is negotiated, a batch is handled (the 2025-03-26 default)', async () => {
     const h = await harness();
     h.input.write('[{"jsonrpc":"2.0","id":1,"method":"ping"}]\n');
     await h.settle();
-    expect(h.written).toEqual([
-      { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
-    ]);
+    expect(h.received).toEqual([{ jsonrpc: '2.0', id: 1, method: 'ping' }]);
+    await h.transport.send({ jsonrpc: '2.0', id: 1, result: {} });
+    expect(h.written).toEqual([[{ jsonrpc: '2.0', id: 1, result: {} }]]);
   });
 
   test('in 2025-03-26 each request is handled and the answers come back as one array', async () => {

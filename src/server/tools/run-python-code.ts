@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor } from '../../sandbox/executor.js';
+import { GLOBALS_BYTES } from '../request-limits.js';
 import { RUN_OUTPUT_SHAPE, formatBytes, toToolResult } from '../run-result.js';
 
 export interface RunToolDeps {
@@ -39,6 +40,10 @@ export function registerRunPythonCode(tools: ToolRegistry, deps: RunToolDeps): v
           ),
         global_variables: z
           .record(z.string(), z.unknown())
+          .refine(
+            (globals) => Buffer.byteLength(JSON.stringify(globals), 'utf8') <= GLOBALS_BYTES,
+            `global_variables exceed the ${formatBytes(GLOBALS_BYTES)} limit (as JSON); pass large data another way, e.g. compute it in a session`,
+          )
           .default({})
           .describe('Map of global variables in context when the code is executed'),
         session_id: z
