@@ -63,8 +63,8 @@ import { progress } from './settings.js';
 import { mib, ms } from './stats.js';
 
 const CONFIGS = [
-  { name: 'A', label: 'defaults (--max-concurrent 4, --pool-size 2)', args: [] as string[] },
-  { name: 'B', label: '--max-concurrent 32', args: ['--max-concurrent', '32'] },
+  { name: 'A', label: 'defaults (--max-concurrent 8, --pool-size 2)', args: [] as string[] },
+  { name: 'B', label: '--max-concurrent 16', args: ['--max-concurrent', '16'] },
 ];
 
 /** Every server started, so that the finally block can kill whatever is still running. */

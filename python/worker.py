@@ -324,6 +324,12 @@ class Worker:
             value = 0 if key is None else int(limits[key])
             # Security: hard limits set before any user code runs cannot be raised again by it.
             resource.setrlimit(getattr(resource, name), (value, value))
+        # Security: user code runs at a lower CPU priority than the server and the language
+        # server, so busy sandboxes cannot starve them; RLIMIT_NICE 0 keeps it from going back.
+        resource.setrlimit(resource.RLIMIT_NICE, (0, 0))
+        nice = int(limits["nice"])
+        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
 
     def _capture_fds(self):
         for index in (0, 1):

@@ -48,6 +48,9 @@ export function sandboxEnv(spec: Pick<ProfileSpec, 'workspace'>): Record<string,
   };
 }
 
+/** CPU priority of user code (nice value): below the server's, so a busy sandbox cannot starve it. */
+export const SANDBOX_NICE = 10;
+
 /** The worker's configuration, passed as its single argument. */
 export function workerConfig(limits: Limits): string {
   return JSON.stringify({
@@ -60,6 +63,7 @@ export function workerConfig(limits: Limits): string {
       max_processes: limits.maxProcesses,
       file_size_bytes: limits.fileSizeBytes,
       open_files: limits.openFiles,
+      nice: SANDBOX_NICE,
     },
   });
 }

@@ -4,6 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 
 export type { ChildProcess };
 
@@ -15,6 +16,8 @@ export interface SpawnOptions {
   gid?: number;
   /** Own process group, so the whole group can be killed at once. */
   detached?: boolean;
+  /** Nice value to start at (lower CPU priority); its children inherit it. */
+  nice?: number;
 }
 
 export function spawnChild(
@@ -22,7 +25,7 @@ export function spawnChild(
   args: readonly string[],
   options: SpawnOptions,
 ): ChildProcess {
-  return spawn(command, args, {
+  const child = spawn(command, args, {
     env: options.env,
     stdio: options.stdio,
     cwd: options.cwd,
@@ -32,6 +35,15 @@ export function spawnChild(
     shell: false,
     windowsHide: true,
   });
+  if (options.nice !== undefined && child.pid !== undefined) {
+    try {
+      // Right after exec, before the child forks its own: they start at this priority too.
+      setPriority(child.pid, options.nice);
+    } catch {
+      // Gone already, or not allowed: the sandboxed worker lowers its own priority as well.
+    }
+  }
+  return child;
 }
 
 /** SIGKILL the process group led by `pid` (and `pid` itself). Never throws. */

@@ -436,6 +436,22 @@ describe('containment: the sandboxed code cannot reach the host', () => {
     expect(value.tool_exit).not.toBe(0);
   });
 
+  test("runs below the server's CPU priority and cannot raise its own, so busy code cannot starve the server", async () => {
+    const result = await server.run(
+      [
+        'import os',
+        'before = os.getpriority(os.PRIO_PROCESS, 0)',
+        'try:',
+        '    os.setpriority(os.PRIO_PROCESS, 0, 0)',
+        '    raised = True',
+        'except PermissionError:',
+        '    raised = False',
+        '[before, raised]',
+      ].join('\n'),
+    );
+    expect(structured(result).return_value).toEqual([10, false]);
+  });
+
   test('runs the sandbox processes as an unprivileged host uid, never root', async () => {
     const created = await server.call('create_session', {});
     const sessionId = (created.structuredContent as { session_id: string }).session_id;
