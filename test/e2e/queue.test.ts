@@ -1,9 +1,12 @@
 /**
- * Parallel tool calls wait for a run slot instead of being refused: the built server over stdio
- * with the real SDK client, its calls issued at once as agents do.
+ * Parallel tool calls wait for a run slot instead of being refused, and clients share the slots
+ * fairly: the built server over stdio and HTTP with the real SDK client, calls issued at once as
+ * agents do.
  */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connect, startHttp, type HttpServerProcess } from '../helpers/http.js';
 import { startServer, structured, textOf, type ServerUnderTest } from '../helpers/mcp-client.js';
 
 describe('parallel calls past --max-concurrent', () => {
@@ -94,5 +97,42 @@ describe('a full queue', () => {
     expect(impatient.isError).toBe(true);
     expect(textOf(impatient)).toMatch(/busy: waited 1 s/);
     expect(structured(await slow).return_value).toBe('done');
+  });
+});
+
+describe('fairness across HTTP sessions', () => {
+  let server: HttpServerProcess;
+  beforeAll(async () => {
+    server = await startHttp(['--max-concurrent', '2']);
+  });
+  afterAll(async () => {
+    expect(await server.stop()).toBe(0);
+  });
+
+  test("one client's batch of calls cannot make another client wait for all of it", async () => {
+    const [batcher, other] = await Promise.all([connect(server.url), connect(server.url)]);
+    try {
+      const finished: string[] = [];
+      const slow = (label: string, client: Client) =>
+        client
+          .callTool({
+            name: 'run_python_code',
+            arguments: { python_code: `import time\ntime.sleep(1)\n${JSON.stringify(label)}` },
+          })
+          .then((result) => {
+            expect(structured(result as CallToolResult).return_value).toBe(label);
+            finished.push(label);
+          });
+      const batch = Array.from({ length: 6 }, (_, i) => slow(`batch-${i}`, batcher));
+      // The batch is queued at the server before the other client asks.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await slow('other', other);
+      await Promise.all(batch);
+      // First come, first served would answer 'other' after all six; fair queueing gives it
+      // the first slot that frees (at most the batch's running calls and one more finish first).
+      expect(finished.indexOf('other')).toBeLessThanOrEqual(3);
+    } finally {
+      await Promise.all([batcher.close(), other.close()]);
+    }
   });
 });
