@@ -38,9 +38,16 @@ function sessionCount(value: string): number {
   return n;
 }
 
+/** Node's timers fire at once past 2^31 - 1 ms (about 24.8 days). */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function seconds(value: string): number {
   const n = number(value);
-  if (n <= 0) throw new InvalidArgumentError('expected a number of seconds above 0');
+  if (n <= 0 || n > MAX_TIMER_SECONDS) {
+    throw new InvalidArgumentError(
+      `expected a number of seconds above 0, at most ${MAX_TIMER_SECONDS}`,
+    );
+  }
   return n;
 }
 

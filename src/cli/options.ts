@@ -88,7 +88,11 @@ export function addSandboxOptions(command: Command): Command {
       'calls one connection may run while other connections wait or run (--max-concurrent minus 1, at least 1)',
       number,
     )
-    .option('--max-queued <n>', 'calls waiting for a slot before "busy" errors (64)', number)
+    .option(
+      '--max-queued <n>',
+      'calls waiting for a slot, all connections, before "busy" errors (64)',
+      number,
+    )
     .option('--max-sessions <n>', 'sessions open at once (16)', number)
     .option('--session-idle <seconds>', 'close sessions idle this long (900)', number)
     .option(
@@ -194,7 +198,9 @@ export function flagMessage(issue: ConfigIssue): string {
     return `--timeout must not exceed --max-timeout (${units(issue.maximum)}); raise --max-timeout or lower --timeout`;
   }
   if (issue.integer === true) return `${flag} must be a whole number`;
-  if (issue.minimum !== undefined) return `${flag} must be at least ${units(issue.minimum)}`;
+  if (issue.minimum !== undefined) {
+    return `${flag} must be ${issue.exclusive === true ? 'above' : 'at least'} ${units(issue.minimum)}`;
+  }
   if (issue.maximum !== undefined) return `${flag} must be at most ${units(issue.maximum)}`;
   return `${flag}: ${issue.message}`;
 }

@@ -73,7 +73,8 @@ export class Executor {
       slots,
       perClient: config.maxRunsPerClient ?? Math.max(1, slots - 1),
       maxQueued: config.maxQueuedRuns,
-      maxQueuedPerClient: Math.max(1, Math.ceil(config.maxQueuedRuns / 2)),
+      // One connection may fill the queue while alone; a full queue makes room for others.
+      maxQueuedPerClient: config.maxQueuedRuns,
     });
   }
 
@@ -86,22 +87,12 @@ export class Executor {
     this.assertOpen();
     const session =
       request.sessionId === undefined ? null : this.session(request.owner, request.sessionId);
-    if (session?.running) await this.settleCancelled(session);
-    if (session) session.running = true;
-    let release: (() => void) | null = null;
+    if (session) await this.claim(session);
+    const work = this.queued(session, request);
+    if (session) session.current = { done: work.catch(() => undefined), signal: request.signal };
     try {
-      // Wait for a slot as long as the call itself may run; the wait is not charged to it.
-      release = await this.queue.acquire(request.owner, {
-        waitMs: this.timeoutSeconds(request) * 1000,
-        signal: request.signal,
-        onWait: request.onQueued,
-      });
-      this.assertOpen();
-      const work = session ? this.runInSession(session, request) : this.runFresh(request);
-      if (session) session.current = { done: work.catch(() => undefined), signal: request.signal };
       return await work;
     } finally {
-      release?.();
       if (session) {
         session.running = false;
         session.current = null;
@@ -110,30 +101,50 @@ export class Executor {
     }
   }
 
+  /** Wait for a run slot (as long as the call itself may run; the wait is not charged to it). */
+  private async queued(session: Session | null, request: ExecuteRequest): Promise<ExecuteResult> {
+    const release = await this.queue.acquire(request.owner, {
+      waitMs: this.timeoutSeconds(request) * 1000,
+      signal: request.signal,
+      onWait: request.onQueued,
+    });
+    try {
+      this.assertOpen();
+      return await (session ? this.runInSession(session, request) : this.runFresh(request));
+    } finally {
+      release();
+    }
+  }
+
   /**
-   * A client that cancelled a call gets no response to wait for, so a call right after it must
-   * not be refused: wait (bounded by the interrupt grace period and the kill) for the cancelled
-   * call to settle. A call still running for real makes the session busy.
+   * Make the session this call's: calls in one session run one at a time. A client that
+   * cancelled a call gets no response to wait for, so a call right after it must not be refused:
+   * wait (bounded by the interrupt grace period and the kill) for the cancelled call to settle.
+   * The last check and the claim happen together, so two calls racing for a session after a
+   * cancel cannot both get it.
    */
-  private async settleCancelled(session: Session): Promise<void> {
-    const current = session.current;
-    if (current?.signal?.aborted !== true) {
-      throw new PymcpError(
-        'busy',
-        `session ${session.id} is already running a call; wait for it to finish`,
-      );
+  private async claim(session: Session): Promise<void> {
+    while (session.running) {
+      const current = session.current;
+      if (current?.signal?.aborted !== true) {
+        throw new PymcpError(
+          'busy',
+          `session ${session.id} already has a call running or waiting for a run slot; calls in one session run one at a time, so wait for it to finish`,
+        );
+      }
+      const bound = this.config.limits.interruptGraceMs + 5000;
+      await Promise.race([
+        current.done,
+        new Promise((resolve) => setTimeout(resolve, bound).unref()),
+      ]);
+      if (session.current === current) {
+        throw new PymcpError(
+          'busy',
+          `session ${session.id} is still stopping a cancelled call; retry in a moment`,
+        );
+      }
     }
-    const bound = this.config.limits.interruptGraceMs + 5000;
-    await Promise.race([
-      current.done,
-      new Promise((resolve) => setTimeout(resolve, bound).unref()),
-    ]);
-    if (session.running) {
-      throw new PymcpError(
-        'busy',
-        `session ${session.id} is still stopping a cancelled call; retry in a moment`,
-      );
-    }
+    session.running = true;
   }
 
   async createSession(owner: string): Promise<SessionInfo> {

@@ -2,6 +2,7 @@
  * The execution sandbox's profile: the shared bubblewrap boundary (shared/bwrap.ts) plus the
  * Python worker, its limits and the workspace.
  */
+import { getPriority } from 'node:os';
 import { bwrapArgs as sharedBwrapArgs, type HostLayout } from '../shared/bwrap.js';
 import type { Limits } from '../shared/config.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
@@ -48,8 +49,13 @@ export function sandboxEnv(spec: Pick<ProfileSpec, 'workspace'>): Record<string,
   };
 }
 
-/** CPU priority of user code (nice value): below the server's, so a busy sandbox cannot starve it. */
-export const SANDBOX_NICE = 10;
+/** How much lower than the server's the CPU priority of user code is (nice steps). */
+const NICE_STEPS_BELOW_SERVER = 10;
+
+/** The nice value sandboxes run at: below the server's own, so a busy sandbox cannot starve it. */
+export function sandboxNice(): number {
+  return Math.min(19, getPriority() + NICE_STEPS_BELOW_SERVER);
+}
 
 /** The worker's configuration, passed as its single argument. */
 export function workerConfig(limits: Limits): string {
@@ -63,7 +69,7 @@ export function workerConfig(limits: Limits): string {
       max_processes: limits.maxProcesses,
       file_size_bytes: limits.fileSizeBytes,
       open_files: limits.openFiles,
-      nice: SANDBOX_NICE,
+      nice: sandboxNice(),
     },
   });
 }

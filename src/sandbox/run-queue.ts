@@ -2,7 +2,8 @@
  * Slots for running code, shared fairly by the clients of one server. A call beyond the free
  * slots waits in a bounded queue instead of being refused; when a slot frees, it goes to the
  * waiting client that holds the fewest slots, and among those to the one served longest ago (not
- * to whoever queued most); a client gets more than its share of slots only while it is alone. Only a full queue, or a wait longer than the
+ * to whoever queued most); a client gets more than its share of slots only while nobody else
+ * waits, and a full queue makes room for a client with fewer calls waiting. Only a full queue, or a wait longer than the
  * call's own timeout, ends in "busy"; a cancelled call leaves the queue at once.
  */
 import { PymcpError } from '../shared/errors.js';
@@ -10,7 +11,7 @@ import { PymcpError } from '../shared/errors.js';
 export interface QueuePolicy {
   /** Calls executing at once. */
   slots: number;
-  /** Slots one client may hold while other clients hold or wait for slots. */
+  /** Slots one client may hold while other clients wait for slots. */
   perClient: number;
   /** Calls waiting at once, all clients together. */
   maxQueued: number;
@@ -39,6 +40,8 @@ export type Release = () => void;
 interface Waiter {
   client: string;
   grant(release: Release): void;
+  /** Take the call out of the queue with this error. */
+  refuse(error: PymcpError): void;
 }
 
 const PROGRESS_EVERY_MS = 1000;
@@ -62,22 +65,6 @@ export class RunQueue {
   acquire(client: string, options: AcquireOptions): Promise<Release> {
     const { signal } = options;
     if (signal?.aborted === true) return Promise.reject(cancelled());
-    const mine = this.waiting.get(client)?.length ?? 0;
-    // Security: bounded queues, so a flood of calls costs memory for a fixed number of waiters.
-    if (this.queued >= this.policy.maxQueued) {
-      return Promise.reject(
-        busy(
-          `the server is busy: ${this.running} calls are running and ${this.queued} are waiting (queue limit ${this.policy.maxQueued}); retry when some finish`,
-        ),
-      );
-    }
-    if (mine >= this.policy.maxQueuedPerClient) {
-      return Promise.reject(
-        busy(
-          `this connection already has ${mine} calls waiting (limit ${this.policy.maxQueuedPerClient}); wait for some to finish`,
-        ),
-      );
-    }
     return new Promise<Release>((resolve, reject) => {
       const timers: { wait?: NodeJS.Timeout; progress?: NodeJS.Timeout } = {};
       const settle = (): void => {
@@ -85,24 +72,31 @@ export class RunQueue {
         clearInterval(timers.progress);
         signal?.removeEventListener('abort', onAbort);
       };
+      const leave = (error: PymcpError): void => {
+        if (!this.remove(waiter)) return;
+        settle();
+        reject(error);
+      };
       const waiter: Waiter = {
         client,
         grant: (release) => {
           settle();
           resolve(release);
         },
-      };
-      const leave = (error: PymcpError): void => {
-        if (!this.remove(waiter)) return;
-        settle();
-        reject(error);
+        refuse: leave,
       };
       const onAbort = (): void => {
         leave(cancelled());
       };
+      // A free slot is taken at once; the queue's limits apply only to a call that must wait.
       this.enqueue(waiter);
       this.grant();
       if (!this.isWaiting(waiter)) return;
+      const refusal = this.admit(waiter);
+      if (refusal !== null) {
+        leave(refusal);
+        return;
+      }
       signal?.addEventListener('abort', onAbort, { once: true });
       timers.wait = setTimeout(() => {
         leave(
@@ -115,13 +109,50 @@ export class RunQueue {
       if (options.onWait !== undefined) {
         const report = options.onWait;
         const tell = (): void => {
-          report({ running: this.running, queued: this.queued, ahead: this.ahead(waiter) });
+          try {
+            report({ running: this.running, queued: this.queued, ahead: this.ahead(waiter) });
+          } catch {
+            // A report is a courtesy; it never costs the call its place or a slot.
+          }
         };
-        tell();
         timers.progress = setInterval(tell, PROGRESS_EVERY_MS);
         timers.progress.unref();
+        tell();
       }
     });
+  }
+
+  /**
+   * Whether a call that must wait may stay in the queue (it is already counted in it). A full
+   * queue makes room by refusing the newest waiting call of the client with the most waiting,
+   * when that client has more waiting than this one: one client cannot fill the queue and lock
+   * the others out.
+   */
+  private admit(waiter: Waiter): PymcpError | null {
+    const mine = this.waiting.get(waiter.client)?.length ?? 0;
+    // Security: bounded queues, so a flood of calls costs memory for a fixed number of waiters.
+    if (this.queued <= this.policy.maxQueued) {
+      if (mine <= this.policy.maxQueuedPerClient) return null;
+      return busy(
+        `this connection already has ${mine - 1} calls waiting (limit ${this.policy.maxQueuedPerClient}); wait for some to finish`,
+      );
+    }
+    let heaviest: Waiter[] | undefined;
+    for (const [client, queue] of this.waiting) {
+      if (client !== waiter.client && queue.length > (heaviest?.length ?? 0)) heaviest = queue;
+    }
+    const displaced = heaviest?.at(-1);
+    if (heaviest !== undefined && displaced !== undefined && heaviest.length > mine) {
+      displaced.refuse(
+        busy(
+          `the server is busy: the queue is full (limit ${this.policy.maxQueued}) and this connection had the most calls waiting, so its newest gave way to another client's; retry when some finish`,
+        ),
+      );
+      return null;
+    }
+    return busy(
+      `the server is busy: ${this.running} calls are running and ${this.queued - 1} are waiting (queue limit ${this.policy.maxQueued}); retry when some finish`,
+    );
   }
 
   /** Hand free slots to waiting calls: fewest slots held first, then longest since served. */
@@ -146,8 +177,8 @@ export class RunQueue {
     let bestKey: readonly [number, number] = [Infinity, Infinity];
     for (const client of this.waiting.keys()) {
       const held = this.held.get(client) ?? 0;
-      // Past its share only while no other client holds or wants a slot (work-conserving).
-      if (held >= this.policy.perClient && !this.alone(client)) continue;
+      // Past its share only while no other client waits for a slot: free slots never idle.
+      if (held >= this.policy.perClient && this.othersWaiting(client)) continue;
       const key = [held, this.servedAt.get(client) ?? 0] as const;
       if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
         best = client;
@@ -157,10 +188,9 @@ export class RunQueue {
     return best;
   }
 
-  private alone(client: string): boolean {
-    for (const other of this.held.keys()) if (other !== client) return false;
-    for (const other of this.waiting.keys()) if (other !== client) return false;
-    return true;
+  private othersWaiting(client: string): boolean {
+    for (const other of this.waiting.keys()) if (other !== client) return true;
+    return false;
   }
 
   private releaser(client: string): Release {

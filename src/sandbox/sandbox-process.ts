@@ -8,7 +8,7 @@ import { PymcpError, errorMessage } from '../shared/errors.js';
 import { LineSplitter } from '../shared/line-splitter.js';
 import type { Logger } from '../shared/log.js';
 import { childPids, killSandbox, spawnChild, type ChildProcess } from '../shared/process.js';
-import { SANDBOX_NICE, bwrapArgs, type ProfileSpec } from './profile.js';
+import { bwrapArgs, sandboxNice, type ProfileSpec } from './profile.js';
 import type { RunOutcome } from './run-outcome.js';
 import {
   NO_OUTPUT,
@@ -79,7 +79,7 @@ export class Sandbox {
       ...(spec.hostIds ?? {}),
       detached: true,
       // Sandbox start-up too runs below the server's priority, not only the user's code.
-      nice: SANDBOX_NICE,
+      nice: sandboxNice(),
     });
     const [, stdout, stderr, protocol, workerPipe] = this.child.stdio as [
       null,

@@ -189,8 +189,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       refuse(res, logger, { status: 404, code: SESSION_NOT_FOUND, message: 'Session not found' });
       return;
     }
-    const version = headers['mcp-protocol-version'];
-    const batch = checkBatch(body, typeof version === 'string' ? version : session.protocolVersion);
+    // The version negotiated at initialize decides, not a header the client may set per request.
+    const batch = checkBatch(body, session.protocolVersion);
     if (batch !== null) {
       refuse(res, logger, batch);
       return;

@@ -12,8 +12,11 @@ export const GLOBALS_BYTES = MiB;
 
 /**
  * Bytes of the largest request: a run_python_code call whose python_code is `codeBytes` of
- * UTF-8 (JSON escaping of ordinary code, quotes, backslashes and newlines included, at most
- * doubles it), with up to 1 MiB of global_variables, in its JSON-RPC envelope.
+ * UTF-8, with up to 1 MiB of global_variables, in its JSON-RPC envelope. JSON escaping of
+ * ordinary code (quotes, backslashes, newlines) stays under 2x; code full of control characters
+ * (`\u00XX`, 6x) or sent ASCII-only (`\uXXXX` for each non-ASCII character, up to 3x) can pass
+ * the cap while its decoded size is within the limit, and is then refused as an oversized
+ * request, which says that the cap counts the encoded request.
  */
 export function maxRequestBytes(codeBytes: number): number {
   return 2 * codeBytes + GLOBALS_BYTES + ENVELOPE_BYTES;

@@ -8,7 +8,7 @@ import type { Limits } from '../shared/config.js';
 import type { ExecuteResult } from '../sandbox/executor.js';
 import { assertNever, sandboxSurvived, type RunOutcome } from '../sandbox/run-outcome.js';
 import { outputTailBytes, type ReturnValue } from '../sandbox/worker-protocol.js';
-import { clipSegments, clipText, shareBudget, utf8Bytes } from './response-budget.js';
+import { clipSegments, clipText, shareBudget, suffixBytes, utf8Bytes } from './response-budget.js';
 
 export const RUN_STATUSES = [
   'completed',
@@ -97,38 +97,47 @@ export function toToolResult(
           traceback: duplicateOrPreview(error.traceback),
         };
   const structuredBytes =
-    streams.reduce((sum, s) => sum + utf8Bytes(s.text), 0) +
-    (errorCopy === null ? 0 : utf8Bytes(errorCopy.message) + utf8Bytes(errorCopy.traceback)) +
+    streams.reduce((sum, stream) => sum + jsonBytes(stream.text), 0) +
+    (errorCopy === null ? 0 : jsonBytes(errorCopy.message) + jsonBytes(errorCopy.traceback)) +
     returnJson.bytes;
 
-  // The text: error, return value and output share what is left. Sizes are counted before JSON
-  // escaping; if escaping (newlines, quotes) pushes the result past the budget, shrink and redo.
+  // The text: error, return value, the output's head and its tails share what is left, counted
+  // as JSON-escaped bytes (coloured output or control characters escape to several bytes each).
   const returnText = returnValue === null ? null : returnTextOf(returnValue, returnJson, limits);
   const errorText = error === null ? '' : errorTextOf(error);
   const output = outputSegments(outcome);
-  const wants = [
-    utf8Bytes(errorText),
-    returnText === null ? 0 : utf8Bytes(returnText.text),
-    utf8Bytes(output.head) + utf8Bytes(output.tail) + (output.gap > 0 ? 160 : 0),
-  ];
+  const pieces = [errorText, returnText?.text ?? '', output.head, output.tail];
   const renderText = (room: number): string => {
-    const [errorRoom = 0, returnRoom = 0, outputRoom = 0] = shareBudget(wants, room);
-    let outputText = clipSegments(
-      output.head,
-      output.gap,
-      output.tail,
-      outputRoom,
-      (n) => `[... ${n} bytes of output dropped here; ${limitNote(limits)} ...]`,
-    ).text;
+    const [errorRoom = 0, returnRoom = 0, headRoom = 0, tailRoom = 0] = shareBudget(
+      pieces.map(jsonBytes),
+      room,
+    );
+    const marker = (n: number): string =>
+      `[... ${n} bytes of output dropped here; ${limitNote(limits)} ...]`;
+    let outputText = fitText(output.head, headRoom, output.gap > 0 ? dropped : marker);
+    if (output.gap > 0) {
+      // Past a stream's cap the sandbox kept its last bytes: they follow the head in stream
+      // order (stdout's, then stderr's), after a marker for what was dropped in between.
+      // Only the end of the tails matters (their start is wherever the sandbox's buffer began).
+      const tail = suffixBytes(output.tail, rawRoom(output.tail, tailRoom));
+      const gap = output.gap + utf8Bytes(output.tail) - utf8Bytes(tail);
+      outputText = [
+        outputText.replace(/\n$/, ''),
+        `[... ${gap} bytes of output dropped here; ${limitNote(limits)}; the last bytes of each stream follow ...]`,
+        tail,
+      ]
+        .filter((part) => part !== '')
+        .join('\n');
+    }
     if (outputText.endsWith('\n')) outputText = outputText.slice(0, -1);
     const lines = [`<status>${success ? 'success' : 'run-error'}</status>`];
     if (outputText !== '') lines.push('<output>', escapeClosing(outputText, 'output'), '</output>');
     if (success && returnText !== null) {
-      const shown = clipText(returnText.text, returnRoom, dropped).text + returnText.suffix;
+      const shown = fitText(returnText.text, returnRoom, dropped) + returnText.suffix;
       lines.push('<return_value>', escapeClosing(shown, 'return_value'), '</return_value>');
     }
     if (error !== null) {
-      const shown = clipText(errorText, errorRoom, dropped).text;
+      const shown = fitText(errorText, errorRoom, dropped);
       lines.push('<error>', escapeClosing(shown, 'error'), '</error>');
     }
     if (notice !== null) lines.push('<notice>', escapeClosing(notice, 'notice'), '</notice>');
@@ -163,10 +172,26 @@ export function toToolResult(
       // markers and `truncated` say what was left out.
       isError: !success,
     };
-    const over = utf8Bytes(JSON.stringify(toolResult)) - budget;
-    if (over <= 0 || attempt === 3 || room <= 0) return toolResult;
-    room -= Math.ceil(over * 1.25) + 64;
+    const size = utf8Bytes(JSON.stringify(toolResult));
+    if (size <= budget || attempt === 3 || room <= 0) return toolResult;
+    // Escaping of what was cut differs from the whole piece's average: shrink in proportion.
+    room = Math.floor(room * Math.min(0.97, budget / size)) - 64;
   }
+}
+
+/** `text` clipped so that its JSON-escaped form takes about `room` bytes. */
+function fitText(text: string, room: number, marker: (dropped: number) => string): string {
+  return text === '' ? '' : clipText(text, rawRoom(text, room), marker).text;
+}
+
+/** UTF-8 bytes of `text` that take about `room` bytes once JSON-escaped. */
+function rawRoom(text: string, room: number): number {
+  return Math.floor((room * utf8Bytes(text)) / Math.max(1, jsonBytes(text)));
+}
+
+/** Bytes `text` takes inside a JSON string (escapes counted, quotes not). */
+function jsonBytes(text: string): number {
+  return utf8Bytes(JSON.stringify(text)) - 2;
 }
 
 function dropped(bytes: number): string {
@@ -197,28 +222,19 @@ function outputSegments(outcome: RunOutcome) {
 /** structuredContent's copy of a stream: whole when small, else a preview (the text has it). */
 function streamCopy(outcome: RunOutcome, index: 0 | 1): { text: string; cut: boolean } {
   const { head, gap, tail } = streamSegments(outcome, index);
-  const limit =
-    gap === 0 && utf8Bytes(head) + utf8Bytes(tail) <= DUPLICATE_BYTES
-      ? DUPLICATE_BYTES
-      : PREVIEW_BYTES;
-  const clipped = clipSegments(
-    head,
-    gap,
-    tail,
-    limit,
-    (n) => `[... ${n} bytes dropped here; the text content shows more ...]`,
-  );
+  const whole = head + tail;
+  if (gap === 0 && jsonBytes(whole) <= DUPLICATE_BYTES) return { text: whole, cut: false };
+  // Sized so that the preview takes about PREVIEW_BYTES once escaped.
+  const clipped = clipSegments(head, gap, tail, rawRoom(whole, PREVIEW_BYTES), seeText);
   return { text: clipped.text, cut: clipped.droppedBytes > 0 };
 }
 
 function duplicateOrPreview(text: string): string {
-  return utf8Bytes(text) <= DUPLICATE_BYTES
-    ? text
-    : clipText(
-        text,
-        PREVIEW_BYTES,
-        (n) => `[... ${n} bytes dropped here; the text content shows more ...]`,
-      ).text;
+  return jsonBytes(text) <= DUPLICATE_BYTES ? text : fitText(text, PREVIEW_BYTES, seeText);
+}
+
+function seeText(bytes: number): string {
+  return `[... ${bytes} bytes dropped here; the text content shows more ...]`;
 }
 
 /**
@@ -237,7 +253,7 @@ function structuredReturn(
     return { value: null, bytes: 0, cut: true, whole: false };
   }
   const text = duplicateOrPreview(value.text);
-  return { value: text, bytes: utf8Bytes(text), cut: text !== value.text, whole: false };
+  return { value: text, bytes: jsonBytes(text), cut: text !== value.text, whole: false };
 }
 
 /** The return value as the text shows it, and a note on what was cut. */

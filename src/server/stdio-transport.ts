@@ -64,7 +64,7 @@ export class BoundedStdioTransport implements Transport {
         this.reject(
           recoverId(head.toString('utf8'), tail.toString('utf8')),
           INVALID_REQUEST,
-          `Invalid Request: the message is ${total} bytes, which exceeds the ${maxLineBytes}-byte limit`,
+          `Invalid Request: the message is ${total} bytes, which exceeds the ${maxLineBytes}-byte limit on one encoded request`,
         );
       },
     });

@@ -115,12 +115,16 @@ export const ConfigSchema = z.object({
   maxConcurrentRuns: z.number().int().min(1).max(256).default(8),
   /** Runs one connection may execute while others are active (default: all slots but one, min 1). */
   maxRunsPerClient: z.number().int().min(1).max(256).optional(),
-  /** Runs waiting for a slot, all connections together; one connection may fill half. */
+  /** Runs waiting for a slot, all connections together; when full, the busiest connection gives way. */
   maxQueuedRuns: z.number().int().min(0).max(4096).default(64),
   /** Live sessions across all connections. */
   maxSessions: z.number().int().min(0).max(1024).default(16),
   /** A session unused this long is closed. */
-  sessionIdleSeconds: z.number().positive().default(900),
+  sessionIdleSeconds: z
+    .number()
+    .positive()
+    .max(Math.floor((2 ** 31 - 1) / 1000)) // Node's timers fire at once past 2^31 - 1 ms
+    .default(900),
   lsp: LspConfigSchema.default(LspConfigSchema.parse({})),
   logLevel: z.enum(LOG_LEVELS).default('info'),
 });
@@ -133,6 +137,8 @@ export interface ConfigIssue {
   message: string;
   /** For a number out of range: the bound it crossed, in the schema's units. */
   minimum?: number;
+  /** The minimum itself is refused (a positive number: above 0). */
+  exclusive?: boolean;
   maximum?: number;
   /** The value had to be a whole number. */
   integer?: boolean;
@@ -154,7 +160,10 @@ export function parseConfig(input: ConfigInput): Config {
       parsed.error.issues.map((issue) => ({
         path: issue.path.join('.'),
         message: issue.message,
-        ...(issue.code === 'too_small' && { minimum: Number(issue.minimum) }),
+        ...(issue.code === 'too_small' && {
+          minimum: Number(issue.minimum),
+          exclusive: !issue.inclusive,
+        }),
         ...(issue.code === 'too_big' && { maximum: Number(issue.maximum) }),
         ...(issue.code === 'invalid_type' && issue.expected === 'int' && { integer: true }),
       })),

@@ -47,13 +47,17 @@ describe('parallel calls past --max-concurrent', () => {
     await Promise.all(blockers);
   });
 
-  test('a call cancelled while it waits ends at once; the running calls and the server go on', async () => {
+  test('a call cancelled while it waits never runs; the running calls and the server go on', async () => {
+    const session = structured(await server.call('create_session', {})).session_id as string;
     const blockers = [0, 1].map(() => server.run('import time\ntime.sleep(2)\n"blocker"'));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const controller = new AbortController();
     const cancelled = server.client
       .callTool(
-        { name: 'run_python_code', arguments: { python_code: 'print("ran")' } },
+        {
+          name: 'run_python_code',
+          arguments: { python_code: 'ran_after_cancel = True', session_id: session },
+        },
         undefined,
         { signal: controller.signal },
       )
@@ -66,8 +70,10 @@ describe('parallel calls past --max-concurrent', () => {
     expect(await cancelled).not.toBe('answered');
     const results = await Promise.all(blockers);
     expect(results.map((r) => structured(r).return_value)).toEqual(['blocker', 'blocker']);
-    const after = await server.run('"still serving"');
-    expect(structured(after).return_value).toBe('still serving');
+    // Had the cancelled call run once a slot freed, the session would hold its variable.
+    const after = await server.run("'ran_after_cancel' in globals()", { session_id: session });
+    expect(structured(after).return_value).toBe(false);
+    await server.call('close_session', { session_id: session });
   });
 });
 

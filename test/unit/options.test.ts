@@ -14,7 +14,7 @@ function failure(flags: Parameters<typeof configFromFlags>[0]): string {
 
 describe('configuration errors name the flag a person typed, in its units', () => {
   test.each([
-    [{ timeout: 0 }, '--timeout must be at least'],
+    [{ timeout: 0 }, '--timeout must be above 0'],
     [{ timeout: 100, maxTimeout: 50 }, '--timeout must not exceed --max-timeout (50)'],
     [{ memoryMb: 10 }, '--memory-mb must be at least 64'],
     [{ outputKb: 0.5 }, '--output-kb must be at least 1'],

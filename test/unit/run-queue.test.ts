@@ -56,22 +56,37 @@ describe('RunQueue', () => {
     expect(r.order).toEqual(['b1', 'o1', 'b2', 'o2', 'b3', 'b4', 'b5']);
   });
 
-  test('a client alone may use every slot, but gets no slot past its share while another client is active', async () => {
+  test('a client gets no slot past its share while another client waits, and free slots never idle', async () => {
     const queue = new RunQueue(policy({ slots: 4, perClient: 2 }));
     const r = recorder(queue);
     void r.take('other', 'o1');
     for (let i = 1; i <= 6; i += 1) void r.take('greedy', `g${i}`);
     await tick();
-    // 'other' holds one slot: 'greedy' gets its share of 2, and one slot stays free for others.
-    expect(r.order).toEqual(['o1', 'g1', 'g2']);
-    expect(queue.stats).toEqual({ running: 3, queued: 4 });
-    await r.take('late', 'l1');
-    expect(r.order).toEqual(['o1', 'g1', 'g2', 'l1']);
-    // Once the others are gone, 'greedy' alone may fill every slot.
-    r.releases.get('o1')?.();
-    r.releases.get('l1')?.();
-    await tick();
-    expect(r.order).toEqual(['o1', 'g1', 'g2', 'l1', 'g3', 'g4']);
+    // Nobody else waits: 'greedy' may use every free slot.
+    expect(r.order).toEqual(['o1', 'g1', 'g2', 'g3']);
+    const late = r.take('late', 'l1');
+    r.releases.get('g1')?.();
+    await late;
+    // The freed slot goes to the waiting client, not to 'greedy' past its share.
+    expect(r.order).toEqual(['o1', 'g1', 'g2', 'g3', 'l1']);
+  });
+
+  test('a client past its share still gets a free slot when nobody else waits', async () => {
+    const queue = new RunQueue(policy({ slots: 4, perClient: 1 }));
+    const r = recorder(queue);
+    await r.take('a', 'a1');
+    await r.take('b', 'b1');
+    await r.take('a', 'a2');
+    expect(queue.stats).toEqual({ running: 3, queued: 0 });
+  });
+
+  test('with --max-queued 0 a free slot is still taken; only a call that must wait is refused', async () => {
+    const queue = new RunQueue(policy({ slots: 1, maxQueued: 0, maxQueuedPerClient: 0 }));
+    const r = recorder(queue);
+    await r.take('a', '1');
+    const refused = await r.take('a', '2').catch((e: unknown) => e);
+    expect(isPymcpError(refused, 'busy')).toBe(true);
+    expect(queue.stats).toEqual({ running: 1, queued: 0 });
   });
 
   test('a full queue is refused at once as busy, naming the limit', async () => {
@@ -85,7 +100,22 @@ describe('RunQueue', () => {
     expect((refused as Error).message).toMatch(/queue limit 2/);
   });
 
-  test('one client cannot fill the whole queue', async () => {
+  test('a client that filled the queue gives way: its newest waiting call is refused for a newcomer', async () => {
+    const queue = new RunQueue(policy({ slots: 1, maxQueued: 3, maxQueuedPerClient: 3 }));
+    const r = recorder(queue);
+    void r.take('a', 'a0');
+    const a = [1, 2, 3].map((i) => r.take('a', `a${i}`).catch((e: unknown) => e));
+    const newcomer = r.take('b', 'b1');
+    expect(isPymcpError(await a[2], 'busy')).toBe(true);
+    expect(((await a[2]) as Error).message).toMatch(/gave way to another client's/);
+    expect(queue.stats.queued).toBe(3);
+    // Fair service: the newcomer is next.
+    r.releases.get('a0')?.();
+    await newcomer;
+    expect(r.order).toEqual(['a0', 'b1']);
+  });
+
+  test('one client cannot have more than its limit waiting', async () => {
     const queue = new RunQueue(policy({ slots: 1, maxQueued: 10, maxQueuedPerClient: 2 }));
     const r = recorder(queue);
     void r.take('a', '1');
@@ -93,8 +123,20 @@ describe('RunQueue', () => {
     void r.take('a', '3');
     const refused = await r.take('a', '4').catch((e: unknown) => e);
     expect((refused as Error).message).toMatch(/already has 2 calls waiting/);
-    void r.take('b', '5');
-    expect(queue.stats.queued).toBe(3);
+  });
+
+  test('a progress callback that throws costs the call neither its place nor a slot', async () => {
+    const queue = new RunQueue(policy({ slots: 1 }));
+    const first = await queue.acquire('a', { waitMs: 1000 });
+    const waiting = queue.acquire('b', {
+      waitMs: 1000,
+      onWait: () => {
+        throw new Error('client went away');
+      },
+    });
+    first();
+    (await waiting)();
+    expect(queue.stats).toEqual({ running: 0, queued: 0 });
   });
 
   test('a wait longer than the call timeout ends as busy and frees its place', async () => {

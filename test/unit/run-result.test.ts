@@ -133,7 +133,7 @@ describe('one budget for the whole response', () => {
   const size = (result: ReturnType<typeof toToolResult>) =>
     Buffer.byteLength(JSON.stringify(result), 'utf8');
 
-  test('100 MB of output: head and tail kept, one marker counts the rest, the whole result within the budget', () => {
+  test('100 MB of output: head and tail kept, markers count the rest, the whole result within the budget', () => {
     const head = `first line\n${'a'.repeat(MiB)}`;
     const tail = `${'z'.repeat(64 * 1024 - 20)}\nTraceback: the end\n`;
     const { text: t, result } = text({
@@ -145,9 +145,11 @@ describe('one budget for the whole response', () => {
     expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
     expect(t).toMatch(/^<status>success<\/status>\n<output>\nfirst line\n/);
     expect(t).toMatch(/Traceback: the end\n<\/output>$/);
-    const markers = t.match(/\[\.\.\. (\d+) bytes of output dropped here/g) ?? [];
-    expect(markers).toHaveLength(1);
-    const droppedCount = Number(/(\d+) bytes of output dropped/.exec(t)?.[1]);
+    // One marker where the sandbox dropped bytes, one where the head was cut to fit.
+    const counts = [...t.matchAll(/\[\.\.\. (\d+) bytes (?:of output )?dropped here/g)];
+    expect(counts.length).toBeGreaterThanOrEqual(1);
+    expect(counts.length).toBeLessThanOrEqual(2);
+    const droppedCount = counts.reduce((sum, m) => sum + Number(m[1]), 0);
     const shown = Buffer.byteLength(t, 'utf8');
     // Everything written is either shown or counted as dropped (tags and marker aside).
     expect(droppedCount + shown).toBeGreaterThan(
@@ -236,5 +238,84 @@ describe('one budget for the whole response', () => {
       returnValue: null,
     });
     expect(t).not.toContain('\ufffd');
+  });
+});
+
+describe('the budget counts bytes as they travel (JSON-escaped)', () => {
+  const size = (result: ReturnType<typeof toToolResult>) =>
+    Buffer.byteLength(JSON.stringify(result), 'utf8');
+  const textOf = (result: ReturnType<typeof toToolResult>) =>
+    result.content[0]?.type === 'text' ? result.content[0].text : '';
+
+  test('coloured output (ANSI escapes) is clipped to the budget, not thrown away', () => {
+    const coloured = '\x1b[31mred\x1b[0m line\n'.repeat(20_000);
+    const result = toToolResult(
+      {
+        outcome: {
+          kind: 'completed',
+          output: { chunks: [[0, coloured]], droppedBytes: [0, 0], tails: ['', ''] },
+          durationMs: 1,
+          returnValue: null,
+        },
+        sessionId: null,
+        notice: null,
+      },
+      limits,
+    );
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
+    // Most of the budget still carries output.
+    expect(size(result)).toBeGreaterThan(limits.responseBytes / 2);
+    expect(textOf(result)).toContain('red\x1b[0m line');
+  });
+
+  test('control characters in both streams stay within the budget', () => {
+    const result = toToolResult(
+      {
+        outcome: {
+          kind: 'completed',
+          output: {
+            chunks: [
+              [0, '\x1b'.repeat(4000)],
+              [1, '\x1b'.repeat(4000)],
+            ],
+            droppedBytes: [0, 0],
+            tails: ['', ''],
+          },
+          durationMs: 1,
+          returnValue: null,
+        },
+        sessionId: null,
+        notice: null,
+      },
+      limits,
+    );
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
+  });
+
+  test('stderr written after stdout passed its cap is still in the text', () => {
+    const result = toToolResult(
+      {
+        outcome: {
+          kind: 'raised',
+          output: {
+            chunks: [
+              [0, 'o'.repeat(1024 * 1024)],
+              [1, 'Warning: the last stderr line\n'],
+            ],
+            droppedBytes: [5_000_000, 0],
+            tails: ['o'.repeat(60_000) + '\nstdout end\n', ''],
+          },
+          durationMs: 1,
+          error: { type: 'ValueError', message: 'x', traceback: 'ValueError: x\n' },
+        },
+        sessionId: null,
+        notice: null,
+      },
+      limits,
+    );
+    const text = textOf(result);
+    expect(text).toContain('Warning: the last stderr line');
+    expect(text).toContain('stdout end');
+    expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
   });
 });
