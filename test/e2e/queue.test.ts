@@ -77,6 +77,48 @@ describe('parallel calls past --max-concurrent', () => {
   });
 });
 
+describe('a session after a cancelled call', () => {
+  let server: ServerUnderTest;
+  beforeAll(async () => {
+    server = await startServer(['--no-workspace']);
+  });
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+  });
+
+  test('two calls racing for it run one at a time: neither kills the other or the session state', async () => {
+    const session = structured(await server.call('create_session', {})).session_id as string;
+    await server.run('kept = 41', { session_id: session });
+    const controller = new AbortController();
+    const looping = server.client
+      .callTool(
+        {
+          name: 'run_python_code',
+          arguments: {
+            python_code: 'import time\nwhile True: time.sleep(0.01)',
+            session_id: session,
+          },
+        },
+        undefined,
+        { signal: controller.signal },
+      )
+      .catch(() => 'cancelled');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    controller.abort();
+    await looping;
+    const [b, c] = await Promise.all([
+      server.run('kept += 1\nkept', { session_id: session }),
+      server.run('kept += 1\nkept', { session_id: session }),
+    ]);
+    const outcomes = [b, c].map((r) => (r.isError === true ? textOf(r) : structured(r).status));
+    // One runs; the other is refused as busy (never killed mid-run, never a lost session).
+    expect(outcomes.filter((o) => o === 'completed')).toHaveLength(1);
+    expect(outcomes.filter((o) => /busy/.test(o))).toHaveLength(1);
+    const after = await server.run('kept', { session_id: session });
+    expect(structured(after).return_value).toBe(42);
+  });
+});
+
 describe('a full queue', () => {
   let server: ServerUnderTest;
   beforeAll(async () => {
