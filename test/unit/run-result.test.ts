@@ -249,19 +249,12 @@ describe('the budget counts bytes as they travel (JSON-escaped)', () => {
 
   test('coloured output (ANSI escapes) is clipped to the budget, not thrown away', () => {
     const coloured = '\x1b[31mred\x1b[0m line\n'.repeat(20_000);
-    const result = toToolResult(
-      {
-        outcome: {
-          kind: 'completed',
-          output: { chunks: [[0, coloured]], droppedBytes: [0, 0], tails: ['', ''] },
-          durationMs: 1,
-          returnValue: null,
-        },
-        sessionId: null,
-        notice: null,
-      },
-      limits,
-    );
+    const result = text({
+      kind: 'completed',
+      output: { chunks: [[0, coloured]], droppedBytes: [0, 0], tails: ['', ''] },
+      durationMs: 1,
+      returnValue: null,
+    }).result;
     expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
     // Most of the budget still carries output.
     expect(size(result)).toBeGreaterThan(limits.responseBytes / 2);
@@ -269,53 +262,39 @@ describe('the budget counts bytes as they travel (JSON-escaped)', () => {
   });
 
   test('control characters in both streams stay within the budget', () => {
-    const result = toToolResult(
-      {
-        outcome: {
-          kind: 'completed',
-          output: {
-            chunks: [
-              [0, '\x1b'.repeat(4000)],
-              [1, '\x1b'.repeat(4000)],
-            ],
-            droppedBytes: [0, 0],
-            tails: ['', ''],
-          },
-          durationMs: 1,
-          returnValue: null,
-        },
-        sessionId: null,
-        notice: null,
+    const result = text({
+      kind: 'completed',
+      output: {
+        chunks: [
+          [0, '\x1b'.repeat(4000)],
+          [1, '\x1b'.repeat(4000)],
+        ],
+        droppedBytes: [0, 0],
+        tails: ['', ''],
       },
-      limits,
-    );
+      durationMs: 1,
+      returnValue: null,
+    }).result;
     expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
   });
 
   test('stderr written after stdout passed its cap is still in the text', () => {
-    const result = toToolResult(
-      {
-        outcome: {
-          kind: 'raised',
-          output: {
-            chunks: [
-              [0, 'o'.repeat(1024 * 1024)],
-              [1, 'Warning: the last stderr line\n'],
-            ],
-            droppedBytes: [5_000_000, 0],
-            tails: ['o'.repeat(60_000) + '\nstdout end\n', ''],
-          },
-          durationMs: 1,
-          error: { type: 'ValueError', message: 'x', traceback: 'ValueError: x\n' },
-        },
-        sessionId: null,
-        notice: null,
+    const result = text({
+      kind: 'raised',
+      output: {
+        chunks: [
+          [0, 'o'.repeat(1024 * 1024)],
+          [1, 'Warning: the last stderr line\n'],
+        ],
+        droppedBytes: [5_000_000, 0],
+        tails: ['o'.repeat(60_000) + '\nstdout end\n', ''],
       },
-      limits,
-    );
-    const text = textOf(result);
-    expect(text).toContain('Warning: the last stderr line');
-    expect(text).toContain('stdout end');
+      durationMs: 1,
+      error: { type: 'ValueError', message: 'x', traceback: 'ValueError: x\n' },
+    }).result;
+    const shown = textOf(result);
+    expect(shown).toContain('Warning: the last stderr line');
+    expect(shown).toContain('stdout end');
     expect(size(result)).toBeLessThanOrEqual(limits.responseBytes);
   });
 });
