@@ -189,8 +189,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       refuse(res, logger, { status: 404, code: SESSION_NOT_FOUND, message: 'Session not found' });
       return;
     }
-    // The version negotiated at initialize decides, not a header the client may set per request.
-    const batch = checkBatch(body, session.protocolVersion);
+    // A batch must be allowed by the version negotiated at initialize (a header the client sets
+    // per request cannot widen it) and by the version the request's header claims.
+    const header = headers['mcp-protocol-version'];
+    const batch =
+      checkBatch(body, session.protocolVersion) ??
+      (typeof header === 'string' ? checkBatch(body, header) : null);
     if (batch !== null) {
       refuse(res, logger, batch);
       return;

@@ -212,9 +212,15 @@ describe('serve --http', () => {
       headers: { 'Mcp-Session-Id': late, 'Mcp-Protocol-Version': '2025-06-18' },
       body: batch,
     });
+    // A header cannot widen what the negotiated version allows.
+    const widened = await raw(server.port, {
+      headers: { 'Mcp-Session-Id': id, 'Mcp-Protocol-Version': '2025-03-26' },
+      body: batch,
+    });
     for (const [response, version] of [
       [recorded, '2025-06-18'],
       [byHeader, '2025-06-18'],
+      [widened, '2025-06-18'],
     ] as const) {
       expect(response.status).toBe(400);
       expect(JSON.parse(response.body)).toEqual({
