@@ -5,6 +5,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from '../shared/config.js';
+import type { PythonEnvironment } from '../shared/python-environment.js';
 import { VERSION } from '../shared/version.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
@@ -22,7 +23,8 @@ export const SERVER_NAME = 'isolated-pymcp';
 export interface ServerDeps {
   config: Config;
   executor: Executor;
-  pythonVersion: string;
+  /** The Python environment every sandbox runs (a venv, or the system's). */
+  environment: PythonEnvironment;
   hasWorkspace: boolean;
   /** Identifies the connection; sessions it creates are visible to it alone. */
   connectionId: string;
