@@ -10,6 +10,7 @@ import { VERSION } from '../shared/version.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
+import { registerListPackages } from './tools/list-packages.js';
 import { registerAnalyzeAlgorithm } from './tools/analyze-algorithm.js';
 import type { CodeIntelSource } from './tools/lsp-common.js';
 import { registerDiagnosticsTools } from './tools/lsp-diagnostics.js';
@@ -46,13 +47,14 @@ export function createServer(deps: ServerDeps): ServerHandle {
     {
       capabilities: { tools: {}, prompts: {} },
       instructions:
-        "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
+        "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session) and the project's installed packages (list_packages), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
     },
   );
   const owner = deps.connectionId;
   const tools = new ToolRegistry(server);
   registerRunPythonCode(tools, { ...deps, owner });
   registerSessionTools(tools, { ...deps, owner });
+  registerListPackages(tools, deps.environment);
   registerDiagnosticsTools(tools, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
   registerNavigationTools(tools, deps.codeIntel);
   registerSymbolTools(tools, deps.codeIntel);

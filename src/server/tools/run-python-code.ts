@@ -115,7 +115,7 @@ function describe(deps: RunToolDeps): string {
     '',
     'The code may be async, and the value on the last line will be returned as the return value.',
     '',
-    `The code will be executed with Python ${deps.environment.version} in an isolated sandbox: no network, no access to the host's files or environment, and only the standard library and ${deps.environment.venv === null ? 'the system-installed packages' : "the packages of the project's virtual environment"} (no installs). ` +
+    `The code will be executed with Python ${deps.environment.version} in an isolated sandbox: no network, no access to the host's files or environment, and only the standard library and ${deps.environment.venv === null ? 'the system-installed packages' : "the packages of the project's virtual environment"} (list_packages shows them; no installs). ` +
       `${workspace}/tmp is a writable scratch directory (${formatBytes(limits.scratchBytes)}). ` +
       `Limits: ${limits.timeoutSeconds} s per call by default, ${formatBytes(limits.memoryBytes)} of memory, ${formatBytes(limits.outputBytes)} of output per stream.`,
     '',
