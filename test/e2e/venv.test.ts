@@ -253,6 +253,33 @@ describe('how the venv is found (run, one fresh sandbox each)', () => {
   );
 
   test(
+    'doctor shows the environment, its interpreter and how many packages it holds',
+    async () => {
+      const result = await runCli(['doctor', '--lsp', 'off', '--workspace', workspace]);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.stdout).toMatch(
+        new RegExp(
+          `ok +Python environment: virtual environment ${venv.root} \\(found in the workspace\\)`,
+        ),
+      );
+      expect(result.stdout).toContain(`interpreter ${venv.python}, 1 importable package`);
+      const system = await runCli([
+        'doctor',
+        '--lsp',
+        'off',
+        '--workspace',
+        workspace,
+        '--no-venv',
+      ]);
+      expect(system.stdout).toMatch(
+        /ok +Python environment: system Python 3\.[\d.]+ \(.*\), no virtual environment/,
+      );
+      expect(system.stdout).toContain('no virtual environment looked for (--no-venv)');
+    },
+    SLOW,
+  );
+
+  test(
     '--venv naming a directory that is no venv is a configuration error',
     async () => {
       const result = await runCli(['run', '--venv', outside, '-c', '1']);
