@@ -274,10 +274,17 @@ const directs = new Set<CodeIntelHandle>();
 async function startDirect(kind: Kind, workspace: string): Promise<CodeIntelHandle> {
   const config = parseConfig({ workspace, lsp: { server: kind } });
   const logger = createLogger('warn');
-  const { spec, python } = await createSandboxFactory(config, logger);
+  const { spec, python, environment } = await createSandboxFactory(config, logger);
   const handle = await createCodeIntel(
     config,
-    { bwrap: spec.bwrap, layout: spec.layout, hostIds: spec.hostIds, python, workspace },
+    {
+      bwrap: spec.bwrap,
+      layout: spec.layout,
+      hostIds: spec.hostIds,
+      python,
+      environment,
+      workspace,
+    },
     logger,
   );
   if ('unavailable' in handle) throw new Error(`${kind}: ${handle.unavailable}`);

@@ -6,7 +6,9 @@ import { readFile } from 'node:fs/promises';
 import { createLogger } from '../shared/log.js';
 import { errorMessage } from '../shared/errors.js';
 import { runCommand } from '../shared/process.js';
-import { findBwrap } from '../sandbox/sandbox-factory.js';
+import { createSandboxFactory, findBwrap } from '../sandbox/sandbox-factory.js';
+import { listInstalledPackages } from '../shared/installed-packages.js';
+import { describeEnvironment } from '../shared/python-environment.js';
 import { resolvePython } from '../shared/python-runtime.js';
 import { LSP_KINDS } from '../shared/config.js';
 import { locateServer } from '../lsp/servers.js';
@@ -105,6 +107,32 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
             'apt-get install python3, or pass --python /path/to/python3',
           );
         }
+      },
+    },
+    {
+      name: 'Python environment',
+      run: async () => {
+        let factory;
+        try {
+          factory = await createSandboxFactory(config, createLogger('silent'), {
+            workspaceIsDefault,
+          });
+        } catch (error) {
+          throw new CheckFailed(
+            errorMessage(error),
+            'fix or recreate the virtual environment (python3 -m venv), choose one with --venv DIR, or run without one with --no-venv',
+          );
+        }
+        const { environment, skippedVenvs } = factory;
+        const packages = await listInstalledPackages(environment);
+        return [
+          describeEnvironment(environment),
+          `interpreter ${environment.interpreter}, ${packages.length} importable package${packages.length === 1 ? '' : 's'} (list_packages names them)`,
+          ...skippedVenvs.map((note) => `passed over: ${note}`),
+          config.venv === false
+            ? 'no virtual environment looked for (--no-venv)'
+            : 'looked for: --venv, a --python inside a venv (a base --python means none), $VIRTUAL_ENV, then .venv/ or venv/ in the workspace',
+        ].join('\n      ');
       },
     },
     {

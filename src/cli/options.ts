@@ -14,6 +14,7 @@ import { LOG_LEVELS, type LogLevel } from '../shared/log.js';
 export interface SandboxFlags {
   workspace?: string | false;
   python?: string;
+  venv?: string | false;
   timeout?: number;
   maxTimeout?: number;
   memoryMb?: number;
@@ -63,8 +64,13 @@ export function addSandboxOptions(command: Command): Command {
     .option('--no-workspace', 'mount no workspace')
     .option(
       '--python <path>',
-      'Python interpreter to run in the sandbox (default: /usr/bin/python3)',
+      'Python interpreter to run in the sandbox (default: /usr/bin/python3); one inside a venv means that venv',
     )
+    .option(
+      '--venv <dir>',
+      'virtual environment to run, mounted read-only (default: $VIRTUAL_ENV, else .venv or venv in the workspace)',
+    )
+    .option('--no-venv', 'use no virtual environment, only the system site-packages')
     .option('--timeout <seconds>', 'default wall-clock timeout per call (30)', number)
     .option('--max-timeout <seconds>', 'largest timeout_seconds a client may ask for (300)', number)
     .option('--memory-mb <mb>', 'address-space limit per sandbox process (1024)', number)
@@ -106,10 +112,14 @@ export function addSandboxOptions(command: Command): Command {
 
 const MiB = 1024 * 1024;
 
-/** Flags -> validated configuration. `workspaceIsDefault`: no --workspace flag was given. */
+/**
+ * Flags -> validated configuration. `workspaceIsDefault`: no --workspace flag was given.
+ * `environment` is the server's own, read here once: only $VIRTUAL_ENV is taken from it.
+ */
 export function configFromFlags(
   flags: SandboxFlags,
   overrides: { poolSize?: number } = {},
+  environment: Readonly<Record<string, string | undefined>> = process.env,
 ): {
   config: Config;
   workspaceIsDefault: boolean;
@@ -134,6 +144,9 @@ export function configFromFlags(
   const config = withFlagNames(() =>
     parseConfig({
       python: flags.python,
+      ...(flags.venv !== undefined && { venv: flags.venv }),
+      ...(environment.VIRTUAL_ENV !== undefined &&
+        environment.VIRTUAL_ENV !== '' && { virtualEnv: environment.VIRTUAL_ENV }),
       workspace,
       limits,
       ...(flags.poolSize !== undefined && { poolSize: flags.poolSize }),
@@ -156,6 +169,7 @@ export function configFromFlags(
 /** Each configuration field the flags set: the flag, and how many schema units one flag unit is. */
 const FLAGS: Record<string, { flag: string; scale: number }> = {
   python: { flag: '--python', scale: 1 },
+  venv: { flag: '--venv', scale: 1 },
   workspace: { flag: '--workspace', scale: 1 },
   'limits.timeoutSeconds': { flag: '--timeout', scale: 1 },
   'limits.maxTimeoutSeconds': { flag: '--max-timeout', scale: 1 },

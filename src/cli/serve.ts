@@ -83,7 +83,7 @@ function serverDeps(runtime: Runtime): Omit<ServerDeps, 'connectionId'> {
   return {
     config: runtime.config,
     executor: runtime.executor,
-    pythonVersion: runtime.factory.python.version,
+    environment: runtime.factory.environment,
     hasWorkspace: runtime.factory.spec.workspace !== null,
     codeIntel: () => runtime.codeIntel(),
     workspace: runtime.factory.spec.workspace,

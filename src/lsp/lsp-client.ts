@@ -23,32 +23,25 @@ import {
   type PublishDiagnosticsParams,
   type ServerCapabilities,
 } from 'vscode-languageserver-protocol/node';
-import { bwrapArgs, type HostLayout } from '../shared/bwrap.js';
+import { bwrapArgs } from '../shared/bwrap.js';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
-import { killSandbox, spawnChild, type ChildProcess } from '../shared/process.js';
-import type { PythonRuntime } from '../shared/python-runtime.js';
+import { killSandbox, spawnSandbox, type ChildProcess } from '../shared/process.js';
+import { SANDBOX_WORKSPACE } from '../shared/sandbox-description.js';
 import { FrameGuard } from './frame-guard.js';
+import { languageServerProfile, settingsOptions, type LspSandboxSpec } from './lsp-sandbox.js';
 import type { PositionEncoding } from './positions.js';
-import { serverSettings, type ServerLaunch } from './servers.js';
+import { serverSettings } from './servers.js';
 
-export const LSP_WORKSPACE = '/workspace';
+export const LSP_WORKSPACE = SANDBOX_WORKSPACE;
 
-export interface LspSpec {
+export interface LspSpec extends LspSandboxSpec {
   bwrap: string;
-  layout: HostLayout;
   hostIds: { uid: number; gid: number } | null;
-  python: PythonRuntime;
-  /** Host directory mounted read-only at /workspace, or null (snippets only). */
-  workspace: string | null;
-  launch: ServerLaunch;
-  /** Wrap the command in prlimit (when /usr/bin/prlimit exists). */
-  prlimit: string | null;
   logger: Logger;
   startTimeoutMs: number;
   requestTimeoutMs: number;
   maxMessageBytes: number;
-  scratchBytes: number;
 }
 
 export type LspState = 'stopped' | 'starting' | 'ready' | 'failed' | 'closed';
@@ -248,13 +241,9 @@ export class LspClient {
     this.state = 'starting';
     const generation = ++this.generation;
     this.registered.clear();
-    const child = spawnChild(this.spec.bwrap, bwrapArgs(this.profile()), {
-      // Security: an empty environment; nothing of the server's reaches the language server.
-      env: {},
+    const child = spawnSandbox(this.spec.bwrap, bwrapArgs(languageServerProfile(this.spec)), {
       stdio: ['pipe', 'pipe', 'pipe'],
-      // Security: when the server runs as root, the language server still runs unprivileged.
-      ...(this.spec.hostIds ?? {}),
-      detached: true,
+      hostIds: this.spec.hostIds,
     });
     this.child = child;
     const [stdin, stdout, stderr] = child.stdio as unknown as [Writable, Readable, Readable];
@@ -312,7 +301,7 @@ export class LspClient {
     this.capabilities = result.capabilities;
     await connection.sendNotification(InitializedNotification.type, {});
     if (this.kind === 'pylsp') {
-      const settings = serverSettings('pylsp', this.settingsOptions());
+      const settings = serverSettings('pylsp', settingsOptions(this.spec));
       await connection.sendNotification(DidChangeConfigurationNotification.type, {
         settings: { pylsp: settings('pylsp') },
       });
@@ -323,7 +312,7 @@ export class LspClient {
   }
 
   private registerHandlers(connection: ProtocolConnection): void {
-    const settings = serverSettings(this.spec.launch.kind, this.settingsOptions());
+    const settings = serverSettings(this.spec.launch.kind, settingsOptions(this.spec));
     connection.onRequest(ConfigurationRequest.type, (params) =>
       params.items.map((item) => settings(item.section)),
     );
@@ -381,40 +370,6 @@ export class LspClient {
 
   private rootUri(): string {
     return this.spec.workspace === null ? 'file:///tmp' : `file://${LSP_WORKSPACE}`;
-  }
-
-  private settingsOptions(): { pythonPath: string; extraPaths: string[] } {
-    return {
-      pythonPath: this.spec.python.executable,
-      extraPaths: this.spec.workspace === null ? [] : [LSP_WORKSPACE],
-    };
-  }
-
-  private profile() {
-    const { launch, python } = this.spec;
-    const command = this.spec.prlimit
-      ? // Security: process, file and core limits for the language server too.
-        [this.spec.prlimit, '--nproc=256', '--nofile=4096', '--core=0', '--', ...launch.command]
-      : launch.command;
-    return {
-      layout: this.spec.layout,
-      readOnly: [
-        ...python.extraMounts.map((dir) => [dir, dir] as const),
-        ...launch.mounts,
-        ...(this.spec.workspace === null ? [] : [[this.spec.workspace, LSP_WORKSPACE] as const]),
-      ],
-      dataFiles: [],
-      scratchBytes: this.spec.scratchBytes,
-      chdir: this.spec.workspace === null ? '/tmp' : LSP_WORKSPACE,
-      env: {
-        PATH: '/usr/local/bin:/usr/bin:/bin',
-        HOME: '/tmp',
-        TMPDIR: '/tmp',
-        LANG: 'C.UTF-8',
-        USER: 'sandbox',
-      },
-      command,
-    };
   }
 }
 

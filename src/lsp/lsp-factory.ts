@@ -3,6 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import type { HostLayout } from '../shared/bwrap.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
+import type { PythonEnvironment } from '../shared/python-environment.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 import { CodeIntel } from './code-intel.js';
 import { DocumentStore } from './documents.js';
@@ -13,7 +14,10 @@ export interface LspEnvironment {
   bwrap: string;
   layout: HostLayout;
   hostIds: { uid: number; gid: number } | null;
+  /** The host-trusted interpreter: runs pylsp. */
   python: PythonRuntime;
+  /** The environment the code runs (a venv, or the system's): what imports resolve against. */
+  environment: PythonEnvironment;
   workspace: string | null;
 }
 
@@ -40,7 +44,11 @@ export async function createCodeIntel(
   const found = await locateServer(kind, env.python);
   if (!found.available) return { unavailable: found.reason };
   const client = new LspClient({
-    ...env,
+    bwrap: env.bwrap,
+    layout: env.layout,
+    hostIds: env.hostIds,
+    environment: env.environment,
+    workspace: env.workspace,
     launch: found.launch,
     prlimit: (await canExecute(PRLIMIT)) ? PRLIMIT : null,
     logger,

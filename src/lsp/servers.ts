@@ -9,9 +9,10 @@ import path from 'node:path';
 import type { LspKind } from '../shared/config.js';
 import { runCommand } from '../shared/process.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
+import { OWN_FILES } from '../shared/sandbox-description.js';
 
 /** Where a server's files are mounted inside the sandbox. */
-export const LSP_MOUNT = '/opt/lsp';
+export const LSP_MOUNT = OWN_FILES.languageServer;
 
 export interface ServerLaunch {
   kind: LspKind;
@@ -96,17 +97,26 @@ async function pylsp(python: PythonRuntime): Promise<ServerAvailability> {
     available: true,
     launch: {
       kind: 'pylsp',
-      mounts: [],
+      // pylsp runs on the host-trusted interpreter (with a venv, jedi is pointed at the venv).
+      mounts: python.extraMounts.map((dir) => [dir, dir] as const),
       command: [python.executable, '-I', '-B', '-m', 'pylsp'],
       describe: `python-lsp-server ${probe.stdout.trim()} (${python.executable})`,
     },
   };
 }
 
+export interface SettingsOptions {
+  /** The interpreter pyright asks for sys.path, as a path inside the sandbox. */
+  pythonPath: string;
+  extraPaths: string[];
+  /** The interpreter jedi (pylsp) analyses against, or null for pylsp's own. */
+  jediEnvironment: string | null;
+}
+
 /** Answers to `workspace/configuration`, per server, by section. */
 export function serverSettings(
   kind: LspKind,
-  options: { pythonPath: string; extraPaths: string[] },
+  options: SettingsOptions,
 ): (section: string | undefined) => unknown {
   const analysis = {
     extraPaths: options.extraPaths,
@@ -135,10 +145,10 @@ export function serverSettings(
 }
 
 /** pylsp: jedi and pyflakes only. Security: no plugin that imports or runs workspace code. */
-function pylspSettings(options: { extraPaths: string[] }): unknown {
+function pylspSettings(options: SettingsOptions): unknown {
   return {
     plugins: {
-      jedi: { extra_paths: options.extraPaths, environment: null },
+      jedi: { extra_paths: options.extraPaths, environment: options.jediEnvironment },
       pyflakes: { enabled: true },
       pycodestyle: { enabled: false },
       mccabe: { enabled: false },

@@ -1,25 +1,35 @@
 /**
- * The execution sandbox's profile: the shared bubblewrap boundary (shared/bwrap.ts) plus the
- * Python worker, its limits and the workspace.
+ * The execution sandbox's profile: the one sandbox description (shared/sandbox-description.ts:
+ * the system, the Python environment, the workspace) plus what is the executor's own: the
+ * worker, its limits and its variables.
  */
 import { getPriority } from 'node:os';
 import { bwrapArgs as sharedBwrapArgs, type HostLayout } from '../shared/bwrap.js';
 import type { Limits } from '../shared/config.js';
-import type { PythonRuntime } from '../shared/python-runtime.js';
+import type { PythonEnvironment } from '../shared/python-environment.js';
+import {
+  OWN_FILES,
+  SANDBOX_SCRATCH,
+  SANDBOX_WORKSPACE,
+  sandboxProfile,
+  sandboxWorkdir,
+  sharedEnv,
+} from '../shared/sandbox-description.js';
 import { outputTailBytes } from './worker-protocol.js';
 
 /** Paths inside the sandbox. */
 export const SANDBOX_PATHS = {
-  workspace: '/workspace',
-  scratch: '/tmp',
-  worker: '/opt/isolated-pymcp/worker.py',
+  workspace: SANDBOX_WORKSPACE,
+  scratch: SANDBOX_SCRATCH,
+  worker: `${OWN_FILES.worker}/worker.py`,
 } as const;
 
 /** File descriptors as the sandbox receives them (Node's stdio array index). */
 export const FDS = { protocol: 3, workerSource: 4 } as const;
 
 export interface ProfileSpec {
-  python: PythonRuntime;
+  /** The interpreter the worker runs and the directories it needs. */
+  environment: PythonEnvironment;
   /** Host directory mounted read-only at /workspace, or null. */
   workspace: string | null;
   limits: Limits;
@@ -28,25 +38,24 @@ export interface ProfileSpec {
 
 /** The code's working directory: the workspace when there is one, else the scratch directory. */
 export function workdir(spec: Pick<ProfileSpec, 'workspace'>): string {
-  return spec.workspace === null ? SANDBOX_PATHS.scratch : SANDBOX_PATHS.workspace;
+  return sandboxWorkdir(spec.workspace);
 }
 
+/** The executor's own variables, on top of the shared ones. */
+const OWN_ENV = {
+  PYTHONUNBUFFERED: '1',
+  // Fewer malloc arenas and BLAS threads: less address space under RLIMIT_AS, fewer tasks
+  // under RLIMIT_NPROC.
+  MALLOC_ARENA_MAX: '2',
+  OPENBLAS_NUM_THREADS: '1',
+  OMP_NUM_THREADS: '1',
+} as const;
+
 /** Environment of the code: built from nothing, never copied from the server's. */
-export function sandboxEnv(spec: Pick<ProfileSpec, 'workspace'>): Record<string, string> {
-  return {
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    HOME: SANDBOX_PATHS.scratch,
-    TMPDIR: SANDBOX_PATHS.scratch,
-    USER: 'sandbox',
-    LANG: 'C.UTF-8',
-    PYTHONUNBUFFERED: '1',
-    // Fewer malloc arenas and BLAS threads: less address space under RLIMIT_AS, fewer tasks
-    // under RLIMIT_NPROC.
-    MALLOC_ARENA_MAX: '2',
-    OPENBLAS_NUM_THREADS: '1',
-    OMP_NUM_THREADS: '1',
-    PWD: workdir(spec),
-  };
+export function sandboxEnv(
+  spec: Pick<ProfileSpec, 'workspace' | 'environment'>,
+): Record<string, string> {
+  return { ...sharedEnv(spec), ...OWN_ENV };
 }
 
 /** How much lower than the server's the CPU priority of user code is (nice steps). */
@@ -76,19 +85,21 @@ export function workerConfig(limits: Limits): string {
 
 /** Arguments for `bwrap`, ending with the Python command line. */
 export function bwrapArgs(spec: ProfileSpec): string[] {
-  return sharedBwrapArgs({
-    layout: spec.layout,
-    readOnly: [
-      ...spec.python.extraMounts.map((dir) => [dir, dir] as const),
-      // Security: the workspace is visible but read-only.
-      ...(spec.workspace === null ? [] : [[spec.workspace, SANDBOX_PATHS.workspace] as const]),
-    ],
-    // The worker arrives through a pipe, so the package's files need not be readable inside.
-    dataFiles: [[FDS.workerSource, SANDBOX_PATHS.worker]],
-    scratchBytes: spec.limits.scratchBytes,
-    chdir: workdir(spec),
-    env: sandboxEnv(spec),
-    // -I: ignore PYTHON* variables and the user site directory; -B: no .pyc writes.
-    command: [spec.python.executable, '-I', '-B', SANDBOX_PATHS.worker, workerConfig(spec.limits)],
-  });
+  return sharedBwrapArgs(
+    sandboxProfile(spec, {
+      // The worker arrives through a pipe, so the package's files need not be readable inside.
+      dataFiles: [[FDS.workerSource, SANDBOX_PATHS.worker]],
+      scratchBytes: spec.limits.scratchBytes,
+      env: OWN_ENV,
+      // -I: ignore PYTHON* variables and the user site directory (a venv's site-packages stay,
+      // from its pyvenv.cfg); -B: no .pyc writes.
+      command: [
+        spec.environment.interpreter,
+        '-I',
+        '-B',
+        SANDBOX_PATHS.worker,
+        workerConfig(spec.limits),
+      ],
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * Everything a sandbox needs that is found once at start-up: bubblewrap, the real Python, the
- * host layout, the worker source, the workspace. Returns a function that starts sandboxes.
+ * host layout, the worker source, the workspace, the Python environment (a virtual environment
+ * or the system's). Returns a function that starts sandboxes.
  */
 import { access, constants, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -10,7 +11,9 @@ import { PymcpError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { packageFile } from '../shared/package-root.js';
 import { probeHostLayout, unreachableReason } from '../shared/host-layout.js';
+import type { PythonEnvironment } from '../shared/python-environment.js';
 import { resolvePython, isUnder, type PythonRuntime } from '../shared/python-runtime.js';
+import { resolveEnvironment } from './environment-probe.js';
 import { Sandbox, type SandboxSpec } from './sandbox-process.js';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
@@ -19,7 +22,12 @@ const START_TIMEOUT_MS = 15_000;
 export interface SandboxFactory {
   start(): Promise<Sandbox>;
   spec: Readonly<SandboxSpec>;
+  /** The host-trusted interpreter (probed on the host; runs pylsp). */
   python: PythonRuntime;
+  /** What the sandboxes run: a virtual environment, or the system interpreter. */
+  environment: PythonEnvironment;
+  /** Virtual environments found but passed over, and why. */
+  skippedVenvs: readonly string[];
 }
 
 export async function createSandboxFactory(
@@ -41,9 +49,17 @@ export async function createSandboxFactory(
     options.workspaceIsDefault ?? false,
     logger,
   );
+  const { environment, skipped } = await resolveEnvironment(config, {
+    bwrap,
+    layout,
+    hostIds,
+    python,
+    workspace,
+  });
+  for (const note of skipped) logger.warn(`not using the virtual environment ${note}`);
   const spec: SandboxSpec = {
     bwrap,
-    python,
+    environment,
     layout,
     workerSource,
     workspace,
@@ -52,7 +68,7 @@ export async function createSandboxFactory(
     startTimeoutMs: START_TIMEOUT_MS,
     logger,
   };
-  return { start: () => Sandbox.start(spec), spec, python };
+  return { start: () => Sandbox.start(spec), spec, python, environment, skippedVenvs: skipped };
 }
 
 /** python/worker.py, shipped with the package. */

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import { LineSplitter } from '../shared/line-splitter.js';
 import type { Logger } from '../shared/log.js';
-import { childPids, killSandbox, spawnChild, type ChildProcess } from '../shared/process.js';
+import { childPids, killSandbox, spawnSandbox, type ChildProcess } from '../shared/process.js';
 import { bwrapArgs, sandboxNice, type ProfileSpec } from './profile.js';
 import type { RunOutcome } from './run-outcome.js';
 import {
@@ -70,14 +70,9 @@ export class Sandbox {
   pythonVersion = '';
 
   private constructor(private readonly spec: SandboxSpec) {
-    this.child = spawnChild(spec.bwrap, bwrapArgs(spec), {
-      // Security: an empty environment. bwrap's own environment shows in /proc/1/environ inside,
-      // so --clearenv alone would leak the server's secrets.
-      env: {},
+    this.child = spawnSandbox(spec.bwrap, bwrapArgs(spec), {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
-      // Security: when the server runs as root, the sandbox still runs as an unprivileged user.
-      ...(spec.hostIds ?? {}),
-      detached: true,
+      hostIds: spec.hostIds,
       // Sandbox start-up too runs below the server's priority, not only the user's code.
       nice: sandboxNice(),
     });

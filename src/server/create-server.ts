@@ -5,10 +5,12 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from '../shared/config.js';
+import type { PythonEnvironment } from '../shared/python-environment.js';
 import { VERSION } from '../shared/version.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
+import { registerListPackages } from './tools/list-packages.js';
 import { registerAnalyzeAlgorithm } from './tools/analyze-algorithm.js';
 import type { CodeIntelSource } from './tools/lsp-common.js';
 import { registerDiagnosticsTools } from './tools/lsp-diagnostics.js';
@@ -22,7 +24,8 @@ export const SERVER_NAME = 'isolated-pymcp';
 export interface ServerDeps {
   config: Config;
   executor: Executor;
-  pythonVersion: string;
+  /** The Python environment every sandbox runs (a venv, or the system's). */
+  environment: PythonEnvironment;
   hasWorkspace: boolean;
   /** Identifies the connection; sessions it creates are visible to it alone. */
   connectionId: string;
@@ -44,13 +47,14 @@ export function createServer(deps: ServerDeps): ServerHandle {
     {
       capabilities: { tools: {}, prompts: {} },
       instructions:
-        "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
+        "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session) and the project's installed packages (list_packages), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
     },
   );
   const owner = deps.connectionId;
   const tools = new ToolRegistry(server);
   registerRunPythonCode(tools, { ...deps, owner });
   registerSessionTools(tools, { ...deps, owner });
+  registerListPackages(tools, deps.environment);
   registerDiagnosticsTools(tools, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
   registerNavigationTools(tools, deps.codeIntel);
   registerSymbolTools(tools, deps.codeIntel);

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
+import { describeEnvironment } from '../shared/python-environment.js';
 import { Executor } from '../sandbox/executor.js';
 import { createSandboxFactory, type SandboxFactory } from '../sandbox/sandbox-factory.js';
 import type { CodeIntelHandle } from '../lsp/lsp-factory.js';
@@ -47,7 +48,8 @@ export async function createRuntime(
                   bwrap: spec.bwrap,
                   layout: spec.layout,
                   hostIds: spec.hostIds,
-                  python: spec.python,
+                  python: factory.python,
+                  environment: factory.environment,
                   workspace: spec.workspace,
                 },
                 logger,
@@ -61,7 +63,7 @@ export async function createRuntime(
     return started;
   };
   logger.debug(
-    `sandbox ready: python ${factory.python.version} (${factory.python.executable}), workspace ${spec.workspace ?? 'none'}`,
+    `sandbox ready: ${describeEnvironment(factory.environment)}, workspace ${spec.workspace ?? 'none'}`,
   );
   return {
     config,

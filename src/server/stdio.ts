@@ -12,7 +12,7 @@ export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void
   const handle = createServer({
     config: runtime.config,
     executor: runtime.executor,
-    pythonVersion: runtime.factory.python.version,
+    environment: runtime.factory.environment,
     hasWorkspace: runtime.factory.spec.workspace !== null,
     connectionId: 'stdio',
     codeIntel: () => runtime.codeIntel(),

@@ -101,8 +101,16 @@ export const LspConfigSchema = z.object({
 export type LspConfig = z.infer<typeof LspConfigSchema>;
 
 export const ConfigSchema = z.object({
-  /** Python interpreter; resolved to the real binary (never a pyenv shim). */
+  /** Python interpreter; resolved to the real binary (never a pyenv shim). In a venv: that venv. */
   python: z.string().min(1).optional(),
+  /**
+   * Virtual environment the sandboxes run (mounted read-only at its own path); false: none,
+   * whatever discovery would find. Unset: --python's venv, else $VIRTUAL_ENV, else the
+   * workspace's .venv or venv (shared/venv-discovery.ts).
+   */
+  venv: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** $VIRTUAL_ENV of the server's own environment, read once at start-up. */
+  virtualEnv: z.string().min(1).optional(),
   /** Directory mounted read-only at /workspace (the working directory of the code); null: none. */
   workspace: z.string().min(1).nullable().default(null),
   /** uid/gid the sandbox runs as on the host when the server runs as root. */

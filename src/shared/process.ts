@@ -46,6 +46,32 @@ export function spawnChild(
   return child;
 }
 
+/**
+ * Start a bubblewrap sandbox (both kinds start here): in its own process group, so it can be
+ * killed whole.
+ */
+export function spawnSandbox(
+  bwrap: string,
+  args: readonly string[],
+  options: {
+    stdio: StdioOptions;
+    /** Host uid/gid to run as (set when the server runs as root). */
+    hostIds: { uid: number; gid: number } | null;
+    nice?: number;
+  },
+): ChildProcess {
+  return spawnChild(bwrap, args, {
+    // Security: an empty environment. bwrap's own environment shows in /proc/1/environ inside,
+    // so --clearenv alone would leak the server's secrets.
+    env: {},
+    stdio: options.stdio,
+    // Security: when the server runs as root, the sandbox still runs as an unprivileged user.
+    ...(options.hostIds ?? {}),
+    detached: true,
+    ...(options.nice !== undefined && { nice: options.nice }),
+  });
+}
+
 /** SIGKILL the process group led by `pid` (and `pid` itself). Never throws. */
 export function killGroup(pid: number | undefined): void {
   if (pid === undefined || pid <= 0) return;

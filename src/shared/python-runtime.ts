@@ -6,7 +6,11 @@ import { access, constants, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { PymcpError } from './errors.js';
+import { isUnder } from './path-within.js';
 import { runCommand } from './process.js';
+import { venvRootOf } from './venv-discovery.js';
+
+export { isUnder };
 
 export interface PythonRuntime {
   /** Real path of the interpreter binary. */
@@ -14,17 +18,32 @@ export interface PythonRuntime {
   version: string;
   /** Directories outside /usr the interpreter needs, mounted read-only in the sandbox. */
   extraMounts: string[];
+  /** sys.path under `-I`, as the sandboxed worker sees it. */
+  sysPath: string[];
 }
 
 const DEFAULT_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'];
 const PROBE =
-  'import json,sys; print(json.dumps([sys.executable, sys.version.split()[0], sys.base_prefix]))';
-const ProbeSchema = z.tuple([z.string().min(1), z.string(), z.string()]);
+  'import json,sys; print(json.dumps([sys.executable, sys.version.split()[0], sys.base_prefix, sys.path]))';
+const ProbeSchema = z.tuple([
+  z.string().min(1),
+  z.string(),
+  z.string(),
+  z.array(z.string()).max(1000),
+]);
 
+/**
+ * The interpreter the server itself may run on the host (to probe it, and for pylsp): the
+ * requested one, else the first of the usual places. Security: an interpreter whose binary lies
+ * inside a virtual environment (a `--copies` venv) is never run on the host, since the venv may
+ * come from an untrusted workspace; the sandboxes run it instead (see venv-discovery.ts).
+ */
 export async function resolvePython(requested?: string): Promise<PythonRuntime> {
-  const candidates = requested
-    ? [requested]
-    : [...DEFAULT_CANDIDATES, ...(await pathCandidates('python3'))];
+  const candidates =
+    // Security: a binary inside a venv is not run on the host; the usual places are probed instead.
+    requested !== undefined && !(await binaryInsideVenv(requested))
+      ? [requested]
+      : [...DEFAULT_CANDIDATES, ...(await pathCandidates('python3'))];
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {
@@ -49,14 +68,25 @@ async function probe(candidate: string): Promise<PythonRuntime> {
   });
   if (result.exitCode !== 0)
     throw new Error(`exited with ${result.exitCode ?? result.signal}: ${result.stderr.trim()}`);
-  const [executable, version, basePrefix] = ProbeSchema.parse(JSON.parse(result.stdout));
+  const [executable, version, basePrefix, sysPath] = ProbeSchema.parse(JSON.parse(result.stdout));
   if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
   const real = await realpath(executable);
   const extraMounts = [real, basePrefix]
     .map((p) => (p === real ? path.dirname(path.dirname(real)) : p))
     .filter((p) => !isUnder(p, '/usr'))
     .filter((p, i, all) => all.indexOf(p) === i);
-  return { executable: real, version, extraMounts };
+  return { executable: real, version, extraMounts, sysPath };
+}
+
+/** Whether `interpreter` belongs to a venv and its real binary is inside that venv. */
+async function binaryInsideVenv(interpreter: string): Promise<boolean> {
+  const root = await venvRootOf(interpreter);
+  if (root === null) return false;
+  try {
+    return isUnder(await realpath(interpreter), root);
+  } catch {
+    return true;
+  }
 }
 
 async function pathCandidates(name: string): Promise<string[]> {
@@ -72,9 +102,4 @@ async function pathCandidates(name: string): Promise<string[]> {
     }
   }
   return found;
-}
-
-export function isUnder(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

@@ -135,7 +135,7 @@ describe('serveHttp session table (in-process, real runtime)', () => {
         createServer({
           config,
           executor: runtime.executor,
-          pythonVersion: runtime.factory.python.version,
+          environment: runtime.factory.environment,
           hasWorkspace: false,
           connectionId,
           codeIntel: () => runtime.codeIntel(),

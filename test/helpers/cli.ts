@@ -10,7 +10,7 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
@@ -18,7 +18,7 @@ export function runCli(
       [BIN, ...args],
       {
         cwd: options.cwd ?? ROOT,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
         timeout: options.timeoutMs ?? 120_000,
         killSignal: 'SIGKILL',
         maxBuffer: 64 * 1024 * 1024,

@@ -11,6 +11,7 @@ import { findBwrap } from '../../src/sandbox/sandbox-factory.js';
 import { PymcpError } from '../../src/shared/errors.js';
 import { probeHostLayout } from '../../src/shared/host-layout.js';
 import { silentLogger } from '../../src/shared/log.js';
+import { systemEnvironment } from '../../src/shared/python-environment.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 import { descendants, waitGone } from '../helpers/processes.js';
 
@@ -30,7 +31,7 @@ beforeAll(async () => {
     bwrap: await findBwrap(),
     layout: await probeHostLayout(),
     hostIds: process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null,
-    python: await resolvePython(),
+    environment: systemEnvironment(await resolvePython()),
     workspace: null,
     prlimit: null,
     logger: silentLogger,

@@ -25,6 +25,7 @@ import { findBwrap } from '../../src/sandbox/sandbox-factory.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { probeHostLayout } from '../../src/shared/host-layout.js';
 import { silentLogger } from '../../src/shared/log.js';
+import { systemEnvironment } from '../../src/shared/python-environment.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 import { descendants, waitGone } from '../helpers/processes.js';
 
@@ -147,11 +148,13 @@ describe.each(SERVERS)('$kind', (server) => {
 
   beforeAll(async () => {
     before = descendants(process.pid);
+    const python = await resolvePython();
     const env = {
       bwrap: await findBwrap(),
       layout: await probeHostLayout(),
       hostIds: process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null,
-      python: await resolvePython(),
+      python,
+      environment: systemEnvironment(python),
       workspace: dir,
     };
     const created = await createCodeIntel(

@@ -150,7 +150,7 @@ describe('Sandbox', () => {
     const factory = await createSandboxFactory(config, silentLogger);
     const broken = {
       ...factory.spec,
-      python: { ...factory.spec.python, executable: '/usr/bin/no-such-python' },
+      environment: { ...factory.spec.environment, interpreter: '/usr/bin/no-such-python' },
     };
     const { Sandbox } = await import('../../src/sandbox/sandbox-process.js');
     await expect(Sandbox.start(broken)).rejects.toThrow(

@@ -35,3 +35,33 @@ describe('configuration errors name the flag a person typed, in its units', () =
     expect(config.limits.responseBytes).toBe(40 * 1024);
   });
 });
+
+describe('the virtual environment', () => {
+  test('--venv DIR, --no-venv and nothing', () => {
+    expect(configFromFlags({ workspace: false, venv: '/srv/.venv' }, {}, {}).config.venv).toBe(
+      '/srv/.venv',
+    );
+    expect(configFromFlags({ workspace: false, venv: false }, {}, {}).config.venv).toBe(false);
+    expect(configFromFlags({ workspace: false }, {}, {}).config.venv).toBeUndefined();
+  });
+
+  test('$VIRTUAL_ENV is taken from the environment it is given, once; nothing else is', () => {
+    const { config } = configFromFlags(
+      { workspace: false },
+      {},
+      {
+        VIRTUAL_ENV: '/home/u/proj/.venv',
+        SECRET_TOKEN: 'hunter2',
+      },
+    );
+    expect(config.virtualEnv).toBe('/home/u/proj/.venv');
+    expect(JSON.stringify(config)).not.toContain('hunter2');
+    expect(configFromFlags({ workspace: false }, {}, { VIRTUAL_ENV: '' }).config.virtualEnv).toBe(
+      undefined,
+    );
+  });
+
+  test('an empty --venv names the flag', () => {
+    expect(failure({ venv: '' })).toContain('--venv');
+  });
+});

@@ -9,7 +9,13 @@ import {
 
 const config = parseConfig({});
 const spec = (overrides: Partial<ProfileSpec> = {}): ProfileSpec => ({
-  python: { executable: '/usr/bin/python3.11', version: '3.11.2', extraMounts: [] },
+  environment: {
+    interpreter: '/usr/bin/python3.11',
+    version: '3.11.2',
+    mounts: [],
+    sysPath: [],
+    venv: null,
+  },
   workspace: '/srv/project',
   limits: config.limits,
   layout: {
@@ -27,7 +33,7 @@ const spec = (overrides: Partial<ProfileSpec> = {}): ProfileSpec => ({
 /** The bwrap options (everything before the Python command line). */
 const options = (s: ProfileSpec): string[] => {
   const args = bwrapArgs(s);
-  return args.slice(0, args.indexOf(s.python.executable));
+  return args.slice(0, args.indexOf(s.environment.interpreter));
 };
 
 /** Every [flag, ...operands] group whose flag is `flag`. */
@@ -90,12 +96,14 @@ describe('bwrap profile', () => {
   });
 
   test('mounts interpreter prefixes outside /usr', () => {
-    const python = {
-      executable: '/opt/py/bin/python3',
+    const environment = {
+      interpreter: '/opt/py/bin/python3',
       version: '3.12.1',
-      extraMounts: ['/opt/py'],
+      mounts: ['/opt/py'],
+      sysPath: [],
+      venv: null,
     };
-    expect(groups(options(spec({ python })), '--ro-bind', 2)).toContainEqual([
+    expect(groups(options(spec({ environment })), '--ro-bind', 2)).toContainEqual([
       '/opt/py',
       '/opt/py',
     ]);

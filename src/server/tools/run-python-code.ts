@@ -3,13 +3,15 @@ import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor } from '../../sandbox/executor.js';
+import type { PythonEnvironment } from '../../shared/python-environment.js';
 import { GLOBALS_BYTES } from '../request-limits.js';
 import { RUN_OUTPUT_SHAPE, formatBytes, toToolResult } from '../run-result.js';
 
 export interface RunToolDeps {
   config: Config;
   executor: Executor;
-  pythonVersion: string;
+  /** The Python environment the sandboxes run (its version and venv are shown to the model). */
+  environment: PythonEnvironment;
   /** The workspace mounted at /workspace, if any (only its presence is shown to the model). */
   hasWorkspace: boolean;
   owner: string;
@@ -113,7 +115,7 @@ function describe(deps: RunToolDeps): string {
     '',
     'The code may be async, and the value on the last line will be returned as the return value.',
     '',
-    `The code will be executed with Python ${deps.pythonVersion} in an isolated sandbox: no network, no access to the host's files or environment, and only the standard library and system-installed packages (no installs). ` +
+    `The code will be executed with Python ${deps.environment.version} in an isolated sandbox: no network, no access to the host's files or environment, and only the standard library and ${deps.environment.venv === null ? 'the system-installed packages' : "the packages of the project's virtual environment"} (list_packages shows them; no installs). ` +
       `${workspace}/tmp is a writable scratch directory (${formatBytes(limits.scratchBytes)}). ` +
       `Limits: ${limits.timeoutSeconds} s per call by default, ${formatBytes(limits.memoryBytes)} of memory, ${formatBytes(limits.outputBytes)} of output per stream.`,
     '',

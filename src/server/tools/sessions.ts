@@ -4,11 +4,15 @@ import type { ToolRegistry } from './tool-registry.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Config } from '../../shared/config.js';
 import type { Executor, SessionInfo } from '../../sandbox/executor.js';
+import { describeEnvironment, type PythonEnvironment } from '../../shared/python-environment.js';
+import { environmentInfo, environmentSchema } from './list-packages.js';
 
 export interface SessionToolDeps {
   config: Config;
   executor: Executor;
   owner: string;
+  /** The Python environment every sandbox runs; create_session names it. */
+  environment: PythonEnvironment;
 }
 
 const SESSION_SHAPE = {
@@ -24,14 +28,14 @@ const sessionIdInput = {
 };
 
 export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps): void {
-  const { executor, owner, config } = deps;
+  const { executor, owner, config, environment } = deps;
   tools.register(
     'create_session',
     {
       title: 'Create a Python session',
       description: `Start a stateful Python sandbox. Pass the returned session_id to run_python_code to keep variables, imports and /tmp files between calls. Sessions close after ${config.sessionIdleSeconds} s idle; at most ${config.maxSessions} exist at once.`,
       inputSchema: {},
-      outputSchema: SESSION_SHAPE,
+      outputSchema: { ...SESSION_SHAPE, environment: environmentSchema },
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,
@@ -39,7 +43,15 @@ export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps)
         openWorldHint: false,
       },
     },
-    async () => sessionResult(await executor.createSession(owner), 'Created session'),
+    async () => {
+      const info = await executor.createSession(owner);
+      return sessionResult(
+        info,
+        'Created session',
+        ` It runs ${describeEnvironment(environment)}; list_packages shows what it can import.`,
+        { environment: environmentInfo(environment) },
+      );
+    },
   );
 
   tools.register(
@@ -111,14 +123,19 @@ export function registerSessionTools(tools: ToolRegistry, deps: SessionToolDeps)
   );
 }
 
-function sessionResult(info: SessionInfo, verb: string): CallToolResult {
+function sessionResult(
+  info: SessionInfo,
+  verb: string,
+  more = '',
+  structured: Record<string, unknown> = {},
+): CallToolResult {
   return {
     content: [
       {
         type: 'text',
-        text: `${verb} ${info.session_id}. Pass session_id "${info.session_id}" to run_python_code.`,
+        text: `${verb} ${info.session_id}. Pass session_id "${info.session_id}" to run_python_code.${more}`,
       },
     ],
-    structuredContent: { ...info },
+    structuredContent: { ...info, ...structured },
   };
 }

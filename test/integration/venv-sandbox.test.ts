@@ -1,0 +1,249 @@
+/**
+ * A virtual environment in the real sandbox: probed inside bubblewrap (never on the host),
+ * mounted read-only at its own path and nothing more, listed on the host without reading past
+ * what a sandbox can see. A venv found by looking around that cannot run is passed over; one
+ * asked for by name is an error.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { resolveEnvironment, type EnvironmentHost } from '../../src/sandbox/environment-probe.js';
+import { createSandboxFactory, findBwrap } from '../../src/sandbox/sandbox-factory.js';
+import type { Sandbox } from '../../src/sandbox/sandbox-process.js';
+import { parseConfig } from '../../src/shared/config.js';
+import { probeHostLayout } from '../../src/shared/host-layout.js';
+import { listInstalledPackages } from '../../src/shared/installed-packages.js';
+import { silentLogger } from '../../src/shared/log.js';
+import { resolvePython } from '../../src/shared/python-runtime.js';
+import { installPackage, makeVenv, TINYPKG_VERSION, type TestVenv } from '../helpers/venv.js';
+
+let base: string;
+let workspace: string;
+let venv: TestVenv;
+let host: EnvironmentHost;
+
+async function dir(name: string): Promise<string> {
+  const made = path.join(base, name);
+  await mkdir(made, { recursive: true, mode: 0o755 });
+  await chmod(made, 0o755);
+  return made;
+}
+
+beforeAll(async () => {
+  // Readable by all: under root the sandboxes run as uid 65534.
+  base = await realpath(await mkdtemp(path.join(tmpdir(), 'pymcp-venv-sandbox-')));
+  await chmod(base, 0o755);
+  workspace = await dir('workspace');
+  venv = await makeVenv(path.join(workspace, '.venv'));
+  host = {
+    bwrap: await findBwrap(),
+    layout: await probeHostLayout(),
+    hostIds: process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null,
+    python: await resolvePython(),
+    workspace,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+const open: Sandbox[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+describe('the environment probe', () => {
+  test("the venv's interpreter reports its version and sys.path from inside the sandbox", async () => {
+    const { environment, skipped } = await resolveEnvironment({}, host);
+    expect(skipped).toEqual([]);
+    expect(environment).toMatchObject({
+      interpreter: venv.python,
+      version: expect.stringMatching(/^3\.\d+\.\d+/),
+      mounts: [venv.root],
+      venv: { root: venv.root, source: 'workspace', includeSystemSitePackages: false },
+    });
+    expect(environment.sysPath).toContain(venv.sitePackages);
+    expect(environment.sysPath).not.toContain('/usr/lib/python3/dist-packages');
+  });
+
+  test('without a venv: the system interpreter and its site-packages, as before', async () => {
+    const { environment } = await resolveEnvironment({ venv: false }, host);
+    expect(environment).toMatchObject({ interpreter: host.python.executable, venv: null });
+    expect(environment.sysPath).toEqual(host.python.sysPath);
+  });
+
+  describe('a venv whose interpreter does not run in the sandbox', () => {
+    let broken: string;
+    beforeAll(async () => {
+      // An "installation" (it has the landmark) whose python3 fails: the probe must notice.
+      const prefix = await dir('broken-install');
+      await mkdir(path.join(prefix, 'bin'), { mode: 0o755 });
+      await mkdir(path.join(prefix, 'lib', 'python3.99'), { recursive: true, mode: 0o755 });
+      await writeFile(path.join(prefix, 'lib', 'python3.99', 'os.py'), '', { mode: 0o644 });
+      await writeFile(path.join(prefix, 'bin', 'python3'), '#!/bin/sh\necho broken >&2\nexit 3\n', {
+        mode: 0o755,
+      });
+      const ws = await dir('broken-workspace');
+      broken = path.join(ws, '.venv');
+      await mkdir(path.join(broken, 'bin'), { recursive: true, mode: 0o755 });
+      await writeFile(path.join(broken, 'pyvenv.cfg'), `home = ${prefix}/bin\n`, { mode: 0o644 });
+      await symlink(path.join(prefix, 'bin', 'python3'), path.join(broken, 'bin', 'python'));
+    });
+
+    test('found in the workspace: passed over with the reason, the system Python is used', async () => {
+      const { environment, skipped } = await resolveEnvironment(
+        {},
+        { ...host, workspace: path.dirname(broken) },
+      );
+      expect(environment.venv).toBeNull();
+      expect(skipped).toEqual([expect.stringMatching(/does not start in the sandbox: broken/)]);
+    });
+
+    test('named with --venv: an error', async () => {
+      await expect(resolveEnvironment({ venv: broken }, host)).rejects.toThrow(
+        /bin\/python does not start in the sandbox: broken/,
+      );
+    });
+  });
+});
+
+describe('code in a sandbox with the venv', () => {
+  test('imports the venv package, and sees the venv read-only', async () => {
+    const factory = await createSandboxFactory(parseConfig({ workspace }), silentLogger);
+    const box = await factory.start();
+    open.push(box);
+    const outcome = await box.run({
+      code: [
+        'import os, tinypkg',
+        'try:',
+        '    open(os.path.join(os.path.dirname(tinypkg.__file__), "x.py"), "w")',
+        '    writable = True',
+        'except OSError:',
+        '    writable = False',
+        '[tinypkg.greet("box"), writable, os.environ["VIRTUAL_ENV"]]',
+      ].join('\n'),
+      globals: null,
+      timeoutMs: 10_000,
+    });
+    expect(outcome.kind).toBe('completed');
+    const value = outcome.kind === 'completed' ? outcome.returnValue?.text : undefined;
+    expect(JSON.parse(value ?? 'null')).toEqual(['hello, box', false, venv.root]);
+  });
+
+  test('a symlink in the venv to a host directory leads nowhere inside the sandbox', async () => {
+    const secret = await dir('secret');
+    await writeFile(path.join(secret, 'token'), 'hunter2', { mode: 0o644 });
+    const leaky = await makeVenv(path.join(await dir('leaky'), 'env'));
+    await symlink(secret, path.join(leaky.sitePackages, 'leak'));
+    const factory = await createSandboxFactory(
+      parseConfig({ workspace: null, venv: leaky.root }),
+      silentLogger,
+    );
+    expect(factory.environment.mounts).toEqual([leaky.root]);
+    const box = await factory.start();
+    open.push(box);
+    const outcome = await box.run({
+      code: `open(${JSON.stringify(path.join(leaky.sitePackages, 'leak', 'token'))}).read()`,
+      globals: null,
+      timeoutMs: 10_000,
+    });
+    expect(outcome).toMatchObject({ kind: 'raised', error: { type: 'FileNotFoundError' } });
+  });
+});
+
+describe('listing installed packages on the host', () => {
+  test('a venv with the system site-packages lists both, the venv first', async () => {
+    const mixed = await makeVenv(path.join(await dir('mixed'), 'env'), {
+      systemSitePackages: true,
+    });
+    const { environment } = await resolveEnvironment({ venv: mixed.root }, host);
+    expect(environment.venv?.includeSystemSitePackages).toBe(true);
+    const packages = await listInstalledPackages(environment);
+    expect(packages).toContainEqual({
+      name: 'tinypkg',
+      version: TINYPKG_VERSION,
+      location: mixed.sitePackages,
+    });
+    // What the system has (Debian's python3-jedi comes with python3-pylsp).
+    const system = packages.filter((p) => p.location.startsWith('/usr/'));
+    expect(system.length).toBeGreaterThan(0);
+    // The same as importlib.metadata sees, run by the system Python with that sys.path.
+    const expected = JSON.parse(
+      execFileSync(
+        '/usr/bin/python3',
+        [
+          '-I',
+          '-c',
+          'import importlib.metadata as m, json, re, sys; sys.path[:] = json.loads(sys.argv[1]); print(json.dumps(sorted({re.sub(r"[-_.]+", "-", d.metadata["Name"].lower()) for d in m.distributions()})))',
+          JSON.stringify(environment.sysPath),
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as string[];
+    expect(packages.map((p) => p.name.toLowerCase().replace(/[-_.]+/g, '-')).sort()).toEqual(
+      expected,
+    );
+  });
+
+  describe('hostile site-packages', () => {
+    let site: string;
+    let outside: string;
+    beforeAll(async () => {
+      site = await dir('hostile/lib/python3.11/site-packages');
+      outside = await dir('outside');
+      await writeFile(
+        path.join(outside, 'METADATA'),
+        'Metadata-Version: 2.1\nName: topsecret\nVersion: 6.6.6\n',
+      );
+      await mkdir(path.join(outside, 'hidden-1.0.dist-info'));
+      await writeFile(
+        path.join(outside, 'hidden-1.0.dist-info', 'METADATA'),
+        'Name: topsecret-dir\nVersion: 6.6.6\n',
+      );
+      // METADATA linked to a file outside the mounted directories.
+      await mkdir(path.join(site, 'linked-2.0.dist-info'));
+      await symlink(
+        path.join(outside, 'METADATA'),
+        path.join(site, 'linked-2.0.dist-info', 'METADATA'),
+      );
+      // A whole .dist-info linked to outside.
+      await symlink(
+        path.join(outside, 'hidden-1.0.dist-info'),
+        path.join(site, 'hidden-1.0.dist-info'),
+      );
+      // A FIFO as METADATA.
+      await mkdir(path.join(site, 'fifo-3.0.dist-info'));
+      execFileSync('mkfifo', [path.join(site, 'fifo-3.0.dist-info', 'METADATA')]);
+      // Control characters in the metadata.
+      await installPackage(site, 'noisy', '1.0', {});
+      await writeFile(
+        path.join(site, 'noisy-1.0.dist-info', 'METADATA'),
+        'Name: noisy\u001b[2J\nVersion: 1.0\u0007\n',
+      );
+      // An .egg-info file (old setuptools), and a duplicate name later on sys.path.
+      await writeFile(path.join(site, 'legacy-0.5.egg-info'), 'Name: legacy\nVersion: 0.5\n');
+      await installPackage(outside, 'noisy', '9.9', {});
+    });
+
+    test('reads nothing outside the mounted directories, never hangs, and cleans what it shows', async () => {
+      const root = path.join(base, 'hostile');
+      const packages = await listInstalledPackages({
+        mounts: [root],
+        // Relative, empty and unmounted entries are ignored; the first "noisy" wins.
+        sysPath: ['', 'relative', '/etc', site, outside],
+      });
+      expect(packages).toEqual([
+        { name: 'fifo', version: '3.0', location: site },
+        { name: 'hidden', version: '1.0', location: site },
+        { name: 'legacy', version: '0.5', location: site },
+        { name: 'linked', version: '2.0', location: site },
+        { name: 'noisy[2J', version: '1.0', location: site },
+      ]);
+      expect(JSON.stringify(packages)).not.toContain('topsecret');
+      expect(JSON.stringify(packages)).not.toContain('6.6.6');
+    }, 5_000);
+  });
+});
