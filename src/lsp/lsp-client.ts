@@ -31,6 +31,7 @@ import type { PythonRuntime } from '../shared/python-runtime.js';
 import { FrameGuard } from './frame-guard.js';
 import type { PositionEncoding } from './positions.js';
 import { serverSettings, type ServerLaunch } from './servers.js';
+import { sourceRoots } from './source-roots.js';
 
 export const LSP_WORKSPACE = '/workspace';
 
@@ -108,6 +109,8 @@ export class LspClient {
   private generation = 0;
   private readonly diagnosticsListeners = new Set<(params: PublishDiagnosticsParams) => void>();
   private readonly restartListeners = new Set<() => void>();
+  /** The workspace's import roots inside the sandbox (the root, and src/ in a src layout). */
+  private importRoots: string[] = [];
 
   constructor(private readonly spec: LspSpec) {}
 
@@ -248,6 +251,10 @@ export class LspClient {
     this.state = 'starting';
     const generation = ++this.generation;
     this.registered.clear();
+    this.importRoots = await sourceRoots(this.spec.workspace, LSP_WORKSPACE);
+    // close() may have run while we awaited: spawn nothing then.
+    if (this.isClosed())
+      throw new PymcpError('lsp_unavailable', 'the language server was shut down');
     const child = spawnChild(this.spec.bwrap, bwrapArgs(this.profile()), {
       // Security: an empty environment; nothing of the server's reaches the language server.
       env: {},
@@ -371,6 +378,10 @@ export class LspClient {
     this.start();
   }
 
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
   private kill(child: ChildProcess): void {
     if (child.exitCode === null && child.signalCode === null) killSandbox(child.pid);
   }
@@ -384,10 +395,7 @@ export class LspClient {
   }
 
   private settingsOptions(): { pythonPath: string; extraPaths: string[] } {
-    return {
-      pythonPath: this.spec.python.executable,
-      extraPaths: this.spec.workspace === null ? [] : [LSP_WORKSPACE],
-    };
+    return { pythonPath: this.spec.python.executable, extraPaths: this.importRoots };
   }
 
   private profile() {
