@@ -28,7 +28,8 @@ export async function renameChanges(
   signal?: AbortSignal,
 ): Promise<{ changes: FileChange[]; coverage: Coverage | null }> {
   const { client, store, whole } = deps;
-  const search = await whole.prepareName(doc, position, signal);
+  const declarations = await whole.declarations(doc, position, signal);
+  const search = await whole.prepareName(doc, position, declarations, signal);
   const edit = await client.request<WorkspaceEdit | null>(
     'textDocument/rename',
     { textDocument: { uri: doc.uri }, position, newName },
@@ -36,7 +37,8 @@ export async function renameChanges(
   );
   const byUri = edit === null ? new Map<string, TextEdit[]>() : editsByUri(edit);
   if (search !== null) {
-    const uses = await usesLeftOut(deps, doc, position, search, byUri, edit === null, signal);
+    const left = { declarations, refused: edit === null };
+    const uses = await usesLeftOut(deps, doc, position, search, byUri, left, signal);
     for (const use of uses) {
       byUri.set(use.uri, [...(byUri.get(use.uri) ?? []), { range: use.range, newText: newName }]);
     }
@@ -66,11 +68,13 @@ async function usesLeftOut(
   position: Position,
   search: NameSearch,
   byUri: ReadonlyMap<string, TextEdit[]>,
-  refused: boolean,
+  left: { declarations: Location[]; refused: boolean },
   signal?: AbortSignal,
 ): Promise<Location[]> {
   const { client, store, whole } = deps;
-  const declarations = await whole.declarations(doc, position, signal);
+  const { declarations, refused } = left;
+  // A name local to a function is used only in its file, which the server renamed in full.
+  if (search.coverage.local !== null && !refused) return [];
   const texts = new Map(search.files.map((f) => [uriOf(f.file.relative), f.text]));
   texts.set(doc.uri, doc.text);
   // A symbol the server would not rename is renamed through its uses only when it is declared

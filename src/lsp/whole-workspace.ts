@@ -16,6 +16,7 @@ import type { Location, LocationLink, Position } from 'vscode-languageserver-pro
 import { PymcpError } from '../shared/errors.js';
 import { identifierAt, namePattern } from './addressing.js';
 import { uriOf, type DocumentStore, type SyncedDocument } from './documents.js';
+import { isFunctionLocal } from './local-scope.js';
 import type { LspClient } from './lsp-client.js';
 import { lineLength, splitLines, toLsp } from './positions.js';
 import type { FileText, Refusal } from './workspace-files.js';
@@ -42,6 +43,8 @@ export interface Coverage {
   refused: Refusal[];
   /** Names in matched files that could not be checked (past MAX_CHECKED_NAMES). */
   unchecked: number;
+  /** The file the name is local to (a function's parameter or variable), so the only one searched. */
+  local: string | null;
 }
 
 export type SearchStrategy = 'open' | 'check';
@@ -76,15 +79,7 @@ export class WholeWorkspace {
     matches: (text: string) => boolean,
     signal?: AbortSignal,
   ): Promise<{ files: FileText[]; coverage: Coverage }> {
-    const coverage: Coverage = {
-      name,
-      listed: 0,
-      found: 0,
-      matched: 0,
-      skipped: [],
-      refused: [],
-      unchecked: 0,
-    };
+    const coverage = emptyCoverage(name);
     const workspace = this.store.files;
     if (workspace === null) return { files: [], coverage };
     const search = await workspace.search(matches, signal);
@@ -108,12 +103,11 @@ export class WholeWorkspace {
     includeDeclaration: boolean,
     signal?: AbortSignal,
   ): Promise<{ locations: Location[]; coverage: Coverage | null }> {
-    const search = await this.prepareName(doc, position, signal);
+    const declarations = await this.declarations(doc, position, signal);
+    const search = await this.prepareName(doc, position, declarations, signal);
     // Always with the declaration: pyright's includeDeclaration: false drops the queried
     // position instead, and pylsp ignores it. The declaration is dropped below, by definition.
     const answer = await this.serverReferences(doc, position, signal);
-    const needDeclarations = !includeDeclaration || this.strategy === 'check';
-    const declarations = needDeclarations ? await this.declarations(doc, position, signal) : [];
     let all = answer;
     if (search !== null) {
       const answered = new Set(answer.map((l) => l.uri));
@@ -124,16 +118,23 @@ export class WholeWorkspace {
   }
 
   /**
-   * Before a whole-workspace question about the name at `position`: find the workspace files
-   * that name it and let the server see them. Null when there is no name there.
+   * Before a whole-workspace question about the name at `position` (declared at
+   * `declarations`): find the workspace files that name it and let the server see them. A name
+   * local to a function needs no search. Null when there is no name at the position.
    */
   async prepareName(
     doc: SyncedDocument,
     position: Position,
+    declarations: readonly Location[],
     signal?: AbortSignal,
   ): Promise<NameSearch | null> {
     const name = identifierAt(doc.lines, position, this.client.positionEncoding);
     if (name === null) return null;
+    const local = await this.localTo(name, doc, declarations);
+    if (local !== null) {
+      const coverage = { ...emptyCoverage(name), local };
+      return { name, files: [], coverage };
+    }
     const pattern = namePattern(name);
     const prepared = await this.prepare(
       name,
@@ -141,6 +142,22 @@ export class WholeWorkspace {
       signal,
     );
     return { name, ...prepared };
+  }
+
+  /** The file `name` is local to a function in, when every declaration says so; else null. */
+  private async localTo(
+    name: string,
+    doc: SyncedDocument,
+    declarations: readonly Location[],
+  ): Promise<string | null> {
+    const [first] = declarations;
+    if (first === undefined || declarations.some((d) => d.uri !== first.uri)) return null;
+    const text = first.uri === doc.uri ? doc.text : await this.store.textOf(first.uri);
+    if (text === null) return null;
+    const local = declarations.every((d) =>
+      isFunctionLocal(text, d.range.start, name, this.client.positionEncoding),
+    );
+    return local ? this.store.describeUri(first.uri).display : null;
   }
 
   /** The server's own references (with the declaration), as plain locations. */
@@ -214,6 +231,19 @@ export class WholeWorkspace {
     await Promise.all(Array.from({ length: CHECK_PARALLEL }, worker));
     return uses;
   }
+}
+
+function emptyCoverage(name: string): Coverage {
+  return {
+    name,
+    listed: 0,
+    found: 0,
+    matched: 0,
+    skipped: [],
+    refused: [],
+    unchecked: 0,
+    local: null,
+  };
 }
 
 /** Whole-identifier occurrences of `name` in a file's text, as ranges in the server's units. */

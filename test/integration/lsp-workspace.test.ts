@@ -104,6 +104,7 @@ describe.each(['pyright', 'pylsp'] as const)('%s on a repository-shaped workspac
         skipped: [],
         refused: refusals(),
         unchecked: 0,
+        local: null,
       });
     },
     SLOW,
@@ -160,6 +161,23 @@ describe.each(['pyright', 'pylsp'] as const)('%s on a repository-shaped workspac
         );
       }
       expect(coverage).toMatchObject({ matched: repo.adapterFiles.length, unchecked: 0 });
+    },
+    SLOW,
+  );
+
+  test(
+    'a name local to a function is looked for in its file only',
+    async () => {
+      const target = { file: 'tests/test_adapter_07.py', line: 6, symbol: 'adapter' };
+      const { locations, coverage } = await intel.references(target, true);
+      expect(where(locations)).toEqual([
+        'tests/test_adapter_07.py:6',
+        'tests/test_adapter_07.py:8',
+      ]);
+      expect(coverage).toMatchObject({ local: 'tests/test_adapter_07.py', matched: 0 });
+      const { changes } = await intel.rename(target, 'transport');
+      expect(changes.map((c) => c.file)).toEqual(['tests/test_adapter_07.py']);
+      expect(changes[0]?.after).toBe(changes[0]?.before.replace(/\badapter\b/g, 'transport'));
     },
     SLOW,
   );

@@ -126,6 +126,10 @@ export const coverageSchema = z
       .array(z.object({ file: z.string(), reason: z.string() }))
       .describe('Files the path gate would not read: uses there are unknown'),
     unchecked: z.number().describe('Uses in files the server did not search that were not checked'),
+    local: z
+      .string()
+      .nullable()
+      .describe('The file, when the name is local to a function there (only it can use the name)'),
   })
   .nullable()
   .describe('What was searched: every Python file in the workspace the path gate allows');
@@ -144,6 +148,9 @@ export function searchedAll(coverage: Coverage | null): boolean {
 export function coverageNote(coverage: Coverage | null): string {
   if (coverage === null) return '';
   const c = coverage;
+  if (c.local !== null) {
+    return `"${c.name}" is local to a function in ${c.local}: no other file can use it, so only that file was searched.`;
+  }
   const scope = c.found > c.listed ? `the first ${c.listed} of ${c.found}` : `all ${c.listed}`;
   const all = c.skipped.length === 0 && c.unchecked === 0 && c.matched > 0 ? ', all searched' : '';
   const parts = [
