@@ -17,8 +17,9 @@ import {
 } from './workspace-files.js';
 
 export const MAX_PROJECT_FILES = 500;
-/** Files asked about at once: pull requests queue in the server, pushed reports come sooner. */
-const CHECK_PARALLEL = 4;
+/** Files asked about at once: pull requests queue in the server; pushed reports (pylsp lints
+ * half a second after a change) come in parallel. */
+const CHECK_PARALLEL = 8;
 /** Pause before asking again about a file the server failed on. */
 const RETRY_DELAY_MS = 300;
 

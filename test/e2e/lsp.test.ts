@@ -226,11 +226,13 @@ describe('lsp tools on a repository-shaped workspace (pyright)', () => {
       reused: false,
     });
     expect(textOf(first)).toMatch(/Could not be checked: src\/webclient\/generated_table\.py/);
+    // The last one can arrive with the result, and the SDK's client drops progress it handles
+    // after the result (it dispatches notifications a microtask later): not asserted.
     expect(progress.length).toBeGreaterThan(0);
-    expect(progress.at(-1)).toMatchObject({
-      progress: repo.pythonFiles.length + 2,
-      total: repo.pythonFiles.length + 2,
-    });
+    for (const p of progress) expect(p.total).toBe(repo.pythonFiles.length + 2);
+    expect(progress.map((p) => p.progress)).toEqual(
+      [...progress.map((p) => p.progress)].sort((a, b) => a - b),
+    );
     const second = await server.call('lsp_check_project', { severity: 'hint', offset: 1 });
     expect(second.structuredContent).toMatchObject({ reused: true });
     expect(textOf(second)).toContain('This page comes from the previous check');

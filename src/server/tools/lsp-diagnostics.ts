@@ -126,17 +126,25 @@ export function registerDiagnosticsTools(
         }
         const token = extra._meta?.progressToken;
         let lastSent = 0;
+        // Sent in order, and the last one before the result: a client drops progress for a
+        // request it already has the answer to.
+        let sending = Promise.resolve();
         const onProgress = (done: number, total: number, file: string): void => {
           const now = performance.now();
           if (token === undefined || (now - lastSent < PROGRESS_INTERVAL_MS && done < total))
             return;
           lastSent = now;
-          void extra
-            .sendNotification({
-              method: 'notifications/progress',
-              params: { progressToken: token, progress: done, total, message: `checked ${file}` },
-            })
-            .catch(() => undefined);
+          const params = {
+            progressToken: token,
+            progress: done,
+            total,
+            message: `checked ${file}`,
+          };
+          sending = sending.then(() =>
+            extra
+              .sendNotification({ method: 'notifications/progress', params })
+              .catch(() => undefined),
+          );
         };
         const { report, reused } = await check.run({
           waitMs,
@@ -144,6 +152,7 @@ export function registerDiagnosticsTools(
           onProgress,
           reuse: args.offset > 0,
         });
+        await sending;
         const order = ['error', 'warning', 'information', 'hint'];
         const listed = report.items.filter(
           (d) => order.indexOf(d.severity) <= order.indexOf(args.severity),
