@@ -253,6 +253,12 @@ export class CodeIntel {
    */
   async workspaceSymbols(query: string, signal?: AbortSignal): Promise<SymbolSearch> {
     await this.require('workspaceSymbolProvider', 'workspace symbols');
+    if (this.store.files === null) {
+      throw new PymcpError(
+        'path_denied',
+        'the server has no workspace to search; start it with --workspace DIR',
+      );
+    }
     await this.store.refreshOpen();
     return workspaceSymbols({ client: this.client, whole: this.whole }, query, signal);
   }

@@ -129,7 +129,8 @@ export class WholeWorkspace {
     signal?: AbortSignal,
   ): Promise<NameSearch | null> {
     const name = identifierAt(doc.lines, position, this.client.positionEncoding);
-    if (name === null) return null;
+    // Without a workspace there is nothing beyond the snippet to search.
+    if (name === null || this.store.files === null) return null;
     const local = await this.localTo(name, doc, declarations);
     if (local !== null) {
       const coverage = { ...emptyCoverage(name), local };
