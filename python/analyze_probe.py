@@ -6,6 +6,7 @@ and called one step at a time, so a slow or hanging implementation costs only it
 
 import doctest
 import importlib
+import inspect
 import importlib.util
 import io
 import math
@@ -39,6 +40,16 @@ def _name(fn):
     return getattr(fn, "__name__", repr(fn))
 
 
+def _signature(name, value):
+    """`def f(n: int) -> int` or `class C(x)`, as written; None when Python cannot tell."""
+    try:
+        signature = str(inspect.signature(value))
+    except (TypeError, ValueError):
+        return None
+    prefix = "class" if inspect.isclass(value) else "async def" if inspect.iscoroutinefunction(value) else "def"
+    return f"{prefix} {name}{signature}"
+
+
 def _spec():
     spec = getattr(_MODULE, "ANALYSIS", None)
     return spec if isinstance(spec, dict) else None
@@ -51,7 +62,9 @@ def _pymcp_describe(path, dotted):
     functions = []
     for name, value in vars(module).items():
         if callable(value) and getattr(value, "__module__", None) == module.__name__ and not name.startswith("_"):
-            functions.append({"name": name, "doc": (value.__doc__ or "").strip()[:2000]})
+            functions.append(
+                {"name": name, "doc": (value.__doc__ or "").strip()[:2000], "signature": _signature(name, value)}
+            )
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
     out = io.StringIO()

@@ -29,7 +29,7 @@ interface RunValue {
 interface Describe {
   module: string;
   doc: string;
-  functions: Array<{ name: string; doc: string }>;
+  functions: Array<{ name: string; doc: string; signature: string | null }>;
   doctests: { attempted: number; failed: number; report: string };
   declared: {
     implementations: string[];
@@ -98,9 +98,13 @@ export async function analyze(
       report.structure.functions = info.functions.map((f) => ({
         name: f.name,
         line: null,
-        signature: null,
+        signature: f.signature,
         doc: f.doc,
       }));
+    }
+    // pylsp leaves the signature out of hovers whose docstring it renders as Markdown.
+    for (const fn of report.structure.functions) {
+      fn.signature ??= info.functions.find((f) => f.name === fn.name)?.signature ?? null;
     }
     const declared = info.declared;
     if (declared === null || !declared.has_input || declared.implementations.length === 0) {
@@ -251,7 +255,7 @@ async function gatherStructure(
       const contents = hover.isError
         ? ''
         : ((hover.structuredContent as { contents?: string }).contents ?? '');
-      const [signature, doc] = splitHover(contents);
+      const [signature, doc] = splitHover(contents, fn.path);
       structure.functions.push({ name: fn.path, line: fn.line, signature, doc });
     }
     const diagnostics = await call(
@@ -289,18 +293,34 @@ async function gatherStructure(
   }
 }
 
-/** Hover markdown -> (signature from the code block, the prose after it). */
-function splitHover(contents: string): [string | null, string] {
-  const block = /```(?:python)?\n([\s\S]*?)```/.exec(contents);
+/**
+ * Hover markdown -> (the signature, the prose after it). The signature is the code block the
+ * hover starts with, when it reads as one: pyright's `(function) def f(...)`, a `def`/`class`
+ * line, or pylsp's `f(a, b) -> r`. pylsp renders doctests as code blocks too and, for such
+ * docstrings, sends no signature at all: `>>> f(0), f(1)` must not become one.
+ */
+export function splitHover(contents: string, name: string): [string | null, string] {
+  const block = /^\s*```(?:python)?\n([\s\S]*?)```/.exec(contents);
+  const code = block?.[1]?.trim() ?? '';
+  const escaped =
+    name
+      .split('.')
+      .pop()
+      ?.replace(/[^\p{L}\p{N}_]/gu, '') ?? '';
+  const forms = [
+    new RegExp(`^\\((?:function|method|class|variable|type)\\)\\s+.*\\b${escaped}\\b`, 'su'),
+    new RegExp(`^(?:async\\s+)?(?:def|class)\\s+${escaped}\\b`, 'u'),
+    new RegExp(`^${escaped}\\([^()]*\\)(?:\\s*->\\s*[^\\n]+)?$`, 'u'),
+  ];
   const signature =
-    block?.[1]
-      ?.trim()
-      .replace(/^\((?:function|method|class|variable)\)\s*/, '')
-      .replace(/\(\s+/g, '(')
-      .replace(/,\s+/g, ', ')
-      .replace(/,?\s+\)/g, ')') ?? null;
-  const doc = contents
-    .replace(/```(?:python)?\n[\s\S]*?```/, '')
+    block !== null && escaped !== '' && forms.some((form) => form.test(code))
+      ? code
+          .replace(/^\((?:function|method|class|variable|type)\)\s*/, '')
+          .replace(/\(\s+/g, '(')
+          .replace(/,\s+/g, ', ')
+          .replace(/,?\s+\)/g, ')')
+      : null;
+  const doc = (signature === null ? contents : contents.slice(block?.[0].length ?? 0))
     .replace(/^\s*---\s*$/m, '')
     // Hover text is Markdown; the report wants the docstring as written.
     .replace(/\\([\\`*_{}[\]()#+\-.!|])/g, '$1')

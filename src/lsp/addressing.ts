@@ -26,6 +26,43 @@ export interface NamedSymbol {
 
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
+/** Whole-identifier occurrences of `name` (an identifier): `add` does not match in `address`. */
+export function namePattern(name: string, flags = 'u'): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${name}(?![\\p{L}\\p{N}_])`, flags);
+}
+
+/** The identifier at or just before `position`, or null when there is none there. */
+export function identifierAt(
+  lines: readonly string[],
+  position: Position,
+  encoding: PositionEncoding = 'utf-16',
+): string | null {
+  const text = lines[position.line] ?? '';
+  const index = columnToOffset(text, toHuman(lines, position, encoding).column);
+  for (const match of text.matchAll(/[\p{L}_][\p{L}\p{N}_]*/gu)) {
+    if (match.index <= index && index <= match.index + match[0].length) return match[0];
+  }
+  return null;
+}
+
+/**
+ * Just inside the parentheses of the call whose callee name starts at `position`, or null when
+ * no "(" follows the name on its line: signature help answers for the call around the cursor,
+ * and the start of a name inside another call's arguments is inside that other call.
+ */
+export function callOpening(
+  lines: readonly string[],
+  position: Position,
+  encoding: PositionEncoding = 'utf-16',
+): Position | null {
+  const text = lines[position.line] ?? '';
+  const start = columnToOffset(text, toHuman(lines, position, encoding).column);
+  const match = /^[\p{L}\p{N}_]*\s*\(/u.exec(text.slice(start));
+  if (match === null) return null;
+  const column = lineLength(text.slice(0, start + match[0].length)) + 1;
+  return toLsp(lines, { line: position.line + 1, column }, encoding);
+}
+
 /** Flatten hierarchical or flat document symbols into dotted name paths. */
 export function flattenSymbols(
   symbols: ReadonlyArray<DocumentSymbol | SymbolInformation>,
@@ -71,7 +108,7 @@ function nameStart(
   encoding: PositionEncoding,
 ): Position {
   if (!IDENTIFIER.test(name)) return from;
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${name}(?![\\p{L}\\p{N}_])`, 'u');
+  const pattern = namePattern(name);
   for (let line = from.line; line < Math.min(lines.length, from.line + 3); line += 1) {
     const text = lines[line] ?? '';
     // Search in JavaScript string indices, then convert back to the server's units.
@@ -131,9 +168,7 @@ function symbolOnLine(
     throw invalid(`"${symbol.slice(0, 100)}" is not a Python identifier or name path`);
   const text = lines[line - 1] ?? '';
   const columns: number[] = [];
-  // Whole-identifier matches only: `add` does not match inside `address`.
-  const pattern = new RegExp(`(?<![\\p{L}\\p{N}_])${name}(?![\\p{L}\\p{N}_])`, 'gu');
-  for (const match of text.matchAll(pattern)) {
+  for (const match of text.matchAll(namePattern(name, 'gu'))) {
     columns.push(lineLength(text.slice(0, match.index)) + 1);
   }
   if (columns.length === 0) {

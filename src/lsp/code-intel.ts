@@ -14,30 +14,31 @@ import type {
   ServerCapabilities,
   SignatureHelp,
   SymbolInformation,
-  WorkspaceEdit,
-  WorkspaceSymbol,
 } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
-import { resolveAddress, flattenSymbols, type Address, type NamedSymbol } from './addressing.js';
+import {
+  callOpening,
+  flattenSymbols,
+  resolveAddress,
+  type Address,
+  type NamedSymbol,
+} from './addressing.js';
 import type { DocumentStore, SyncedDocument } from './documents.js';
 import type { LspClient } from './lsp-client.js';
-import { applyEdits, editsByUri } from './edits.js';
 import { COMPLETION_KINDS, SYMBOL_KINDS } from './kinds.js';
+import { documentationText, hoverText } from './markup.js';
 import { toHuman, offsetToColumn, type PositionEncoding } from './positions.js';
+import { renameChanges, type FileChange } from './rename.js';
+import { SourceLocator, type SourceLocation } from './source-locations.js';
+import { WholeWorkspace, asLocations, type Coverage } from './whole-workspace.js';
+import type { FileText, WorkspaceFiles } from './workspace-files.js';
+import { workspaceSymbols, type SymbolItem, type SymbolSearch } from './workspace-symbols.js';
+
+export type { Coverage, FileChange, SourceLocation, SymbolItem, SymbolSearch };
 
 export interface Target extends Address {
   file?: string | undefined;
   code?: string | undefined;
-}
-
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-  end_line: number;
-  end_column: number;
-  /** The source line, trimmed and capped; null when the file is outside the workspace. */
-  text: string | null;
 }
 
 export interface DiagnosticItem {
@@ -52,23 +53,24 @@ export interface DiagnosticItem {
   source: string | null;
 }
 
-export interface SymbolItem {
-  name: string;
-  path: string;
-  kind: string;
-  file: string;
-  line: number;
-  column: number;
+export interface SignatureItem {
+  label: string;
+  documentation: string | null;
 }
 
-const SOURCE_LINE_CHARS = 200;
 const SEVERITIES = ['error', 'error', 'warning', 'information', 'hint'] as const;
 
 export class CodeIntel {
+  private readonly whole: WholeWorkspace;
+  private readonly locator: SourceLocator;
+
   constructor(
     private readonly client: LspClient,
     private readonly store: DocumentStore,
-  ) {}
+  ) {
+    this.whole = new WholeWorkspace(client, store);
+    this.locator = new SourceLocator(store, () => client.positionEncoding);
+  }
 
   get serverKind(): string {
     return this.client.kind;
@@ -103,7 +105,7 @@ export class CodeIntel {
       if (hover === null) return null;
       const range = hover.range ?? { start: position, end: position };
       return {
-        location: await this.location({ uri: doc.uri, range }),
+        location: await this.locator.one({ uri: doc.uri, range }),
         contents: hoverText(hover.contents),
       };
     });
@@ -114,18 +116,26 @@ export class CodeIntel {
     return this.locations('textDocument/definition', target, {}, signal);
   }
 
+  /**
+   * Every use of the name at the target across the workspace, sorted; `coverage` says what was
+   * searched (null when there was no name at the position to search for).
+   */
   async references(
     target: Target,
     includeDeclaration: boolean,
     signal?: AbortSignal,
-  ): Promise<SourceLocation[]> {
+  ): Promise<{ locations: SourceLocation[]; coverage: Coverage | null }> {
     await this.require('referencesProvider', 'find references');
-    return this.locations(
-      'textDocument/references',
-      target,
-      { context: { includeDeclaration } },
-      signal,
-    );
+    return this.withDocument(target, async (doc) => {
+      const position = await this.position(doc, target, signal);
+      const { locations, coverage } = await this.whole.references(
+        doc,
+        position,
+        includeDeclaration,
+        signal,
+      );
+      return { locations: await this.locator.all(locations), coverage };
+    });
   }
 
   async completions(
@@ -152,15 +162,45 @@ export class CodeIntel {
     });
   }
 
-  async signatureHelp(target: Target, signal?: AbortSignal): Promise<SignatureHelp | null> {
+  /**
+   * The signature of a call. With line + symbol, the call of that name on the line (not the
+   * call its name sits inside); with line + column, the call around that position.
+   */
+  async signatureHelp(
+    target: Target,
+    signal?: AbortSignal,
+  ): Promise<{
+    signatures: SignatureItem[];
+    activeSignature: number | null;
+    activeParameter: number | null;
+  } | null> {
     await this.require('signatureHelpProvider', 'signature help');
     return this.withDocument(target, async (doc) => {
-      const position = await this.position(doc, target, signal);
-      return this.client.request<SignatureHelp | null>(
+      let position = await this.position(doc, target, signal);
+      if (target.line !== undefined && target.symbol !== undefined) {
+        const inside = callOpening(doc.lines, position, this.client.positionEncoding);
+        if (inside === null) {
+          throw new PymcpError(
+            'symbol_not_found',
+            `"${target.symbol.slice(0, 100)}" is not called on line ${target.line} (no "(" follows it); give the line and the column of a position inside the call's parentheses`,
+          );
+        }
+        position = inside;
+      }
+      const help = await this.client.request<SignatureHelp | null>(
         'textDocument/signatureHelp',
         { textDocument: { uri: doc.uri }, position },
         { signal },
       );
+      if (help === null) return null;
+      return {
+        signatures: help.signatures.map((s) => ({
+          label: s.label,
+          documentation: documentationText(s.documentation),
+        })),
+        activeSignature: help.activeSignature ?? null,
+        activeParameter: help.activeParameter ?? null,
+      };
     });
   }
 
@@ -177,45 +217,61 @@ export class CodeIntel {
     );
   }
 
-  /** Whether a workspace file is open in the server (the project check closes what it opened). */
-  isOpen(relative: string): boolean {
-    return this.store.isOpen(relative);
+  /** The workspace's files (read through the gate, cached), or null without a workspace. */
+  get workspaceFiles(): WorkspaceFiles | null {
+    return this.store.files;
   }
 
-  closeFile(relative: string): Promise<void> {
-    return this.store.closeFile(relative);
+  /** Re-send open files that changed on disk (once, before a batch of fileDiagnostics). */
+  refreshOpen(): Promise<void> {
+    return this.store.refreshOpen();
   }
 
-  async workspaceSymbols(query: string, signal?: AbortSignal): Promise<SymbolItem[]> {
+  /**
+   * Diagnostics for a workspace file already read through the gate, for the project check: the
+   * file is opened (and stays open; the least recently used close past a cap), other open files
+   * are not refreshed. `reopen` first closes it, for a retry after the server failed on it.
+   */
+  async fileDiagnostics(
+    read: FileText,
+    options: { waitMs: number; signal?: AbortSignal | undefined; reopen?: boolean },
+  ): Promise<{ known: boolean; items: DiagnosticItem[] }> {
+    if (options.reopen === true) await this.store.closeFile(read.file.relative);
+    const [doc] = await this.store.openAll([read]);
+    if (doc === undefined) return { known: false, items: [] };
+    const result = await this.store.diagnostics(doc, options);
+    return {
+      known: result.known,
+      items: result.diagnostics.map((d) => diagnosticItem(doc, d, this.client.positionEncoding)),
+    };
+  }
+
+  /**
+   * Declarations in every Python file of the workspace whose name matches `query` (as the
+   * server matches it), from each file's document symbols; files whose symbols the server did
+   * not give are listed in `unknown`.
+   */
+  async workspaceSymbols(query: string, signal?: AbortSignal): Promise<SymbolSearch> {
     await this.require('workspaceSymbolProvider', 'workspace symbols');
-    await this.store.refreshOpen();
-    const result = await this.client.request<Array<SymbolInformation | WorkspaceSymbol> | null>(
-      'workspace/symbol',
-      { query },
-      { signal },
-    );
-    const items: SymbolItem[] = [];
-    for (const symbol of result ?? []) {
-      if (!('range' in symbol.location)) continue;
-      const location = await this.location(symbol.location);
-      items.push({
-        name: symbol.name,
-        path: symbol.containerName ? `${symbol.containerName}.${symbol.name}` : symbol.name,
-        kind: SYMBOL_KINDS[symbol.kind] ?? 'symbol',
-        file: location.file,
-        line: location.line,
-        column: location.column,
-      });
+    if (this.store.files === null) {
+      throw new PymcpError(
+        'path_denied',
+        'the server has no workspace to search; start it with --workspace DIR',
+      );
     }
-    return items;
+    await this.store.refreshOpen();
+    return workspaceSymbols({ client: this.client, whole: this.whole }, query, signal);
   }
 
-  /** The edit a rename would make, per file, with each file's current text. */
+  /**
+   * The edit a rename would make in every workspace file that uses the symbol, per file, with
+   * each file's current text, and what was searched.
+   */
   async rename(
     target: Target,
     newName: string,
     signal?: AbortSignal,
-  ): Promise<Array<{ file: string; relative: string | null; before: string; after: string }>> {
+  ): Promise<{ changes: FileChange[]; coverage: Coverage | null }> {
     await this.require('renameProvider', 'rename');
     if (!/^[\p{L}_][\p{L}\p{N}_]*$/u.test(newName)) {
       throw new PymcpError(
@@ -227,32 +283,13 @@ export class CodeIntel {
       throw new PymcpError('input_invalid', 'rename needs a file (not a code snippet)');
     const doc = await this.store.sync(target.file);
     const position = await this.position(doc, target, signal);
-    const edit = await this.client.request<WorkspaceEdit | null>(
-      'textDocument/rename',
-      { textDocument: { uri: doc.uri }, position, newName },
-      { signal },
+    return renameChanges(
+      { client: this.client, store: this.store, whole: this.whole },
+      doc,
+      position,
+      newName,
+      signal,
     );
-    if (edit === null)
-      throw new PymcpError('symbol_not_found', 'the language server found nothing to rename there');
-    const files: Array<{ file: string; relative: string | null; before: string; after: string }> =
-      [];
-    for (const [uri, edits] of editsByUri(edit)) {
-      const { relative, display } = this.store.describeUri(uri);
-      const text = await this.store.textOf(uri);
-      if (text === null) {
-        throw new PymcpError(
-          'path_denied',
-          `the rename would edit ${display}, which is outside the workspace; refusing`,
-        );
-      }
-      files.push({
-        file: display,
-        relative,
-        before: text,
-        after: applyEdits(text, edits, this.client.positionEncoding),
-      });
-    }
-    return files;
   }
 
   private async locations(
@@ -268,18 +305,7 @@ export class CodeIntel {
         { textDocument: { uri: doc.uri }, position, ...extra },
         { signal },
       );
-      const list = result === null ? [] : Array.isArray(result) ? result : [result];
-      const out: SourceLocation[] = [];
-      const cache = new Map<string, Promise<string[] | null>>();
-      for (const item of list) {
-        out.push(
-          await this.location(
-            'targetUri' in item ? { uri: item.targetUri, range: item.targetSelectionRange } : item,
-            cache,
-          ),
-        );
-      }
-      return out;
+      return this.locator.all(asLocations(result));
     });
   }
 
@@ -327,45 +353,6 @@ export class CodeIntel {
     return flattenSymbols(symbols ?? [], doc.lines, this.client.positionEncoding);
   }
 
-  /** A result location with its source line; `cache` shares file reads within one answer. */
-  private async location(
-    location: Location,
-    cache: Map<string, Promise<string[] | null>> = new Map(),
-  ): Promise<SourceLocation> {
-    const { display } = this.store.describeUri(location.uri);
-    let lines = cache.get(location.uri);
-    if (lines === undefined) {
-      lines = this.store.linesOf(location.uri);
-      cache.set(location.uri, lines);
-    }
-    return this.locate(display, location, await lines);
-  }
-
-  private locate(display: string, location: Location, lines: string[] | null): SourceLocation {
-    const { start, end } = location.range;
-    if (lines === null) {
-      return {
-        file: display,
-        line: start.line + 1,
-        column: start.character + 1,
-        end_line: end.line + 1,
-        end_column: end.character + 1,
-        text: null,
-      };
-    }
-    const source = lines[start.line] ?? '';
-    const from = toHuman(lines, start, this.client.positionEncoding);
-    const to = toHuman(lines, end, this.client.positionEncoding);
-    return {
-      file: display,
-      line: from.line,
-      column: from.column,
-      end_line: to.line,
-      end_column: to.column,
-      text: source.trim().slice(0, SOURCE_LINE_CHARS),
-    };
-  }
-
   /** Waits for the server (capabilities are known only after initialize), then checks. */
   private async require(capability: keyof ServerCapabilities, feature: string): Promise<void> {
     await this.client.whenReady();
@@ -395,15 +382,4 @@ function diagnosticItem(
     code: d.code === undefined ? null : String(d.code),
     source: d.source ?? null,
   };
-}
-
-/** Hover contents: MarkupContent, or the deprecated MarkedString forms older servers send. */
-type HoverContents = Hover['contents'];
-
-function hoverText(contents: HoverContents): string {
-  const parts = Array.isArray(contents) ? contents : [contents];
-  return parts
-    .map((part) => (typeof part === 'string' ? part : part.value))
-    .join('\n\n')
-    .trim();
 }

@@ -3,17 +3,12 @@
  * re-reads the file through the path gate and sends the new text when it changed, so answers are
  * never about stale content. Diagnostics are matched to the document version they describe.
  */
-import { stat } from 'node:fs/promises';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
-import {
-  readWorkspaceText,
-  resolveWorkspaceFile,
-  type WorkspaceFile,
-} from '../shared/path-gate.js';
 import { LSP_WORKSPACE, type LspClient } from './lsp-client.js';
 import { splitLines } from './positions.js';
+import { isPythonPath, stampOf, WorkspaceFiles, type FileText } from './workspace-files.js';
 
 export interface SyncedDocument {
   uri: string;
@@ -36,19 +31,27 @@ interface Tracked extends SyncedDocument {
   /** Diagnostics the server published for `version`, if any yet. */
   published: Diagnostic[] | null;
   waiters: Array<() => void>;
+  /** When an answer last needed it (a counter), for closing the least recently used. */
+  used: number;
 }
 
 export const SNIPPET_NAME = '<snippet>';
+/** Workspace files kept open in the server; past it the least recently used are closed. */
+export const MAX_OPEN_DOCUMENTS = 1000;
 
 export class DocumentStore {
   private readonly docs = new Map<string, Tracked>();
   private snippetCounter = 0;
+  private clock = 0;
+  /** The workspace's files, read through the gate and cached; null without a workspace. */
+  readonly files: WorkspaceFiles | null;
 
   constructor(
     private readonly client: LspClient,
-    private readonly workspace: string | null,
-    private readonly maxFileBytes: number,
+    workspace: string | null,
+    maxFileBytes: number,
   ) {
+    this.files = workspace === null ? null : new WorkspaceFiles(workspace, maxFileBytes);
     client.onDiagnostics((params) => {
       this.onPublish(params);
     });
@@ -63,16 +66,47 @@ export class DocumentStore {
    * every other open file that changed on disk, so no answer is computed from stale text.
    */
   async sync(input: string): Promise<SyncedDocument> {
-    if (this.workspace === null) {
+    if (this.files === null) {
       throw new PymcpError(
         'path_denied',
         'the server has no workspace; pass code instead of file, or start it with --workspace DIR',
       );
     }
-    const file = await resolveWorkspaceFile(this.workspace, input, { maxBytes: this.maxFileBytes });
-    const uri = pathToFileURL(`${LSP_WORKSPACE}/${file.relative}`).href;
-    const [doc] = await Promise.all([this.load(file, uri), this.refreshOpen(uri)]);
+    const file = await this.files.resolve(input);
+    if (!isPythonPath(file.relative)) {
+      throw new PymcpError(
+        'input_invalid',
+        `${file.relative} is not a Python file (.py or .pyi); the lsp_* tools analyse Python source`,
+      );
+    }
+    const uri = uriOf(file.relative);
+    const [doc] = await Promise.all([
+      this.files.read(file).then((read) => this.load(read, uri)),
+      this.refreshOpen(uri),
+    ]);
     return doc;
+  }
+
+  /**
+   * Make sure the server has these files open with their current text (whole-workspace answers
+   * open every file that names a symbol), then close the least recently used beyond
+   * MAX_OPEN_DOCUMENTS. Files it already has unchanged cost nothing.
+   */
+  async openAll(reads: readonly FileText[]): Promise<SyncedDocument[]> {
+    const now = ++this.clock;
+    const docs: SyncedDocument[] = [];
+    for (const read of reads) {
+      const doc = await this.load(read, uriOf(read.file.relative));
+      const tracked = this.docs.get(doc.uri);
+      if (tracked) tracked.used = now;
+      docs.push(doc);
+    }
+    const open = [...this.docs.values()].filter((d) => d.source !== null && d.used < now);
+    open.sort((a, b) => a.used - b.used);
+    for (const doc of open.slice(0, Math.max(0, this.docs.size - MAX_OPEN_DOCUMENTS))) {
+      await this.closeUri(doc.uri);
+    }
+    return docs;
   }
 
   /**
@@ -86,11 +120,9 @@ export class DocumentStore {
         if (doc.source === null || (await stampOf(doc.source.absolute)) === doc.source.stamp)
           return;
         try {
-          if (this.workspace === null) throw new PymcpError('path_denied', 'no workspace');
-          const file = await resolveWorkspaceFile(this.workspace, doc.relative, {
-            maxBytes: this.maxFileBytes,
-          });
-          await this.load(file, doc.uri);
+          if (this.files === null) throw new PymcpError('path_denied', 'no workspace');
+          const read = await this.files.read(await this.files.resolve(doc.relative));
+          await this.load(read, doc.uri);
         } catch {
           await this.closeUri(doc.uri);
         }
@@ -98,25 +130,27 @@ export class DocumentStore {
     );
   }
 
-  /** Send the file's text unless its mtime/size/inode say the server already has it. */
-  private async load(file: WorkspaceFile, uri: string): Promise<SyncedDocument> {
-    const stamp = await stampOf(file.absolute);
+  /** Send the file's text unless its stamp says the server already has it. */
+  private async load(read: FileText, uri: string): Promise<SyncedDocument> {
     const known = this.docs.get(uri);
-    if (known?.source != null && stamp !== null && known.source.stamp === stamp) return known;
-    const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
-    const doc = await this.update(uri, file.relative, text);
+    if (known !== undefined) known.used = ++this.clock;
+    if (known?.source != null && read.stamp !== null && known.source.stamp === read.stamp) {
+      return known;
+    }
+    const doc = await this.update(uri, read.file.relative, read.text);
     const tracked = this.docs.get(uri);
-    if (tracked && stamp !== null) tracked.source = { absolute: file.absolute, stamp };
+    if (tracked && read.stamp !== null)
+      tracked.source = { absolute: read.file.absolute, stamp: read.stamp };
     return doc;
   }
 
   isOpen(relative: string): boolean {
-    return this.docs.has(pathToFileURL(`${LSP_WORKSPACE}/${relative}`).href);
+    return this.docs.has(uriOf(relative));
   }
 
   /** Stop tracking a workspace file (the server falls back to reading it from disk). */
   async closeFile(relative: string): Promise<void> {
-    await this.closeUri(pathToFileURL(`${LSP_WORKSPACE}/${relative}`).href);
+    await this.closeUri(uriOf(relative));
   }
 
   private async closeUri(uri: string): Promise<void> {
@@ -126,7 +160,7 @@ export class DocumentStore {
 
   /** Analyse code that is not on disk, as an unsaved document inside the workspace. */
   async openSnippet(code: string): Promise<SyncedDocument & { close(): Promise<void> }> {
-    const root = this.workspace === null ? '/tmp' : LSP_WORKSPACE;
+    const root = this.files === null ? '/tmp' : LSP_WORKSPACE;
     const uri = pathToFileURL(`${root}/__pymcp_snippet_${++this.snippetCounter}__.py`).href;
     const doc = await this.update(uri, SNIPPET_NAME, code);
     return {
@@ -189,7 +223,7 @@ export class DocumentStore {
       return { relative: null, display: uri.slice(0, 300) };
     }
     const prefix = `${LSP_WORKSPACE}/`;
-    if (this.workspace !== null && file.startsWith(prefix)) {
+    if (this.files !== null && file.startsWith(prefix)) {
       const relative = file.slice(prefix.length);
       return { relative, display: relative };
     }
@@ -209,12 +243,9 @@ export class DocumentStore {
     const tracked = this.docs.get(uri);
     if (tracked) return tracked.text;
     const { relative } = this.describeUri(uri);
-    if (relative === null || this.workspace === null) return null;
+    if (relative === null || this.files === null) return null;
     try {
-      const file = await resolveWorkspaceFile(this.workspace, relative, {
-        maxBytes: this.maxFileBytes,
-      });
-      return await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
+      return (await this.files.read(await this.files.resolve(relative))).text;
     } catch {
       return null;
     }
@@ -233,6 +264,7 @@ export class DocumentStore {
         source: null,
         published: null,
         waiters: [],
+        used: ++this.clock,
       };
       this.docs.set(uri, doc);
       await this.client.notify('textDocument/didOpen', {
@@ -261,11 +293,7 @@ export class DocumentStore {
   }
 }
 
-async function stampOf(file: string): Promise<string | null> {
-  try {
-    const info = await stat(file);
-    return `${info.mtimeMs}:${info.size}:${info.ino}`;
-  } catch {
-    return null;
-  }
+/** The server's URI for a workspace-relative path. */
+export function uriOf(relative: string): string {
+  return pathToFileURL(`${LSP_WORKSPACE}/${relative}`).href;
 }

@@ -32,6 +32,7 @@ import { FrameGuard } from './frame-guard.js';
 import { languageServerProfile, settingsOptions, type LspSandboxSpec } from './lsp-sandbox.js';
 import type { PositionEncoding } from './positions.js';
 import { serverSettings } from './servers.js';
+import { sourceRoots } from './source-roots.js';
 
 export const LSP_WORKSPACE = SANDBOX_WORKSPACE;
 
@@ -101,6 +102,8 @@ export class LspClient {
   private generation = 0;
   private readonly diagnosticsListeners = new Set<(params: PublishDiagnosticsParams) => void>();
   private readonly restartListeners = new Set<() => void>();
+  /** The workspace's import roots inside the sandbox (the root, and src/ in a src layout). */
+  private importRoots: string[] = [];
 
   constructor(private readonly spec: LspSpec) {}
 
@@ -241,6 +244,10 @@ export class LspClient {
     this.state = 'starting';
     const generation = ++this.generation;
     this.registered.clear();
+    this.importRoots = await sourceRoots(this.spec.workspace, LSP_WORKSPACE);
+    // close() may have run while we awaited: spawn nothing then.
+    if (this.isClosed())
+      throw new PymcpError('lsp_unavailable', 'the language server was shut down');
     const child = spawnSandbox(this.spec.bwrap, bwrapArgs(languageServerProfile(this.spec)), {
       stdio: ['pipe', 'pipe', 'pipe'],
       hostIds: this.spec.hostIds,
@@ -301,7 +308,7 @@ export class LspClient {
     this.capabilities = result.capabilities;
     await connection.sendNotification(InitializedNotification.type, {});
     if (this.kind === 'pylsp') {
-      const settings = serverSettings('pylsp', settingsOptions(this.spec));
+      const settings = serverSettings('pylsp', this.settingsOptions());
       await connection.sendNotification(DidChangeConfigurationNotification.type, {
         settings: { pylsp: settings('pylsp') },
       });
@@ -312,7 +319,7 @@ export class LspClient {
   }
 
   private registerHandlers(connection: ProtocolConnection): void {
-    const settings = serverSettings(this.spec.launch.kind, settingsOptions(this.spec));
+    const settings = serverSettings(this.spec.launch.kind, this.settingsOptions());
     connection.onRequest(ConfigurationRequest.type, (params) =>
       params.items.map((item) => settings(item.section)),
     );
@@ -358,6 +365,15 @@ export class LspClient {
     for (const listener of this.restartListeners) listener();
     this.state = 'stopped';
     this.start();
+  }
+
+  /** The environment's settings, with the workspace's import roots (src/ in a src layout). */
+  private settingsOptions() {
+    return { ...settingsOptions(this.spec), extraPaths: this.importRoots };
+  }
+
+  private isClosed(): boolean {
+    return this.state === 'closed';
   }
 
   private kill(child: ChildProcess): void {

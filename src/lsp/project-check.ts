@@ -1,88 +1,151 @@
 /**
- * Diagnostics for the whole workspace: every Python file (bounded), opened and checked, then
- * summarised. Walks the host tree without following symlinks, listing each directory through a
- * descriptor checked to be inside the workspace; each file still passes the gate.
+ * Diagnostics for the whole workspace: every Python file (bounded), read through the path gate,
+ * opened and checked, then summarised. A file that cannot be checked (the gate refuses it, the
+ * server fails on it twice) is listed with the reason and the rest is checked. Files stay open
+ * afterwards (the least recently used close past a cap), so a repeated check re-sends nothing
+ * that did not change, and nothing is closed while the server may still be analysing it.
  */
-import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { readWorkspaceDirectory } from '../shared/workspace-directory.js';
+import { isPymcpError } from '../shared/errors.js';
 import type { CodeIntel, DiagnosticItem } from './code-intel.js';
+import {
+  pythonFiles,
+  refusalReason,
+  stampOf,
+  type FileText,
+  type Refusal,
+} from './workspace-files.js';
 
-/** Directories never worth checking (and often huge). */
-const SKIP_DIRS = new Set([
-  'node_modules',
-  '__pycache__',
-  'site-packages',
-  'venv',
-  'dist',
-  'build',
-]);
 export const MAX_PROJECT_FILES = 500;
+/** Files asked about at once: pull requests queue in the server; pushed reports (pylsp lints
+ * half a second after a change) come in parallel. */
+const CHECK_PARALLEL = 8;
+/** Pause before asking again about a file the server failed on. */
+const RETRY_DELAY_MS = 300;
 
 export interface ProjectReport {
   files_checked: number;
   files_found: number;
   /** Files whose diagnostics were not reported in time. */
   files_unknown: string[];
+  /** Files that could not be checked, with why; the rest were checked. */
+  files_failed: Refusal[];
   counts: { error: number; warning: number; information: number; hint: number };
   items: DiagnosticItem[];
 }
 
-export async function pythonFiles(
-  root: string,
-  max: number,
-): Promise<{ files: string[]; found: number }> {
-  const files: string[] = [];
-  let found = 0;
-  const realRoot = await realpath(root).catch(() => null);
-  if (realRoot === null) return { files, found };
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    if (depth > 20) return;
-    // Security: a directory swapped for a symlink to outside since its parent was listed is
-    // not listed, so no name from outside the workspace reaches the report.
-    const entries = await readWorkspaceDirectory(realRoot, dir);
-    if (entries === null) return;
-    entries.sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      // Dirent types come from lstat: symlinks are neither files nor directories here.
-      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) await walk(full, depth + 1);
-      else if (entry.isFile() && (entry.name.endsWith('.py') || entry.name.endsWith('.pyi'))) {
-        found += 1;
-        if (files.length < max) {
-          files.push(path.relative(realRoot, full).split(path.sep).join('/'));
-        }
-      }
+export interface CheckOptions {
+  waitMs: number;
+  signal?: AbortSignal | undefined;
+  /** Called after each file: how many are done of how many. */
+  onProgress?: ((done: number, total: number, file: string) => void) | undefined;
+}
+
+/**
+ * The project check of one language server, remembering its last report: later pages of a
+ * check are read from that report while no listed file changed, instead of checking again.
+ */
+export class ProjectCheck {
+  private last: { report: ProjectReport; stamps: string } | null = null;
+
+  constructor(private readonly intel: CodeIntel) {}
+
+  /** A new check, or (reuse) the last one when the workspace's files have not changed since. */
+  async run(options: CheckOptions & { reuse: boolean }): Promise<{
+    report: ProjectReport;
+    reused: boolean;
+  }> {
+    const root = this.intel.workspaceFiles?.root ?? null;
+    const listing =
+      root === null ? { files: [], found: 0 } : await pythonFiles(root, MAX_PROJECT_FILES);
+    const stamps = root === null ? '' : await stampsOf(root, listing.files);
+    if (options.reuse && this.last !== null && this.last.stamps === stamps) {
+      return { report: this.last.report, reused: true };
     }
-  };
-  await walk(realRoot, 0);
-  return { files, found };
+    const report = await checkProject(this.intel, options, listing);
+    // Only a complete check is worth paging through later.
+    if (!options.signal?.aborted) this.last = { report, stamps };
+    return { report, reused: false };
+  }
 }
 
 export async function checkProject(
   intel: CodeIntel,
-  root: string,
-  options: { waitMs: number; signal?: AbortSignal | undefined },
+  options: CheckOptions,
+  listing?: { files: string[]; found: number },
 ): Promise<ProjectReport> {
-  const { files, found } = await pythonFiles(root, MAX_PROJECT_FILES);
+  const workspace = intel.workspaceFiles;
+  const { files, found } =
+    listing ??
+    (workspace === null
+      ? { files: [], found: 0 }
+      : await pythonFiles(workspace.root, MAX_PROJECT_FILES));
+  await intel.refreshOpen();
   const items: DiagnosticItem[] = [];
   const unknown: string[] = [];
-  for (const file of files) {
-    if (options.signal?.aborted) break;
-    const wasOpen = intel.isOpen(file);
-    const result = await intel.diagnostics({ file }, options);
-    // Keep the server's open set (and refreshOpen's stat calls) small.
-    if (!wasOpen) await intel.closeFile(file);
-    if (!result.known) unknown.push(file);
+  const failed: Refusal[] = [];
+  let done = 0;
+  let next = 0;
+  const checkOne = async (relative: string): Promise<void> => {
+    if (workspace === null) return;
+    let read: FileText;
+    try {
+      read = await workspace.read(await workspace.resolve(relative));
+    } catch (error) {
+      failed.push({ file: relative, reason: refusalReason(relative, error) });
+      return;
+    }
+    let result;
+    try {
+      result = await intel.fileDiagnostics(read, options);
+    } catch (error) {
+      if (!isPymcpError(error, 'lsp_failed') || options.signal?.aborted) throw error;
+      // pyright sometimes fails a file's first check while it is still settling after files
+      // opened and closed around it; asking again about a freshly opened copy succeeds.
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      try {
+        result = await intel.fileDiagnostics(read, { ...options, reopen: true });
+      } catch (again) {
+        if (!isPymcpError(again, 'lsp_failed')) throw again;
+        failed.push({ file: relative, reason: again.message });
+        return;
+      }
+    }
+    if (!result.known) unknown.push(relative);
     items.push(...result.items);
-  }
+  };
+  const worker = async (): Promise<void> => {
+    while (next < files.length && !options.signal?.aborted) {
+      const relative = files[next++] ?? '';
+      await checkOne(relative);
+      done += 1;
+      options.onProgress?.(done, files.length, relative);
+    }
+  };
+  await Promise.all(Array.from({ length: CHECK_PARALLEL }, worker));
   const counts = { error: 0, warning: 0, information: 0, hint: 0 };
   for (const item of items) counts[item.severity] += 1;
   const rank = { error: 0, warning: 1, information: 2, hint: 3 };
   items.sort(
     (a, b) =>
-      rank[a.severity] - rank[b.severity] || a.file.localeCompare(b.file) || a.line - b.line,
+      rank[a.severity] - rank[b.severity] ||
+      a.file.localeCompare(b.file) ||
+      a.line - b.line ||
+      a.column - b.column,
   );
-  return { files_checked: files.length, files_found: found, files_unknown: unknown, counts, items };
+  const byFile = (a: string, b: string): number => a.localeCompare(b);
+  return {
+    files_checked: files.length - failed.length,
+    files_found: found,
+    files_unknown: unknown.sort(byFile),
+    files_failed: failed.sort((a, b) => byFile(a.file, b.file)),
+    counts,
+    items,
+  };
+}
+
+/** One string that changes when a listed file is added, removed or changed. */
+async function stampsOf(root: string, files: readonly string[]): Promise<string> {
+  const stamps = await Promise.all(files.map((file) => stampOf(path.join(root, file))));
+  return files.map((file, index) => `${file}=${stamps[index] ?? ''}`).join('\n');
 }

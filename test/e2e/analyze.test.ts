@@ -158,6 +158,15 @@ describe('analyze', () => {
     expect(report.notes.join(' ')).toMatch(/declares no ANALYSIS/);
   }, 60_000);
 
+  test("with pylsp, the signature is the function's, not a line of its doctest", async () => {
+    const { report } = await analyse('plain.py', ['--lsp', 'pylsp']);
+    expect(report.language_server).toBe('pylsp');
+    expect(report.structure.functions.find((f) => f.name === 'double')).toMatchObject({
+      signature: 'def double(x: int) -> int',
+      doc: expect.stringContaining('Twice x.'),
+    });
+  }, 60_000);
+
   test('--list names the bundled algorithms', async () => {
     const result = await runCli(['analyze', '--list']);
     expect(result.code).toBe(0);

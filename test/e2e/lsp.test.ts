@@ -1,9 +1,11 @@
 /** The lsp_* tools through the built CLI and the SDK client, on a real workspace. */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, textOf, type ServerUnderTest } from '../helpers/mcp-client.js';
+import { createRepoFixture, TEST_MODULES, type RepoFixture } from '../helpers/repo-fixture.js';
 
 const CART = `"""Shopping cart."""
 
@@ -144,6 +146,21 @@ describe('lsp tools with pyright (read-only server)', () => {
     },
   );
 
+  test('an answer with nothing to report names the line and the column that were asked about', async () => {
+    const result = await server.call('lsp_hover', { file: 'shop/cart.py', line: 2, column: 1 });
+    expect(textOf(result)).toBe('No hover information at shop/cart.py:2:1.');
+  });
+
+  test('document symbols are path:line:column lines, like every other answer', async () => {
+    const result = await server.call('lsp_document_symbols', { file: 'shop/cart.py' });
+    expect(textOf(result).split('\n')).toEqual(
+      expect.arrayContaining([
+        'shop/cart.py:4:7  class Cart',
+        'shop/cart.py:10:9  method Cart.add',
+      ]),
+    );
+  });
+
   test('a missing symbol says what was searched', async () => {
     const result = await server.call('lsp_hover', { file: 'shop/cart.py', symbol: 'Basket.add' });
     expect(result.isError).toBe(true);
@@ -153,6 +170,75 @@ describe('lsp tools with pyright (read-only server)', () => {
   test('the project check summarises every file', async () => {
     const result = await server.call('lsp_check_project', {});
     expect(result.structuredContent).toMatchObject({ files_checked: 3, counts: { error: 3 } });
+  }, 60_000);
+});
+
+describe('lsp tools on a repository-shaped workspace (pyright)', () => {
+  let server: ServerUnderTest;
+  let repo: RepoFixture;
+  beforeAll(async () => {
+    repo = await createRepoFixture();
+    server = await startServer(['--workspace', repo.dir, '--lsp', 'pyright']);
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+    await rm(repo.dir, { recursive: true, force: true });
+  });
+
+  test('references to a test helper outside the include find every use and say what was searched', async () => {
+    const result = await server.call('lsp_references', {
+      file: 'tests/helpers.py',
+      symbol: 'make_response',
+      limit: 500,
+    });
+    expect(result.structuredContent).toMatchObject({
+      total: repo.helperUses.length,
+      searched: { name: 'make_response', matched: TEST_MODULES + 2, skipped: [], unchecked: 0 },
+    });
+    expect(textOf(result)).toMatch(
+      /Searched all \d+ Python files in the workspace for "make_response": 38 name it, all searched\. 2 could not be read, so uses there are unknown: src\/webclient\/generated_table\.py \(\d+ bytes, over the \d+-byte limit\), tools\/legacy_latin1\.py \(not valid UTF-8 text\)\./,
+    );
+  }, 60_000);
+
+  test('a rename preview changes every file that uses the class', async () => {
+    const result = await server.call('lsp_rename', {
+      file: 'src/webclient/adapters.py',
+      symbol: 'HTTPAdapter',
+      new_name: 'TransportAdapter',
+    });
+    expect((result.structuredContent as { files: string[] }).files).toEqual(repo.adapterFiles);
+  }, 60_000);
+
+  test('the project check lists what it cannot check, sends progress, and pages from one check', async () => {
+    const progress: Array<{ progress: number; total?: number }> = [];
+    const first = (await server.client.callTool(
+      { name: 'lsp_check_project', arguments: { severity: 'hint', limit: 1 } },
+      undefined,
+      { onprogress: (p) => progress.push(p) },
+    )) as CallToolResult;
+    expect(first.isError ?? false, textOf(first)).toBe(false);
+    expect(first.structuredContent).toMatchObject({
+      files_checked: repo.pythonFiles.length,
+      files_failed: [
+        { file: 'src/webclient/generated_table.py', reason: expect.stringMatching(/over the/) },
+        { file: 'tools/legacy_latin1.py', reason: 'not valid UTF-8 text' },
+      ],
+      reused: false,
+    });
+    expect(textOf(first)).toMatch(/Could not be checked: src\/webclient\/generated_table\.py/);
+    // The last one can arrive with the result, and the SDK's client drops progress it handles
+    // after the result (it dispatches notifications a microtask later): not asserted.
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) expect(p.total).toBe(repo.pythonFiles.length + 2);
+    expect(progress.map((p) => p.progress)).toEqual(
+      [...progress.map((p) => p.progress)].sort((a, b) => a - b),
+    );
+    const second = await server.call('lsp_check_project', { severity: 'hint', offset: 1 });
+    expect(second.structuredContent).toMatchObject({ reused: true });
+    expect(textOf(second)).toContain('This page comes from the previous check');
+    await appendFile(path.join(repo.dir, 'tests/conftest.py'), 'undefined_here\n');
+    const third = await server.call('lsp_check_project', { severity: 'hint', offset: 1 });
+    expect(third.structuredContent).toMatchObject({ reused: false });
   }, 60_000);
 });
 

@@ -79,6 +79,19 @@ const LEGACY = 'def ping() -> int:\r\n    return 1\r\n\r\n\r\nvalue = ping()\r\n
 
 const CLEAN = 'print("ok")\n';
 
+/** A docstring with "<" and an indented block; line 10 calls fib inside another call. */
+const CALLS = `def fib(n: int) -> int:
+    """Return F(n) when a < b.
+
+    Example:
+        fib(3)
+    """
+    return n
+
+
+x = max(fib(1), 2)
+`;
+
 const FILES: Record<string, string> = {
   'shop/__init__.py': '',
   'shop/cart.py': CART,
@@ -86,6 +99,7 @@ const FILES: Record<string, string> = {
   'shop/stores.py': STORES,
   'shop/legacy.py': LEGACY,
   'shop/scratch.py': CLEAN,
+  'shop/calls.py': CALLS,
 };
 
 interface ServerCase {
@@ -94,8 +108,6 @@ interface ServerCase {
   checkoutDiagnostics: Array<{ line: number; column: number; message: RegExp }>;
   undefinedName: (name: string) => RegExp;
   workspaceSymbols: boolean;
-  /** Whether includeDeclaration: false drops the declaration (jedi, as run by pylsp, keeps it). */
-  excludesDeclaration: boolean;
 }
 
 const SERVERS: ServerCase[] = [
@@ -107,7 +119,6 @@ const SERVERS: ServerCase[] = [
     ],
     undefinedName: (name) => new RegExp(`"${name}" is not defined`),
     workspaceSymbols: true,
-    excludesDeclaration: true,
   },
   {
     kind: 'pylsp',
@@ -115,7 +126,6 @@ const SERVERS: ServerCase[] = [
     checkoutDiagnostics: [{ line: 9, column: 11, message: /undefined name 'undefined_name'/ }],
     undefinedName: (name) => new RegExp(`undefined name '${name}'`),
     workspaceSymbols: false,
-    excludesDeclaration: false,
   },
 ];
 
@@ -128,6 +138,7 @@ beforeAll(async () => {
   await mkdir(path.join(dir, 'shop'), { mode: 0o755 });
   await chmod(path.join(dir, 'shop'), 0o755);
   for (const [name, text] of Object.entries(FILES)) await put(name, text);
+  await put('shop/notes.txt', 'def not_python(): pass\n');
   await symlink('/etc/passwd', path.join(dir, 'leak.py'));
   await symlink('/etc', path.join(dir, 'escape'));
 });
@@ -200,7 +211,10 @@ describe.each(SERVERS)('$kind', (server) => {
     test(
       'references find the declaration and every call across files',
       async () => {
-        const all = await intel.references({ file: 'shop/cart.py', symbol: 'Cart.add' }, true);
+        const { locations: all } = await intel.references(
+          { file: 'shop/cart.py', symbol: 'Cart.add' },
+          true,
+        );
         expect(all).toHaveLength(4);
         expect(all.map((r) => `${r.file}:${r.line}`).sort()).toEqual([
           'shop/cart.py:10',
@@ -208,14 +222,15 @@ describe.each(SERVERS)('$kind', (server) => {
           'shop/checkout.py:7',
           'shop/checkout.py:8',
         ]);
-        if (server.excludesDeclaration) {
-          const uses = await intel.references({ file: 'shop/cart.py', symbol: 'Cart.add' }, false);
-          expect(uses.map((r) => `${r.file}:${r.line}`).sort()).toEqual([
-            'shop/checkout.py:6',
-            'shop/checkout.py:7',
-            'shop/checkout.py:8',
-          ]);
-        }
+        const { locations: uses } = await intel.references(
+          { file: 'shop/cart.py', symbol: 'Cart.add' },
+          false,
+        );
+        expect(uses.map((r) => `${r.file}:${r.line}`)).toEqual([
+          'shop/checkout.py:6',
+          'shop/checkout.py:7',
+          'shop/checkout.py:8',
+        ]);
       },
       SLOW,
     );
@@ -223,7 +238,7 @@ describe.each(SERVERS)('$kind', (server) => {
     test(
       'rename previews the edit in both files and writes nothing',
       async () => {
-        const changes = await intel.rename(
+        const { changes } = await intel.rename(
           { file: 'shop/checkout.py', line: 6, symbol: 'add' },
           'put',
         );
@@ -250,10 +265,9 @@ describe.each(SERVERS)('$kind', (server) => {
     test(
       'a rename in a CRLF file keeps its line endings',
       async () => {
-        const [change, ...others] = await intel.rename(
-          { file: 'shop/legacy.py', symbol: 'ping' },
-          'pong',
-        );
+        const {
+          changes: [change, ...others],
+        } = await intel.rename({ file: 'shop/legacy.py', symbol: 'ping' }, 'pong');
         expect(others).toEqual([]);
         // `before` is the file as it is on disk; `after` is what lsp_rename apply would write.
         expect(change?.before).toBe(LEGACY);
@@ -297,7 +311,7 @@ describe.each(SERVERS)('$kind', (server) => {
         : 'workspace symbols are reported as unsupported, not as an empty list',
       async () => {
         if (server.workspaceSymbols) {
-          expect(await intel.workspaceSymbols('Cart')).toContainEqual(
+          expect((await intel.workspaceSymbols('Cart')).items).toContainEqual(
             expect.objectContaining({ name: 'Cart', kind: 'class', file: 'shop/cart.py', line: 4 }),
           );
         } else {
@@ -305,6 +319,57 @@ describe.each(SERVERS)('$kind', (server) => {
             name: 'PymcpError',
             code: 'lsp_unsupported',
             message: expect.stringContaining('workspace symbols'),
+          });
+        }
+      },
+      SLOW,
+    );
+  });
+
+  describe('small answers', () => {
+    test(
+      'signature help with line and symbol answers for that call, not the call around it',
+      async () => {
+        const help = await intel.signatureHelp({ file: 'shop/calls.py', line: 10, symbol: 'fib' });
+        expect(help?.signatures).toEqual([
+          {
+            label: expect.stringMatching(/^(fib)?\(n: int\) -> int$/),
+            documentation: expect.stringContaining('Return F(n) when a < b.'),
+          },
+        ]);
+        // The call around it is what line + column inside max's parentheses asks for.
+        const around = await intel.signatureHelp({ file: 'shop/calls.py', line: 10, column: 9 });
+        expect(around?.signatures[0]?.label).toMatch(/max|arg1/);
+        await expect(
+          intel.signatureHelp({ file: 'shop/calls.py', line: 10, symbol: 'x' }),
+        ).rejects.toMatchObject({
+          code: 'symbol_not_found',
+          message: /"x" is not called on line 10/,
+        });
+      },
+      SLOW,
+    );
+
+    test(
+      'hover text has no HTML entities',
+      async () => {
+        const hover = await intel.hover({ file: 'shop/calls.py', symbol: 'fib' });
+        expect(hover?.contents).toContain('Return F(n) when a < b.');
+        expect(hover?.contents).not.toMatch(/&(lt|gt|amp|nbsp);/);
+      },
+      SLOW,
+    );
+
+    test(
+      'a file that is not Python is refused, not analysed as Python',
+      async () => {
+        for (const attempt of [
+          () => intel.documentSymbols({ file: 'shop/notes.txt' }),
+          () => intel.hover({ file: 'shop/notes.txt', line: 1, column: 5 }),
+        ]) {
+          await expect(attempt()).rejects.toMatchObject({
+            code: 'input_invalid',
+            message: expect.stringMatching(/shop\/notes\.txt is not a Python file/),
           });
         }
       },
@@ -370,7 +435,7 @@ describe.each(SERVERS)('$kind', (server) => {
         expect(
           await intel.definition({ file: 'shop/checkout.py', line: 8, symbol: 'add' }),
         ).toEqual([expect.objectContaining({ file: 'shop/cart.py', line: 10 })]);
-        const references = await intel.references(
+        const { locations: references } = await intel.references(
           { file: 'shop/cart.py', symbol: 'Cart.add' },
           false,
         );
@@ -446,11 +511,12 @@ describe.each(SERVERS)('$kind', (server) => {
     test(
       'checkProject counts the errors of every Python file, skipping symlinks',
       async () => {
-        const report = await checkProject(intel, dir, WAIT);
+        const report = await checkProject(intel, WAIT);
         expect(report).toMatchObject({
           files_checked: Object.keys(FILES).length,
           files_found: Object.keys(FILES).length,
           files_unknown: [],
+          files_failed: [],
           counts: { error: server.checkoutDiagnostics.length },
         });
         expect(

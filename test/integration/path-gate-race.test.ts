@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { pythonFiles } from '../../src/lsp/project-check.js';
+import { pythonFiles } from '../../src/lsp/workspace-files.js';
 import { isPymcpError } from '../../src/shared/errors.js';
 import {
   readWorkspaceText,

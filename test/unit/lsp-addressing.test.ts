@@ -8,7 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from 'vitest';
 import type { DocumentSymbol, SymbolInformation } from 'vscode-languageserver-protocol';
 import {
+  callOpening,
   flattenSymbols,
+  identifierAt,
   normaliseSymbolPath,
   resolveAddress,
   type Address,
@@ -365,6 +367,32 @@ describe('resolveAddress', () => {
         ),
       });
     });
+  });
+});
+
+describe('identifierAt (the name a whole-workspace search looks for)', () => {
+  test.each<[string, string, number, string | null]>([
+    ['start of a name', 'cart.add(x)', 5, 'add'],
+    ['inside a name', 'cart.add(x)', 6, 'add'],
+    ['just after a name', 'cart.add(x)', 8, 'add'],
+    ['a non-ASCII name', 'café = 1', 2, 'café'],
+    ['after "é😀" on the line (UTF-16 units)', 'x = "é😀"; total()', 12, 'total'],
+    ['whitespace between nothing', '    ', 2, null],
+  ])('%s', (_name, line, character, expected) => {
+    expect(identifierAt([line], { line: 0, character }, 'utf-16')).toBe(expected);
+  });
+});
+
+describe('callOpening (signature help for the call named on a line)', () => {
+  test.each<[string, string, number, number | null]>([
+    // [line, character of the callee's name, character just after its "("]
+    ['a call inside another call', 'print(fib(3))', 6, 10],
+    ['space before the parenthesis', 'x = max (a, b)', 4, 9],
+    ['a name that is not called', 'y = fib', 4, null],
+    ['after "é😀" (UTF-16 units)', 's = "é😀"; go(1)', 11, 14],
+  ])('%s', (_name, line, character, expected) => {
+    const position = callOpening([line], { line: 0, character }, 'utf-16');
+    expect(position === null ? null : position.character).toBe(expected);
   });
 });
 

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { PymcpError } from '../../shared/errors.js';
-import type { CodeIntel, SourceLocation, Target } from '../../lsp/code-intel.js';
+import type { CodeIntel, Coverage, SourceLocation, Target } from '../../lsp/code-intel.js';
 import type { CodeIntelHandle } from '../../lsp/lsp-factory.js';
+import { MAX_CHECKED_NAMES, MAX_NAME_FILES } from '../../lsp/whole-workspace.js';
 import type { CodeIntelState } from '../runtime.js';
 
 /** The language server, started on first use (or shortly after start-up) and then shared. */
@@ -100,14 +101,82 @@ export function targetOf(args: {
   };
 }
 
+/** "shop/cart.py:6:10", "shop/cart.py:6 add", "shop/cart.py Cart.add": what was asked about. */
 export function describeTarget(args: {
   file?: string | undefined;
   line?: number | undefined;
+  column?: number | undefined;
   symbol?: string | undefined;
 }): string {
   const where = args.file ?? 'the snippet';
+  const line = args.line === undefined ? '' : `:${args.line}`;
+  const column = args.line !== undefined && args.column !== undefined ? `:${args.column}` : '';
   const at = args.symbol ? ` ${args.symbol}` : '';
-  return `${where}${args.line ? `:${args.line}` : ''}${at}`;
+  return `${where}${line}${column}${at}`;
+}
+
+export const coverageSchema = z
+  .object({
+    name: z.string().describe('The name searched for'),
+    listed: z.number().describe('Python files in the workspace that were searched'),
+    found: z.number().describe('Python files in the workspace'),
+    matched: z.number().describe('Files whose text names it; each was given to the server'),
+    skipped: z.array(z.string()).describe('Files that name it but were over the per-answer cap'),
+    refused: z
+      .array(z.object({ file: z.string(), reason: z.string() }))
+      .describe('Files the path gate would not read: uses there are unknown'),
+    unchecked: z.number().describe('Uses in files the server did not search that were not checked'),
+    local: z
+      .string()
+      .nullable()
+      .describe('The file, when the name is local to a function there (only it can use the name)'),
+  })
+  .nullable()
+  .describe('What was searched: every Python file in the workspace the path gate allows');
+
+/** Whether nothing that names the symbol was left out (refused files are only unknown). */
+export function searchedAll(coverage: Coverage | null): boolean {
+  return (
+    coverage === null ||
+    (coverage.skipped.length === 0 &&
+      coverage.unchecked === 0 &&
+      coverage.found === coverage.listed)
+  );
+}
+
+/** One paragraph saying what a whole-workspace answer searched and what it could not. */
+export function coverageNote(coverage: Coverage | null): string {
+  if (coverage === null) return '';
+  const c = coverage;
+  if (c.local !== null) {
+    return `"${c.name}" is local to a function in ${c.local}: no other file can use it, so only that file was searched.`;
+  }
+  const scope = c.found > c.listed ? `the first ${c.listed} of ${c.found}` : `all ${c.listed}`;
+  const all = c.skipped.length === 0 && c.unchecked === 0 && c.matched > 0 ? ', all searched' : '';
+  const parts = [
+    `Searched ${scope} Python files in the workspace for "${c.name}": ${c.matched} name it${all}.`,
+  ];
+  if (c.skipped.length > 0) {
+    parts.push(
+      `${c.skipped.length} of them were left out (at most ${MAX_NAME_FILES} per answer): ${sample(c.skipped)}.`,
+    );
+  }
+  if (c.unchecked > 0) {
+    parts.push(
+      `${c.unchecked} occurrences in files the server did not search were not checked (at most ${MAX_CHECKED_NAMES} per answer).`,
+    );
+  }
+  if (c.refused.length > 0) {
+    parts.push(
+      `${c.refused.length} could not be read, so uses there are unknown: ${sample(c.refused.map((r) => `${r.file} (${r.reason})`))}.`,
+    );
+  }
+  return parts.join(' ');
+}
+
+function sample(items: readonly string[]): string {
+  const shown = items.slice(0, 10).join(', ');
+  return items.length > 10 ? `${shown} and ${items.length - 10} more` : shown;
 }
 
 /** Run a tool body against the language server (the registry maps what it throws to isError). */

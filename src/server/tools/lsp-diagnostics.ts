@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
-import type { DiagnosticItem } from '../../lsp/code-intel.js';
-import { checkProject, MAX_PROJECT_FILES } from '../../lsp/project-check.js';
+import type { CodeIntel, DiagnosticItem } from '../../lsp/code-intel.js';
+import { MAX_PROJECT_FILES, ProjectCheck } from '../../lsp/project-check.js';
 import {
   READ_ONLY,
   codeInput,
@@ -32,11 +32,16 @@ const diagnosticSchema = z.object({
 const render = (d: DiagnosticItem): string =>
   `${d.file}:${d.line}:${d.column} ${d.severity}: ${d.message.split('\n')[0] ?? ''}${d.code ? ` [${d.code}]` : ''}`;
 
+/** Progress notifications at most this often during a project check. */
+const PROGRESS_INTERVAL_MS = 500;
+
 export function registerDiagnosticsTools(
   tools: ToolRegistry,
   source: CodeIntelSource,
   waitMs: number,
 ): void {
+  // One check (and its last report, for later pages) per language server.
+  const checks = new WeakMap<CodeIntel, ProjectCheck>();
   tools.register(
     'lsp_diagnostics',
     {
@@ -80,7 +85,7 @@ export function registerDiagnosticsTools(
     'lsp_check_project',
     {
       title: 'Check the whole project',
-      description: `Diagnostics for every Python file in the workspace (up to ${MAX_PROJECT_FILES} files), summarised by severity, errors first. Paged with limit/offset.`,
+      description: `Diagnostics for every Python file in the workspace (up to ${MAX_PROJECT_FILES} files; also files outside the project's configured sources), summarised by severity, errors first. Files that cannot be checked are listed with the reason. Later pages (offset > 0) come from the same check while no file changed. Sends progress notifications.`,
       inputSchema: {
         severity: z
           .enum(['error', 'warning', 'information', 'hint'])
@@ -92,6 +97,10 @@ export function registerDiagnosticsTools(
         files_checked: z.number(),
         files_found: z.number(),
         files_unknown: z.array(z.string()),
+        files_failed: z
+          .array(z.object({ file: z.string(), reason: z.string() }))
+          .describe('Files that could not be checked, and why'),
+        reused: z.boolean().describe('Whether this page comes from the previous check'),
         counts: z.object({
           error: z.number(),
           warning: z.number(),
@@ -110,10 +119,40 @@ export function registerDiagnosticsTools(
             'the server has no workspace to check; start it with --workspace DIR',
           );
         }
-        const report = await checkProject(intel, handle.workspace, {
+        let check = checks.get(intel);
+        if (check === undefined) {
+          check = new ProjectCheck(intel);
+          checks.set(intel, check);
+        }
+        const token = extra._meta?.progressToken;
+        let lastSent = 0;
+        // Sent in order, and the last one before the result: a client drops progress for a
+        // request it already has the answer to.
+        let sending = Promise.resolve();
+        const onProgress = (done: number, total: number, file: string): void => {
+          const now = performance.now();
+          if (token === undefined || (now - lastSent < PROGRESS_INTERVAL_MS && done < total))
+            return;
+          lastSent = now;
+          const params = {
+            progressToken: token,
+            progress: done,
+            total,
+            message: `checked ${file}`,
+          };
+          sending = sending.then(() =>
+            extra
+              .sendNotification({ method: 'notifications/progress', params })
+              .catch(() => undefined),
+          );
+        };
+        const { report, reused } = await check.run({
           waitMs,
           signal: extra.signal,
+          onProgress,
+          reuse: args.offset > 0,
         });
+        await sending;
         const order = ['error', 'warning', 'information', 'hint'];
         const listed = report.items.filter(
           (d) => order.indexOf(d.severity) <= order.indexOf(args.severity),
@@ -123,6 +162,23 @@ export function registerDiagnosticsTools(
         const lines = [
           `Checked ${report.files_checked} of ${report.files_found} Python files: ${counts.error} errors, ${counts.warning} warnings, ${counts.information} information, ${counts.hint} hints.`,
         ];
+        if (args.offset > 0) {
+          lines.push(
+            reused
+              ? 'This page comes from the previous check (no file changed since).'
+              : 'Files changed since the previous page, so the project was checked again.',
+          );
+        }
+        if (report.files_failed.length > 0) {
+          lines.push(
+            `Could not be checked: ${report.files_failed
+              .slice(0, 20)
+              .map((f) => `${f.file} (${f.reason})`)
+              .join(
+                ', ',
+              )}${report.files_failed.length > 20 ? ` and ${report.files_failed.length - 20} more` : ''}.`,
+          );
+        }
         if (report.files_unknown.length > 0) {
           lines.push(
             `Not yet known (the server did not report in time): ${report.files_unknown.slice(0, 20).join(', ')}`,
@@ -137,6 +193,8 @@ export function registerDiagnosticsTools(
           files_checked: report.files_checked,
           files_found: report.files_found,
           files_unknown: report.files_unknown,
+          files_failed: report.files_failed,
+          reused,
           counts: report.counts,
           ...paged,
         });

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
 import {
   READ_ONLY,
+  coverageNote,
+  coverageSchema,
   describeTarget,
   formatLocation,
   locationSchema,
@@ -79,24 +81,35 @@ export function registerNavigationTools(tools: ToolRegistry, source: CodeIntelSo
     {
       title: 'Find references',
       description:
-        'Every place a name is used across the workspace. Address it like lsp_definition. Paged with limit/offset.',
+        "Every place a name is used, in every Python file of the workspace (also files outside the project's configured sources, such as tests), sorted by file and line. Address it like lsp_definition. Says what was searched. Paged with limit/offset.",
       inputSchema: {
         ...positionShape,
-        include_declaration: z.boolean().default(true).describe('Include the declaration itself'),
+        include_declaration: z
+          .boolean()
+          .default(true)
+          .describe('Include the declaration itself (where go-to-definition leads)'),
         ...pagingShape,
       },
-      outputSchema: pageSchema(locationSchema),
+      outputSchema: { ...pageSchema(locationSchema), searched: coverageSchema },
       annotations: READ_ONLY,
     },
     (args, extra) =>
       withIntel(source, async (intel) => {
-        const all = await intel.references(targetOf(args), args.include_declaration, extra.signal);
-        const result = page(all, args.limit, args.offset);
+        const { locations, coverage } = await intel.references(
+          targetOf(args),
+          args.include_declaration,
+          extra.signal,
+        );
+        const result = page(locations, args.limit, args.offset);
+        const note = coverageNote(coverage);
         const body =
-          all.length === 0
+          locations.length === 0
             ? `No references found for ${describeTarget(args)}.`
-            : `${all.length} reference${all.length === 1 ? '' : 's'}:\n${result.items.map(formatLocation).join('\n')}${pageNote(result.total, result.offset, result.returned)}`;
-        return text(body, result);
+            : `${locations.length} reference${locations.length === 1 ? '' : 's'}:\n${result.items.map(formatLocation).join('\n')}${pageNote(result.total, result.offset, result.returned)}`;
+        return text(note === '' ? body : `${body}\n\n${note}`, {
+          ...result,
+          searched: coverage,
+        });
       }),
   );
 
@@ -129,7 +142,7 @@ export function registerNavigationTools(tools: ToolRegistry, source: CodeIntelSo
     {
       title: 'Signature help',
       description:
-        'The signature of the call being written at a position (inside the parentheses), with parameter docs.',
+        "The signature of a call, with its docs: give file + line + symbol (the called name on that line), or file + line + column inside the call's parentheses.",
       inputSchema: positionShape,
       outputSchema: {
         signatures: z.array(z.object({ label: z.string(), documentation: z.string().nullable() })),
@@ -141,22 +154,14 @@ export function registerNavigationTools(tools: ToolRegistry, source: CodeIntelSo
     (args, extra) =>
       withIntel(source, async (intel) => {
         const help = await intel.signatureHelp(targetOf(args), extra.signal);
-        const signatures = (help?.signatures ?? []).map((s) => ({
-          label: s.label,
-          documentation:
-            s.documentation === undefined
-              ? null
-              : typeof s.documentation === 'string'
-                ? s.documentation
-                : s.documentation.value,
-        }));
+        const signatures = help?.signatures ?? [];
         const body =
           signatures.length === 0
             ? `No call signature at ${describeTarget(args)}.`
             : signatures
                 .map(
                   (s) =>
-                    `${s.label}${s.documentation ? `\n  ${s.documentation.slice(0, 2000)}` : ''}`,
+                    `${s.label}${s.documentation === null ? '' : `\n  ${s.documentation.slice(0, 2000)}`}`,
                 )
                 .join('\n');
         return text(body, {

@@ -3,7 +3,16 @@ import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
 import { writeWorkspaceFileAtomic } from '../../shared/path-gate.js';
-import { positionShape, targetOf, text, withIntel, type CodeIntelSource } from './lsp-common.js';
+import {
+  coverageNote,
+  coverageSchema,
+  positionShape,
+  searchedAll,
+  targetOf,
+  text,
+  withIntel,
+  type CodeIntelSource,
+} from './lsp-common.js';
 
 const MAX_DIFF_CHARS = 200_000;
 
@@ -18,7 +27,7 @@ export function registerRenameTool(
     'lsp_rename',
     {
       title: 'Rename a symbol',
-      description: `Rename a symbol everywhere it is used, as the language server computes it. Returns the change as a unified diff. ${
+      description: `Rename a symbol everywhere it is used, in every Python file of the workspace (also files outside the project's configured sources, such as tests), as the language server computes it. Returns the change as a unified diff and says what was searched. ${
         canWrite
           ? 'With apply: true the files are written (atomically).'
           : 'This server is read-only (started without --allow-write): the diff is a preview and apply is refused.'
@@ -35,6 +44,7 @@ export function registerRenameTool(
         files: z.array(z.string()),
         diff: z.string(),
         applied: z.boolean(),
+        searched: coverageSchema,
       },
       annotations: {
         readOnlyHint: !canWrite,
@@ -51,8 +61,19 @@ export function registerRenameTool(
             'this server may not write files; restart it with --allow-write to apply renames',
           );
         }
-        const changes = await intel.rename(targetOf(args), args.new_name, extra.signal);
+        const { changes, coverage } = await intel.rename(
+          targetOf(args),
+          args.new_name,
+          extra.signal,
+        );
         const changed = changes.filter((c) => c.before !== c.after);
+        // A rename that may have missed uses would break them when written.
+        if (args.apply && !searchedAll(coverage)) {
+          throw new PymcpError(
+            'input_invalid',
+            `not applying the rename: not every file that names the symbol could be searched. ${coverageNote(coverage)}`,
+          );
+        }
         // Loaded on first use: most sessions never rename, and start-up time matters.
         const { createTwoFilesPatch } = await import('diff');
         const diff = changed
@@ -77,10 +98,12 @@ export function registerRenameTool(
           changed.length === 0
             ? 'The rename changes nothing.'
             : `${args.apply ? 'Renamed in' : 'Would change'} ${files.length} file${files.length === 1 ? '' : 's'}: ${files.join(', ')}`;
-        return text(`${head}\n\n${diff}`, {
+        const note = coverageNote(coverage);
+        return text(`${head}${note === '' ? '' : `\n${note}`}\n\n${diff}`, {
           files,
           diff,
           applied: args.apply && changed.length > 0,
+          searched: coverage,
         });
       }),
   );

@@ -1,0 +1,210 @@
+/**
+ * The workspace's Python files as whole-workspace answers see them: listed by a walk that follows
+ * no symlinks (each directory listed through a descriptor checked to be inside the workspace),
+ * read through the path gate, and kept by mtime/size/inode, so a repeated search costs one gate
+ * check and one stat per file. A file the gate refuses (not UTF-8, over the size cap) is reported
+ * with the gate's reason, never read past it.
+ */
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { PymcpError, errorMessage } from '../shared/errors.js';
+import {
+  readWorkspaceText,
+  resolveWorkspaceFile,
+  type WorkspaceFile,
+} from '../shared/path-gate.js';
+import { readWorkspaceDirectory } from '../shared/workspace-directory.js';
+
+/** Directories never worth searching (and often huge). */
+const SKIP_DIRS = new Set([
+  'node_modules',
+  '__pycache__',
+  'site-packages',
+  'venv',
+  'dist',
+  'build',
+]);
+/** Most files one walk lists; the rest are counted and reported, never read. */
+export const MAX_WORKSPACE_FILES = 5000;
+/** Text kept between searches; past it the oldest entries are read again when needed. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+/** Files read at once during a search. */
+const READ_PARALLEL = 16;
+
+export interface FileText {
+  file: WorkspaceFile;
+  /** mtime/size/inode when read (taken before the read), or null when stat failed. */
+  stamp: string | null;
+  text: string;
+}
+
+export interface Refusal {
+  file: string;
+  reason: string;
+}
+
+export interface TextSearch {
+  /** Files whose text matched, in path order. */
+  matched: FileText[];
+  /** Python files listed (at most MAX_WORKSPACE_FILES) and found. */
+  listed: number;
+  found: number;
+  /** Files the gate refused, with its reason. */
+  refused: Refusal[];
+}
+
+/** Python files under `root` (workspace-relative, sorted), at most `max` of the `found`. */
+export async function pythonFiles(
+  root: string,
+  max: number,
+): Promise<{ files: string[]; found: number }> {
+  const files: string[] = [];
+  let found = 0;
+  const realRoot = await realpath(root).catch(() => null);
+  if (realRoot === null) return { files, found };
+  const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
+    if (depth > 20) return;
+    // Security: a directory swapped for a symlink to outside since its parent was listed is
+    // not listed, so no name from outside the workspace reaches an answer.
+    const entries = await readWorkspaceDirectory(realRoot, dir);
+    if (entries === null) return;
+    // Code-unit order: as stable as locale order, and much cheaper in a directory of thousands.
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      // Dirent types come from lstat: symlinks are neither files nor directories here.
+      if (entry.isDirectory() && !SKIP_DIRS.has(entry.name)) {
+        await walk(path.join(dir, entry.name), `${prefix}${entry.name}/`, depth + 1);
+      } else if (entry.isFile() && isPythonPath(entry.name)) {
+        found += 1;
+        if (files.length < max) files.push(`${prefix}${entry.name}`);
+      }
+    }
+  };
+  await walk(realRoot, '', 0);
+  return { files, found };
+}
+
+export function isPythonPath(name: string): boolean {
+  return name.endsWith('.py') || name.endsWith('.pyi');
+}
+
+type Cached =
+  { stamp: string; file: WorkspaceFile; text: string } | { stamp: string; reason: string };
+
+export class WorkspaceFiles {
+  private readonly cache = new Map<string, Cached>();
+  private cachedBytes = 0;
+
+  constructor(
+    readonly root: string,
+    private readonly maxFileBytes: number,
+  ) {}
+
+  /** Resolve a path a client (or the walk) gave through the gate; throws path_denied. */
+  resolve(input: string): Promise<WorkspaceFile> {
+    return resolveWorkspaceFile(this.root, input, { maxBytes: this.maxFileBytes });
+  }
+
+  /** The text of a file the gate resolved, from the cache when its stamp is unchanged. */
+  async read(file: WorkspaceFile): Promise<FileText> {
+    // The stamp is taken before the read: a change in between leaves a stale stamp, which
+    // makes the next read fetch the file again, never keep old text under a new stamp.
+    const stamp = await stampOf(file.absolute);
+    const cached = this.cache.get(file.relative);
+    if (cached !== undefined && 'text' in cached && stamp !== null && cached.stamp === stamp) {
+      return { file, stamp, text: cached.text };
+    }
+    const text = await readWorkspaceText(file, { maxBytes: this.maxFileBytes });
+    if (stamp !== null) this.remember(file.relative, { stamp, file, text });
+    return { file, stamp, text };
+  }
+
+  /** Every listed Python file whose text `matches`, plus what was searched and refused. */
+  async search(matches: (text: string) => boolean, signal?: AbortSignal): Promise<TextSearch> {
+    const { files, found } = await pythonFiles(this.root, MAX_WORKSPACE_FILES);
+    const results: Array<FileText | Refusal | null> = new Array<null>(files.length).fill(null);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < files.length) {
+        if (signal?.aborted)
+          throw new PymcpError('cancelled', 'the workspace search was cancelled');
+        const index = next++;
+        const result = await this.readListed(files[index] ?? '');
+        results[index] =
+          result === null || ('text' in result && !matches(result.text)) ? null : result;
+      }
+    };
+    await Promise.all(Array.from({ length: READ_PARALLEL }, worker));
+    const matched: FileText[] = [];
+    const refused: Refusal[] = [];
+    for (const result of results) {
+      if (result === null) continue;
+      if ('text' in result) matched.push(result);
+      else refused.push(result);
+    }
+    return { matched, listed: files.length, found, refused };
+  }
+
+  /**
+   * A file the walk listed: from the cache when a stat says it has not changed (what is cached
+   * was read, or refused, through the gate), else through the gate. Null when it is gone.
+   */
+  private async readListed(relative: string): Promise<FileText | Refusal | null> {
+    const stamp = await stampOf(path.join(this.root, relative));
+    const cached = this.cache.get(relative);
+    // Security: the stat (which follows links) only decides whether to re-read; what it returns
+    // is text the gate read earlier, so a path swapped for a link to outside shows nothing of it.
+    if (cached !== undefined && stamp !== null && cached.stamp === stamp) {
+      return 'text' in cached
+        ? { file: cached.file, stamp, text: cached.text }
+        : { file: relative, reason: cached.reason };
+    }
+    try {
+      return await this.read(await this.resolve(relative));
+    } catch (error) {
+      const reason = refusalReason(relative, error);
+      // A file that vanished since the walk is not a refusal worth reporting.
+      if (reason.startsWith('no such file')) return null;
+      if (stamp !== null) this.remember(relative, { stamp, reason });
+      return { file: relative, reason };
+    }
+  }
+
+  private remember(relative: string, entry: Cached): void {
+    const old = this.cache.get(relative);
+    if (old !== undefined) {
+      this.cache.delete(relative);
+      this.cachedBytes -= 'text' in old ? old.text.length : 0;
+    }
+    const size = 'text' in entry ? entry.text.length : 0;
+    if (size > CACHE_BYTES / 8) return;
+    this.cache.set(relative, entry);
+    this.cachedBytes += size;
+    // Oldest first: a Map iterates in insertion order, and a re-read moves an entry to the end.
+    for (const [key, value] of this.cache) {
+      if (this.cachedBytes <= CACHE_BYTES) break;
+      this.cache.delete(key);
+      this.cachedBytes -= 'text' in value ? value.text.length : 0;
+    }
+  }
+}
+
+/** The gate's message without the file's name: "not valid UTF-8 text". */
+export function refusalReason(relative: string, error: unknown): string {
+  const message = errorMessage(error);
+  for (const prefix of [`${relative} is `, `${relative} `]) {
+    if (message.startsWith(prefix)) return message.slice(prefix.length);
+  }
+  return message;
+}
+
+/** mtime, size and inode of a host file, or null when it cannot be stat()ed. */
+export async function stampOf(file: string): Promise<string | null> {
+  try {
+    const info = await stat(file);
+    return `${info.mtimeMs}:${info.size}:${info.ino}`;
+  } catch {
+    return null;
+  }
+}
