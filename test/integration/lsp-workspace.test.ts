@@ -36,7 +36,8 @@ afterAll(async () => {
 async function startIntel(kind: 'pyright' | 'pylsp'): Promise<CodeIntelHandle> {
   const python = await resolvePython();
   const created = await createCodeIntel(
-    parseConfig({ workspace: repo.dir, lsp: { server: kind } }),
+    // Generous per-request timeout: a loaded CI machine makes pyright slow, not wrong.
+    parseConfig({ workspace: repo.dir, lsp: { server: kind, requestTimeoutMs: 100_000 } }),
     {
       bwrap: await findBwrap(),
       layout: await probeHostLayout(),

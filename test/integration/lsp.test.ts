@@ -169,7 +169,9 @@ describe.each(SERVERS)('$kind', (server) => {
       workspace: dir,
     };
     const created = await createCodeIntel(
-      parseConfig({ workspace: dir, lsp: { server: server.kind } }),
+      // A loaded CI machine can make pyright's first look at builtins (max's overloads) slow:
+      // the per-request timeout is not what these tests check, so it is generous here.
+      parseConfig({ workspace: dir, lsp: { server: server.kind, requestTimeoutMs: 50_000 } }),
       env,
       silentLogger,
     );
