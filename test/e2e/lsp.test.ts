@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startServer, textOf, type ServerUnderTest } from '../helpers/mcp-client.js';
+import { makeVenv } from '../helpers/venv.js';
 import { createRepoFixture, TEST_MODULES, type RepoFixture } from '../helpers/repo-fixture.js';
 
 const CART = `"""Shopping cart."""
@@ -173,12 +174,29 @@ describe('lsp tools with pyright (read-only server)', () => {
   }, 60_000);
 });
 
-describe('lsp tools on a repository-shaped workspace (pyright)', () => {
+describe('lsp tools on a repository-shaped workspace with its own venv (pyright)', () => {
   let server: ServerUnderTest;
   let repo: RepoFixture;
   beforeAll(async () => {
     repo = await createRepoFixture();
+    // The project's environment, found as .venv in the workspace, with a dependency the package
+    // imports: a real repository is analysed with its own site-packages.
+    await makeVenv(path.join(repo.dir, '.venv'));
+    await writeFile(path.join(repo.dir, 'src/webclient/greeting.py'), GREETING, { mode: 0o644 });
+    repo.pythonFiles.push('src/webclient/greeting.py');
     server = await startServer(['--workspace', repo.dir, '--lsp', 'pyright']);
+  }, 60_000);
+
+  test('the dependency in the venv resolves: no unresolved import, and hover reaches into it', async () => {
+    const diagnostics = await server.call('lsp_diagnostics', { file: 'src/webclient/greeting.py' });
+    expect(diagnostics.isError ?? false, textOf(diagnostics)).toBe(false);
+    expect(diagnostics.structuredContent).toMatchObject({ known: true, total: 0 });
+    const hover = await server.call('lsp_hover', {
+      file: 'src/webclient/greeting.py',
+      line: 5,
+      symbol: 'greet',
+    });
+    expect(textOf(hover)).toContain('Return a greeting for name.');
   }, 60_000);
   afterAll(async () => {
     expect(await server.close()).toEqual([]);
@@ -304,3 +322,10 @@ describe('without a language server', () => {
     expect(await server.close()).toEqual([]);
   });
 });
+
+const GREETING = `from tinypkg import greet
+
+
+def hello() -> str:
+    return greet("webclient")
+`;
