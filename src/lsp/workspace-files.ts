@@ -68,6 +68,8 @@ export async function pythonFiles(
     // not listed, so no name from outside the workspace reaches an answer.
     const entries = await readWorkspaceDirectory(realRoot, dir);
     if (entries === null) return;
+    // A virtual environment under any name (env/, .tox/py311/): installed code, not the project's.
+    if (depth > 0 && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
     // Code-unit order: as stable as locale order, and much cheaper in a directory of thousands.
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
