@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/bundle/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
-.PHONY: help setup build test lint run analyze bench bench-load doctor clean
+.PHONY: help setup build test lint run analyze bench bench-load bench-repo doctor clean
 
 ALGO ?= fibonacci
 
@@ -60,6 +60,9 @@ bench: build ## Benchmarks: execution vs bare python3/bwrap, LSP bridge vs direc
 
 bench-load: build ## Load benchmark: 32 HTTP clients + 1 parallel stdio client, benign and hostile calls (~2 min)
 	npm run bench:load
+
+bench-repo: build ## LSP tools on a ~320-file repository-shaped workspace: first answer and warm, beside a tiny one (~4 min)
+	npm run bench:repo
 
 doctor: build ## Check bubblewrap, user namespaces, Python, the sandbox and the language servers
 	./bin/isolated-pymcp doctor
