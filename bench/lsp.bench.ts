@@ -394,6 +394,20 @@ async function interleaved(paths: readonly Path[], samples: number): Promise<voi
   }
 }
 
+/**
+ * `samples` calls of one path after another, nothing in between, so its language server does
+ * not idle while the other paths run (as it does when the paths are interleaved).
+ */
+async function backToBack(run: () => Promise<number>, samples: number): Promise<Summary> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await run();
+    times.push(performance.now() - started);
+  }
+  return summarize(times);
+}
+
 const timedPath = (run: () => Promise<number>): Path => ({ run, times: [], items: 0 });
 
 async function warmTable(kind: Kind, f: Fixture): Promise<void> {
@@ -417,6 +431,10 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
       timedPath(async () => countTool(c.tool, await server.call(c.tool, c.args))),
     ] as const;
     await interleaved([lsp, intel, mcp], samples);
+    const alone = {
+      direct: await backToBack(lsp.run, samples),
+      mcp: await backToBack(mcp.run, samples),
+    };
     const d = summarize(lsp.times);
     const m = summarize(mcp.times);
     const overhead = m.p50 - d.p50;
@@ -434,6 +452,7 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
       ms(m.p99),
       ms(overhead),
       verdict(overhead, TARGETS.overheadP50Ms, `${TARGETS.overheadP50Ms} ms`),
+      ms(alone.mcp.p50 - alone.direct.p50),
       p50Target,
       `${lsp.items}/${mcp.items}`,
     ]);
@@ -466,6 +485,7 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
         'MCP p99',
         'overhead p50',
         'target',
+        'back-to-back',
         'MCP p50 target',
         'items',
       ],
@@ -479,6 +499,8 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
         '  of it in-process = CodeIntel p50 - direct p50: the part of the overhead spent in CodeIntel.',
         'MCP: SDK Client over stdio to bin/isolated-pymcp serve; tools listed first, so the client',
         '  validates structuredContent. overhead = MCP p50 - direct p50.',
+        `back-to-back: overhead p50 when the direct path, then the MCP path, makes ${samples} calls`,
+        '  one after another (not interleaved), so neither language server idles between calls.',
         `MCP floor: ping p50 ${ms(floor.ping.p50)} (p99 ${ms(floor.ping.p99)}); a tool that does no work`,
         `  (list_sessions) p50 ${ms(floor.tool.p50)} (p99 ${ms(floor.tool.p99)}).`,
         'items: direct/MCP, results of the direct request / total the tool reported (completions',

@@ -58,7 +58,7 @@ export class ProjectCheck {
     const root = this.intel.workspaceFiles?.root ?? null;
     const listing =
       root === null ? { files: [], found: 0 } : await pythonFiles(root, MAX_PROJECT_FILES);
-    const stamps = root === null ? '' : await stampsOf(root, listing.files);
+    const stamps = root === null ? '' : stampsOf(root, listing.files);
     if (options.reuse && this.last !== null && this.last.stamps === stamps) {
       return { report: this.last.report, reused: true };
     }
@@ -145,7 +145,7 @@ export async function checkProject(
 }
 
 /** One string that changes when a listed file is added, removed or changed. */
-async function stampsOf(root: string, files: readonly string[]): Promise<string> {
-  const stamps = await Promise.all(files.map((file) => stampOf(path.join(root, file))));
+function stampsOf(root: string, files: readonly string[]): string {
+  const stamps = files.map((file) => stampOf(path.join(root, file)));
   return files.map((file, index) => `${file}=${stamps[index] ?? ''}`).join('\n');
 }

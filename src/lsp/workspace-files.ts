@@ -5,7 +5,8 @@
  * check and one stat per file. A file the gate refuses (not UTF-8, over the size cap) is reported
  * with the gate's reason, never read past it.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import {
@@ -112,7 +113,7 @@ export class WorkspaceFiles {
   async read(file: WorkspaceFile): Promise<FileText> {
     // The stamp is taken before the read: a change in between leaves a stale stamp, which
     // makes the next read fetch the file again, never keep old text under a new stamp.
-    const stamp = await stampOf(file.absolute);
+    const stamp = stampOf(file.absolute);
     const cached = this.cache.get(file.relative);
     if (cached !== undefined && 'text' in cached && stamp !== null && cached.stamp === stamp) {
       return { file, stamp, text: cached.text };
@@ -153,7 +154,7 @@ export class WorkspaceFiles {
    * was read, or refused, through the gate), else through the gate. Null when it is gone.
    */
   private async readListed(relative: string): Promise<FileText | Refusal | null> {
-    const stamp = await stampOf(path.join(this.root, relative));
+    const stamp = stampOf(path.join(this.root, relative));
     const cached = this.cache.get(relative);
     // Security: the stat (which follows links) only decides whether to re-read; what it returns
     // is text the gate read earlier, so a path swapped for a link to outside shows nothing of it.
@@ -201,10 +202,14 @@ export function refusalReason(relative: string, error: unknown): string {
   return message;
 }
 
-/** mtime, size and inode of a host file, or null when it cannot be stat()ed. */
-export async function stampOf(file: string): Promise<string | null> {
+/**
+ * mtime, size and inode of a host file, or null when it cannot be stat()ed. Synchronous: one
+ * stat of a local file takes microseconds, a trip through the thread pool several times more,
+ * and every lsp_* answer takes one per open document.
+ */
+export function stampOf(file: string): string | null {
   try {
-    const info = await stat(file);
+    const info = statSync(file);
     return `${info.mtimeMs}:${info.size}:${info.ino}`;
   } catch {
     return null;

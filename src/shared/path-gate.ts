@@ -12,11 +12,11 @@
  * whether or not anything exists there.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, type BigIntStats } from 'node:fs';
-import { lstat, open, type FileHandle, readlink, realpath, rename, unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, realpathSync, type BigIntStats } from 'node:fs';
+import { lstat, open, type FileHandle, readlink, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { descriptorPath, inDirectory, O_PATH } from './descriptor-path.js';
+import { descriptorPath, descriptorPathSync, inDirectory, O_PATH } from './descriptor-path.js';
 import { PymcpError } from './errors.js';
 
 export interface WorkspaceFile {
@@ -71,7 +71,7 @@ async function gate(
   const lexicalRoot = path.resolve(root);
   let realRoot: string;
   try {
-    realRoot = await realpath(lexicalRoot);
+    realRoot = realpathSync.native(lexicalRoot);
   } catch (error) {
     throw new PymcpError('path_denied', 'the workspace root cannot be resolved', { cause: error });
   }
@@ -86,7 +86,7 @@ async function gate(
 
   let real: string;
   try {
-    real = await realpath(candidate);
+    real = realpathSync.native(candidate);
   } catch (error) {
     return deny(await unresolvableReason(realRoot, candidate, relative, error));
   }
@@ -98,17 +98,22 @@ async function gate(
   // the way swapped for a symlink since realpath() would send a stat() of the path elsewhere.
   // O_PATH opens nothing (a FIFO cannot block, a device sees no open); O_NOFOLLOW keeps a final
   // component swapped for a symlink a symlink. Any failure now means the tree changed; the error
-  // code is not shown, since it could describe whatever a swapped-in link led to.
-  const handle = await open(real, O_PATH | constants.O_NOFOLLOW).catch(() =>
-    deny(changedMessage(relative)),
-  );
+  // code is not shown, since it could describe whatever a swapped-in link led to. These calls
+  // are synchronous: each is a few microseconds on a local file (an O_PATH open reads no data),
+  // and a trip through the thread pool for each cost more than the request they guard.
+  let fd: number;
+  try {
+    fd = openSync(real, O_PATH | constants.O_NOFOLLOW);
+  } catch {
+    return deny(changedMessage(relative));
+  }
   let where: string;
   let stats: BigIntStats;
   try {
-    where = await insideDescriptor(handle, realRoot, relative);
-    stats = await handle.stat({ bigint: true });
+    where = insideWorkspace(descriptorPathSync(fd), realRoot, relative);
+    stats = fstatSync(fd, { bigint: true });
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   const realRelative = relativeToWorkspace(realRoot, where) ?? deny(changedMessage(relative));
   // Security: the last component became a symlink after realpath(); O_NOFOLLOW opened the link.
@@ -135,7 +140,11 @@ async function insideDescriptor(
   realRoot: string,
   relative: string,
 ): Promise<string> {
-  const where = await descriptorPath(handle);
+  return insideWorkspace(await descriptorPath(handle), realRoot, relative);
+}
+
+/** The descriptor's real path (see insideDescriptor) when it is inside the real root. */
+function insideWorkspace(where: string | null, realRoot: string, relative: string): string {
   // Security: what was opened must be inside the workspace, whatever the path it was opened by
   // resolved to a moment later; an unlinked file (' (deleted)') or no /proc counts as outside.
   if (where === null || relativeToWorkspace(realRoot, where) === null) {
