@@ -25,6 +25,8 @@ const SKIP_DIRS = new Set([
   'dist',
   'build',
 ]);
+/** Characters of matching files one search holds (about 2-4x as many bytes in memory). */
+const MAX_SEARCH_TEXT_CHARS = 64 * 1024 * 1024;
 /** Most files one walk lists; the rest are counted and reported, never read. */
 export const MAX_WORKSPACE_FILES = 5000;
 /** Text kept between searches; past it the oldest entries are read again when needed. */
@@ -128,14 +130,28 @@ export class WorkspaceFiles {
     const { files, found } = await pythonFiles(this.root, MAX_WORKSPACE_FILES);
     const results: Array<FileText | Refusal | null> = new Array<null>(files.length).fill(null);
     let next = 0;
+    let kept = 0;
     const worker = async (): Promise<void> => {
       while (next < files.length) {
         if (signal?.aborted)
           throw new PymcpError('cancelled', 'the workspace search was cancelled');
         const index = next++;
         const result = await this.readListed(files[index] ?? '');
-        results[index] =
-          result === null || ('text' in result && !matches(result.text)) ? null : result;
+        if (result === null || ('text' in result && !matches(result.text))) continue;
+        if ('text' in result) {
+          kept += result.text.length;
+          // Security: the texts of matching files are held until the answer is built; a
+          // workspace of thousands of large matching files (hard links cost no disk) would
+          // otherwise hold gigabytes. Past the cap a match is reported as not searched.
+          if (kept > MAX_SEARCH_TEXT_CHARS) {
+            results[index] = {
+              file: result.file.relative,
+              reason: `not searched: one search holds at most ${MAX_SEARCH_TEXT_CHARS} characters of matching files`,
+            };
+            continue;
+          }
+        }
+        results[index] = result;
       }
     };
     await Promise.all(Array.from({ length: READ_PARALLEL }, worker));

@@ -5,8 +5,10 @@
  * and working directory. Each kind adds only what is its own (the worker, the language server's
  * files, its command line), so a mount added here holds for both. Pure: unit-tested line by line.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { BwrapProfile, HostLayout } from './bwrap.js';
+import { PymcpError } from './errors.js';
 import { isUnder } from './path-within.js';
 import type { PythonEnvironment } from './python-environment.js';
 
@@ -61,6 +63,7 @@ export function sharedEnv(
 }
 
 export function sandboxProfile(shared: SharedSandbox, own: OwnPart): BwrapProfile {
+  assertMountsUnchanged(shared.environment.mounts);
   return {
     layout: shared.layout,
     readOnly: [
@@ -116,4 +119,26 @@ export function sameMountRefusal(dir: string, home: string): string | null {
   // Under /tmp is fine (mounted over the sandbox's private scratch); /tmp itself is not.
   if (isUnder(SANDBOX_SCRATCH, dir)) return `it contains ${SANDBOX_SCRATCH}, the sandbox's scratch`;
   return null;
+}
+
+/**
+ * The environment's directories are real paths resolved at start-up and bound at every sandbox
+ * start by path. Security: one swapped since for a symbolic link (`rm -r .venv && ln -s ~ .venv`
+ * in a workspace) would otherwise mount whatever it points to; such a sandbox is not started.
+ */
+function assertMountsUnchanged(mounts: readonly string[]): void {
+  for (const dir of mounts) {
+    let real: string | null;
+    try {
+      real = realpathSync.native(dir);
+    } catch {
+      real = null;
+    }
+    if (real !== dir) {
+      throw new PymcpError(
+        'sandbox_start_failed',
+        `the Python environment directory ${dir} changed since start-up (moved, removed or replaced by a symbolic link); restart the server`,
+      );
+    }
+  }
 }

@@ -69,9 +69,23 @@ export async function findVenv(request: VenvRequest): Promise<VenvDiscovery> {
     for (const name of ['.venv', 'venv'])
       candidates.push([path.join(request.workspace, name), 'workspace']);
   }
+  const realWorkspace =
+    request.workspace === null ? null : await realpath(request.workspace).catch(() => null);
   for (const [dir, source] of candidates) {
     try {
       const found = await openVenv(dir, source, { optional: true });
+      // Security: a .venv in the workspace is the workspace's content; a symbolic link there to
+      // a directory elsewhere would get that directory mounted into every sandbox.
+      if (
+        found !== null &&
+        source === 'workspace' &&
+        (realWorkspace === null || !isUnder(found.root, realWorkspace))
+      ) {
+        skipped.push(
+          `workspace ${dir}: leads outside the workspace (a symbolic link); pass --venv DIR to use it`,
+        );
+        continue;
+      }
       if (found !== null) return { found, skipped };
       if (source === '$VIRTUAL_ENV')
         skipped.push(`$VIRTUAL_ENV ${dir}: not a virtual environment (no pyvenv.cfg)`);

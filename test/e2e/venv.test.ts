@@ -4,7 +4,7 @@
  * imports it, list_packages and create_session name it, pyright and pylsp resolve into it;
  * without the venv the import fails and pyright reports it unresolved.
  */
-import { chmod, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -285,6 +285,48 @@ describe('how the venv is found (run, one fresh sandbox each)', () => {
       const result = await runCli(['run', '--venv', outside, '-c', '1']);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/--venv .*not a virtual environment \(no pyvenv\.cfg\)/);
+    },
+    SLOW,
+  );
+});
+
+describe('a .venv swapped for a symbolic link while the server runs', () => {
+  let ws: string;
+  let outside: string;
+  let server: ServerUnderTest;
+  beforeAll(async () => {
+    ws = await realpath(await mkdtemp(path.join(tmpdir(), 'pymcp-venv-swap-')));
+    outside = await realpath(await mkdtemp(path.join(tmpdir(), 'pymcp-venv-secret-')));
+    await chmod(ws, 0o755);
+    await chmod(outside, 0o755);
+    await writeFile(path.join(outside, 'canary.txt'), 'SECRET-CANARY', { mode: 0o644 });
+    // Without the check the sandbox would start in it: it has an interpreter where the venv's was.
+    await mkdir(path.join(outside, 'bin'), { mode: 0o755 });
+    await symlink('/usr/bin/python3', path.join(outside, 'bin', 'python'));
+    await makeVenv(path.join(ws, '.venv'));
+    // No pool: every call starts its own sandbox, after the swap.
+    server = await startServer(['--workspace', ws, '--pool-size', '0']);
+  }, SLOW);
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+    await rm(ws, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  test(
+    'the directory it now points to is never mounted; the call says the environment changed',
+    async () => {
+      expect(structured(await server.run('import tinypkg\ntinypkg.__name__')).return_value).toBe(
+        'tinypkg',
+      );
+      await rename(path.join(ws, '.venv'), path.join(ws, '.venv-old'));
+      await symlink(outside, path.join(ws, '.venv'));
+      const read = await server.run(
+        `open(${JSON.stringify(path.join(ws, '.venv', 'canary.txt'))}).read()`,
+      );
+      expect(JSON.stringify(read)).not.toContain('SECRET-CANARY');
+      expect(read.isError).toBe(true);
+      expect(textOf(read)).toMatch(/changed since start-up/);
     },
     SLOW,
   );

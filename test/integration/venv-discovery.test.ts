@@ -250,3 +250,13 @@ describe('what a venv needs mounted', () => {
     expect(await venvMounts(found!, HOME)).toEqual([root, prefix]);
   });
 });
+
+describe('a workspace venv that leads outside the workspace', () => {
+  test('a .venv symlink to a venv elsewhere is skipped, not mounted, and the skip says why', async () => {
+    const ws = await fresh('ws-linked');
+    await symlink(explicit.root, path.join(ws, '.venv'));
+    const { found, skipped } = await find({ workspace: ws });
+    expect(found).toBeNull();
+    expect(skipped.join('\n')).toMatch(/\.venv: leads outside the workspace/);
+  });
+});
