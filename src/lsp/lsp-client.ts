@@ -33,6 +33,7 @@ import { languageServerProfile, settingsOptions, type LspSandboxSpec } from './l
 import type { PositionEncoding } from './positions.js';
 import { serverSettings } from './servers.js';
 import { sourceRoots } from './source-roots.js';
+import { assertMountsUnchanged } from '../shared/sandbox-description.js';
 
 export const LSP_WORKSPACE = SANDBOX_WORKSPACE;
 
@@ -248,6 +249,7 @@ export class LspClient {
     // close() may have run while we awaited: spawn nothing then.
     if (this.isClosed())
       throw new PymcpError('lsp_unavailable', 'the language server was shut down');
+    assertMountsUnchanged(this.spec.environment.mounts);
     const child = spawnSandbox(this.spec.bwrap, bwrapArgs(languageServerProfile(this.spec)), {
       stdio: ['pipe', 'pipe', 'pipe'],
       hostIds: this.spec.hostIds,

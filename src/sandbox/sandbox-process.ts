@@ -9,6 +9,7 @@ import { LineSplitter } from '../shared/line-splitter.js';
 import type { Logger } from '../shared/log.js';
 import { childPids, killSandbox, spawnSandbox, type ChildProcess } from '../shared/process.js';
 import { bwrapArgs, sandboxNice, type ProfileSpec } from './profile.js';
+import { assertMountsUnchanged } from '../shared/sandbox-description.js';
 import type { RunOutcome } from './run-outcome.js';
 import {
   NO_OUTPUT,
@@ -70,6 +71,7 @@ export class Sandbox {
   pythonVersion = '';
 
   private constructor(private readonly spec: SandboxSpec) {
+    assertMountsUnchanged(spec.environment.mounts);
     this.child = spawnSandbox(spec.bwrap, bwrapArgs(spec), {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       hostIds: spec.hostIds,

@@ -63,7 +63,6 @@ export function sharedEnv(
 }
 
 export function sandboxProfile(shared: SharedSandbox, own: OwnPart): BwrapProfile {
-  assertMountsUnchanged(shared.environment.mounts);
   return {
     layout: shared.layout,
     readOnly: [
@@ -125,8 +124,9 @@ export function sameMountRefusal(dir: string, home: string): string | null {
  * The environment's directories are real paths resolved at start-up and bound at every sandbox
  * start by path. Security: one swapped since for a symbolic link (`rm -r .venv && ln -s ~ .venv`
  * in a workspace) would otherwise mount whatever it points to; such a sandbox is not started.
+ * Called right before each spawn (executor and language server).
  */
-function assertMountsUnchanged(mounts: readonly string[]): void {
+export function assertMountsUnchanged(mounts: readonly string[]): void {
   for (const dir of mounts) {
     let real: string | null;
     try {
