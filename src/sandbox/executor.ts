@@ -73,8 +73,6 @@ export class Executor {
       slots,
       perClient: config.maxRunsPerClient ?? Math.max(1, slots - 1),
       maxQueued: config.maxQueuedRuns,
-      // One connection may fill the queue while alone; a full queue makes room for others.
-      maxQueuedPerClient: config.maxQueuedRuns,
     });
   }
 

@@ -15,8 +15,6 @@ export interface QueuePolicy {
   perClient: number;
   /** Calls waiting at once, all clients together. */
   maxQueued: number;
-  /** Calls one client may have waiting at once. */
-  maxQueuedPerClient: number;
 }
 
 export interface QueueState {
@@ -131,12 +129,7 @@ export class RunQueue {
   private admit(waiter: Waiter): PymcpError | null {
     const mine = this.waiting.get(waiter.client)?.length ?? 0;
     // Security: bounded queues, so a flood of calls costs memory for a fixed number of waiters.
-    if (this.queued <= this.policy.maxQueued) {
-      if (mine <= this.policy.maxQueuedPerClient) return null;
-      return busy(
-        `this connection already has ${mine - 1} calls waiting (limit ${this.policy.maxQueuedPerClient}); wait for some to finish`,
-      );
-    }
+    if (this.queued <= this.policy.maxQueued) return null;
     let heaviest: Waiter[] | undefined;
     for (const [client, queue] of this.waiting) {
       if (client !== waiter.client && queue.length > (heaviest?.length ?? 0)) heaviest = queue;

@@ -6,7 +6,6 @@ const policy = (overrides: Partial<QueuePolicy> = {}): QueuePolicy => ({
   slots: 2,
   perClient: 2,
   maxQueued: 10,
-  maxQueuedPerClient: 10,
   ...overrides,
 });
 
@@ -81,7 +80,7 @@ describe('RunQueue', () => {
   });
 
   test('with --max-queued 0 a free slot is still taken; only a call that must wait is refused', async () => {
-    const queue = new RunQueue(policy({ slots: 1, maxQueued: 0, maxQueuedPerClient: 0 }));
+    const queue = new RunQueue(policy({ slots: 1, maxQueued: 0 }));
     const r = recorder(queue);
     await r.take('a', '1');
     const refused = await r.take('a', '2').catch((e: unknown) => e);
@@ -90,7 +89,7 @@ describe('RunQueue', () => {
   });
 
   test('a full queue is refused at once as busy, naming the limit', async () => {
-    const queue = new RunQueue(policy({ slots: 1, maxQueued: 2, maxQueuedPerClient: 2 }));
+    const queue = new RunQueue(policy({ slots: 1, maxQueued: 2 }));
     const r = recorder(queue);
     void r.take('a', '1');
     void r.take('a', '2');
@@ -101,7 +100,7 @@ describe('RunQueue', () => {
   });
 
   test('a client that filled the queue gives way: its newest waiting call is refused for a newcomer', async () => {
-    const queue = new RunQueue(policy({ slots: 1, maxQueued: 3, maxQueuedPerClient: 3 }));
+    const queue = new RunQueue(policy({ slots: 1, maxQueued: 3 }));
     const r = recorder(queue);
     void r.take('a', 'a0');
     const a = [1, 2, 3].map((i) => r.take('a', `a${i}`).catch((e: unknown) => e));
@@ -113,16 +112,6 @@ describe('RunQueue', () => {
     r.releases.get('a0')?.();
     await newcomer;
     expect(r.order).toEqual(['a0', 'b1']);
-  });
-
-  test('one client cannot have more than its limit waiting', async () => {
-    const queue = new RunQueue(policy({ slots: 1, maxQueued: 10, maxQueuedPerClient: 2 }));
-    const r = recorder(queue);
-    void r.take('a', '1');
-    void r.take('a', '2');
-    void r.take('a', '3');
-    const refused = await r.take('a', '4').catch((e: unknown) => e);
-    expect((refused as Error).message).toMatch(/already has 2 calls waiting/);
   });
 
   test('a progress callback that throws costs the call neither its place nor a slot', async () => {
