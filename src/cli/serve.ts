@@ -1,7 +1,6 @@
 /** `isolated-pymcp serve`: the MCP server, over stdio (default) or Streamable HTTP (`--http`). */
 import { createLogger, type Logger } from '../shared/log.js';
-import type { ServerDeps } from '../server/create-server.js';
-import { createRuntime, type Runtime } from '../server/runtime.js';
+import { connectionDeps, createRuntime } from '../server/runtime.js';
 import { PymcpError } from '../shared/errors.js';
 import { HTTP_DEFAULTS, type HttpFlags } from './http-options.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
@@ -61,7 +60,7 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
       port,
       token,
       maxBodyBytes: maxRequestBytes(config.limits.codeBytes),
-      connect: (connectionId) => createServer({ ...serverDeps(runtime), connectionId }),
+      connect: (connectionId) => createServer({ ...connectionDeps(runtime, logger), connectionId }),
       logger,
       maxSessions: flags.maxHttpSessions ?? HTTP_DEFAULTS.maxSessions,
       idleMs: (flags.httpIdle ?? HTTP_DEFAULTS.idleSeconds) * 1000,
@@ -77,17 +76,6 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   await http.close();
   await runtime.close();
   return 0;
-}
-
-function serverDeps(runtime: Runtime): Omit<ServerDeps, 'connectionId'> {
-  return {
-    config: runtime.config,
-    executor: runtime.executor,
-    environment: runtime.factory.environment,
-    hasWorkspace: runtime.factory.spec.workspace !== null,
-    codeIntel: () => runtime.codeIntel(),
-    workspace: runtime.factory.spec.workspace,
-  };
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

@@ -5,6 +5,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/log.js';
 import type { PythonEnvironment } from '../shared/python-environment.js';
 import { VERSION } from '../shared/version.js';
 import type { Executor } from '../sandbox/executor.js';
@@ -33,6 +34,8 @@ export interface ServerDeps {
   codeIntel: CodeIntelSource;
   /** Host workspace directory, or null. */
   workspace: string | null;
+  /** Where internal errors of tool calls are logged in full (stderr). */
+  logger: Logger;
 }
 
 export interface ServerHandle {
@@ -51,7 +54,7 @@ export function createServer(deps: ServerDeps): ServerHandle {
     },
   );
   const owner = deps.connectionId;
-  const tools = new ToolRegistry(server);
+  const tools = new ToolRegistry(server, deps.logger);
   registerRunPythonCode(tools, { ...deps, owner });
   registerSessionTools(tools, { ...deps, owner });
   registerListPackages(tools, deps.environment);

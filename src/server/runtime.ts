@@ -10,6 +10,7 @@ import { describeEnvironment } from '../shared/python-environment.js';
 import { Executor } from '../sandbox/executor.js';
 import { createSandboxFactory, type SandboxFactory } from '../sandbox/sandbox-factory.js';
 import type { CodeIntelHandle } from '../lsp/lsp-factory.js';
+import type { ServerDeps } from './create-server.js';
 
 export type CodeIntelState = CodeIntelHandle | { unavailable: string };
 
@@ -85,5 +86,18 @@ export async function createRuntime(
         state !== null && 'close' in state ? state.close() : undefined,
       ]);
     },
+  };
+}
+
+/** What every connection's MCP server gets from the runtime: all but its own id. */
+export function connectionDeps(runtime: Runtime, logger: Logger): Omit<ServerDeps, 'connectionId'> {
+  return {
+    config: runtime.config,
+    executor: runtime.executor,
+    environment: runtime.factory.environment,
+    hasWorkspace: runtime.factory.spec.workspace !== null,
+    codeIntel: () => runtime.codeIntel(),
+    workspace: runtime.factory.spec.workspace,
+    logger,
   };
 }

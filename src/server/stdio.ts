@@ -2,22 +2,14 @@
 import type { Logger } from '../shared/log.js';
 import { createServer } from './create-server.js';
 import { maxRequestBytes } from './request-limits.js';
-import type { Runtime } from './runtime.js';
+import { connectionDeps, type Runtime } from './runtime.js';
 import { BoundedStdioTransport } from './stdio-transport.js';
 
 /** How long after start-up the language server is started, unless used earlier. */
 export const LSP_START_DELAY_MS = 300;
 
 export async function serveStdio(runtime: Runtime, logger: Logger): Promise<void> {
-  const handle = createServer({
-    config: runtime.config,
-    executor: runtime.executor,
-    environment: runtime.factory.environment,
-    hasWorkspace: runtime.factory.spec.workspace !== null,
-    connectionId: 'stdio',
-    codeIntel: () => runtime.codeIntel(),
-    workspace: runtime.factory.spec.workspace,
-  });
+  const handle = createServer({ ...connectionDeps(runtime, logger), connectionId: 'stdio' });
   const transport = new BoundedStdioTransport(
     process.stdin,
     process.stdout,

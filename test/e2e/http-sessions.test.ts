@@ -140,6 +140,7 @@ describe('serveHttp session table (in-process, real runtime)', () => {
           connectionId,
           codeIntel: () => runtime.codeIntel(),
           workspace: null,
+          logger: silentLogger,
         }),
       logger: silentLogger,
       ...limits,

@@ -20,7 +20,8 @@ import {
   type ServerRequest,
   type ToolAnnotations,
 } from '@modelcontextprotocol/sdk/types.js';
-import { toolFailure } from './tool-failure.js';
+import { errorMessage, isPymcpError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
 
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -62,7 +63,10 @@ class ProtocolError extends Error {
 export class ToolRegistry {
   private readonly tools = new Map<string, Entry>();
 
-  constructor(private readonly server: McpServer) {
+  constructor(
+    private readonly server: McpServer,
+    private readonly logger: Logger,
+  ) {
     server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
       this.call(request.params.name, request.params.arguments, extra),
     );
@@ -81,6 +85,11 @@ export class ToolRegistry {
     this.tools.set(name, { schema, keys: new Set(Object.keys(config.inputSchema)), handler: run });
   }
 
+  private failure(name: string, error: unknown): CallToolResult {
+    if (!isPymcpError(error)) this.logger.error(`tool ${name} failed`, error);
+    return failureResult(error);
+  }
+
   private async call(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
     const tool = this.tools.get(name);
     if (tool === undefined) {
@@ -96,9 +105,16 @@ export class ToolRegistry {
     try {
       return await tool.handler(parsed.data, extra);
     } catch (error) {
-      return toolFailure(error);
+      return this.failure(name, error);
     }
   }
+}
+
+/** A failure as the model sees it: short, with its code; an internal one is logged in full. */
+function failureResult(error: unknown): CallToolResult {
+  const message = isPymcpError(error) ? error.message : `internal error: ${errorMessage(error)}`;
+  const code = isPymcpError(error) ? error.code : 'internal';
+  return { content: [{ type: 'text', text: `Error (${code}): ${message}` }], isError: true };
 }
 
 /** Refusals that need no schema work: too many elements, unknown argument names. */
