@@ -177,23 +177,26 @@ export class BoundedStdioTransport implements Transport {
       return;
     }
     const batch: Batch = { pending: new Set(), responses: [] };
-    for (const value of values) {
-      // Only requests that will reach the server are waited for; a bad one is answered here.
-      const id =
-        isRequest(value) && JSONRPCMessageSchema.safeParse(value).success ? idOf(value) : null;
-      if (id !== null) batch.pending.add(id);
+    const parsed = values.map((value) => JSONRPCMessageSchema.safeParse(value));
+    // Only requests that will reach the server are waited for; a bad one is answered here.
+    for (const result of parsed) {
+      if (result.success && 'method' in result.data && 'id' in result.data) {
+        batch.pending.add(result.data.id);
+      }
     }
     this.batches.push(batch);
-    for (const value of values) {
-      const error = this.receive(value);
+    values.forEach((value, index) => {
+      const error = this.receive(value, parsed[index]);
       if (error !== null) batch.responses.push(error);
-    }
+    });
     void this.flushBatches();
   }
 
   /** Validate one message and hand it on; the error response to send for a bad one, if any. */
-  private receive(value: unknown): JSONRPCMessage | null {
-    const parsed = JSONRPCMessageSchema.safeParse(value);
+  private receive(
+    value: unknown,
+    parsed = JSONRPCMessageSchema.safeParse(value),
+  ): JSONRPCMessage | null {
     if (!parsed.success) {
       // A malformed notification (no id) gets no answer, as JSON-RPC 2.0 requires; a malformed
       // request gets an error with its id, or id null when none can be read.
@@ -264,10 +267,6 @@ function isResponse(message: JSONRPCMessage): message is JSONRPCMessage & { id: 
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isRequest(value: unknown): boolean {
-  return isObject(value) && 'method' in value && 'id' in value;
 }
 
 function idOf(value: unknown): RequestId | null {
