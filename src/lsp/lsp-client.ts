@@ -17,7 +17,9 @@ import {
   ShowMessageRequest,
   UnregistrationRequest,
   WorkDoneProgressCreateRequest,
+  StreamMessageReader,
   WorkspaceFoldersRequest,
+  WriteableStreamMessageWriter,
   type ClientCapabilities,
   type ProtocolConnection,
   type PublishDiagnosticsParams,
@@ -29,6 +31,7 @@ import type { Logger } from '../shared/log.js';
 import { killSandbox, spawnSandbox, type ChildProcess } from '../shared/process.js';
 import { SANDBOX_WORKSPACE } from '../shared/sandbox-description.js';
 import { FrameGuard } from './frame-guard.js';
+import { FramedWritable } from './framed-writable.js';
 import { languageServerProfile, settingsOptions, type LspSandboxSpec } from './lsp-sandbox.js';
 import type { PositionEncoding } from './positions.js';
 import { serverSettings } from './servers.js';
@@ -267,7 +270,10 @@ export class LspClient {
       this.kill(child);
     });
     stdin.on('error', () => undefined);
-    const connection = createProtocolConnection(stdout.pipe(guard), stdin);
+    const connection = createProtocolConnection(
+      new StreamMessageReader(stdout.pipe(guard)),
+      new WriteableStreamMessageWriter(new FramedWritable(stdin)),
+    );
     this.connection = connection;
     this.registerHandlers(connection);
     connection.listen();
