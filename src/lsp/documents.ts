@@ -72,7 +72,7 @@ export class DocumentStore {
         'the server has no workspace; pass code instead of file, or start it with --workspace DIR',
       );
     }
-    const file = await this.files.resolve(input);
+    const { file, stamp } = await this.files.resolveStamped(input);
     if (!isPythonPath(file.relative)) {
       throw new PymcpError(
         'input_invalid',
@@ -81,7 +81,7 @@ export class DocumentStore {
     }
     const uri = uriOf(file.relative);
     const [doc] = await Promise.all([
-      this.files.read(file).then((read) => this.load(read, uri)),
+      this.files.read(file, stamp).then((read) => this.load(read, uri)),
       this.refreshOpen(uri),
     ]);
     return doc;

@@ -10,6 +10,7 @@ import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import {
+  approvedIdentity,
   readWorkspaceText,
   resolveWorkspaceFile,
   type WorkspaceFile,
@@ -31,6 +32,8 @@ const MAX_SEARCH_TEXT_CHARS = 64 * 1024 * 1024;
 export const MAX_WORKSPACE_FILES = 5000;
 /** Text kept between searches; past it the oldest entries are read again when needed. */
 const CACHE_BYTES = 64 * 1024 * 1024;
+/** Client-sent paths whose gate answer is kept (see resolveStamped). */
+const MAX_RESOLVED = 4096;
 /** Files read at once during a search. */
 const READ_PARALLEL = 16;
 
@@ -100,6 +103,8 @@ type Cached =
 export class WorkspaceFiles {
   private readonly cache = new Map<string, Cached>();
   private cachedBytes = 0;
+  /** resolveStamped's answers by the path the client sent, oldest first. */
+  private readonly resolved = new Map<string, { file: WorkspaceFile; stamp: string }>();
 
   constructor(
     readonly root: string,
@@ -111,11 +116,46 @@ export class WorkspaceFiles {
     return resolveWorkspaceFile(this.root, input, { maxBytes: this.maxFileBytes });
   }
 
-  /** The text of a file the gate resolved, from the cache when its stamp is unchanged. */
-  async read(file: WorkspaceFile): Promise<FileText> {
+  /**
+   * resolve(), plus the file's stamp, for the paths clients name again and again. A path that
+   * the gate found to be the file itself (no symlink on the way, nothing decoded) is not sent
+   * through the gate again while its stamp is unchanged: the stamp's stat follows that same path,
+   * so a file replaced, or a directory on the way swapped for a symlink, shows up as another
+   * device/inode and the whole gate runs again. What the cache hands out was approved by the
+   * gate, and what read() returns for it was read through the gate.
+   */
+  async resolveStamped(input: string): Promise<{ file: WorkspaceFile; stamp: string | null }> {
+    const hit = this.resolved.get(input);
+    if (hit !== undefined) {
+      const stamp = stampOf(hit.file.absolute);
+      if (stamp === hit.stamp) return hit;
+      this.resolved.delete(input);
+    }
+    const file = await this.resolve(input);
+    const stamp = stampOf(file.absolute);
+    // Only a path that is the file itself, whose stamp is of the inode the gate approved (not
+    // of a file swapped in since the gate's check).
+    if (
+      stamp !== null &&
+      path.resolve(this.root, input) === file.absolute &&
+      isApprovedStamp(file, stamp)
+    ) {
+      if (this.resolved.size >= MAX_RESOLVED) {
+        const oldest = this.resolved.keys().next();
+        if (oldest.done !== true) this.resolved.delete(oldest.value);
+      }
+      this.resolved.set(input, { file, stamp });
+    }
+    return { file, stamp };
+  }
+
+  /**
+   * The text of a file the gate resolved, from the cache when its stamp is unchanged. `stamp`
+   * is one taken just before (by resolveStamped), saving a second stat.
+   */
+  async read(file: WorkspaceFile, stamp = stampOf(file.absolute)): Promise<FileText> {
     // The stamp is taken before the read: a change in between leaves a stale stamp, which
     // makes the next read fetch the file again, never keep old text under a new stamp.
-    const stamp = stampOf(file.absolute);
     const cached = this.cache.get(file.relative);
     if (cached !== undefined && 'text' in cached && stamp !== null && cached.stamp === stamp) {
       return { file, stamp, text: cached.text };
@@ -219,15 +259,20 @@ export function refusalReason(relative: string, error: unknown): string {
 }
 
 /**
- * mtime, size and inode of a host file, or null when it cannot be stat()ed. Synchronous: one
- * stat of a local file takes microseconds, a trip through the thread pool several times more,
- * and every lsp_* answer takes one per open document.
+ * mtime, size, device and inode of a host file (following links), or null when it cannot be
+ * stat()ed. Synchronous: one stat of a local file takes microseconds, a trip through the thread
+ * pool several times more, and every lsp_* answer takes one per open document.
  */
 export function stampOf(file: string): string | null {
-  try {
-    const info = statSync(file);
-    return `${info.mtimeMs}:${info.size}:${info.ino}`;
-  } catch {
-    return null;
-  }
+  // Numbers, not bigints: a bigint stat allocates a BigInt per field, several times the cost
+  // of the stat itself. An inode past 2^53 may then round; such a stamp never matches the
+  // gate's exact identity (isApprovedStamp), so its path is simply not cached.
+  const info = statSync(file, { throwIfNoEntry: false });
+  return info === undefined ? null : `${info.mtimeMs}:${info.size}:${info.dev}:${info.ino}`;
+}
+
+/** Whether a stamp names the device and inode the gate approved for `file`. */
+function isApprovedStamp(file: WorkspaceFile, stamp: string): boolean {
+  const identity = approvedIdentity(file);
+  return identity !== undefined && stamp.endsWith(`:${identity.dev}:${identity.ino}`);
 }

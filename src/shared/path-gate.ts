@@ -48,6 +48,12 @@ interface FileIdentity {
  */
 const approved = new WeakMap<WorkspaceFile, FileIdentity>();
 
+/** The device and inode the gate saw for a file it approved (undefined for any other object). */
+export function approvedIdentity(file: WorkspaceFile): { dev: bigint; ino: bigint } | undefined {
+  const identity = approved.get(file);
+  return identity === undefined ? undefined : { dev: identity.dev, ino: identity.ino };
+}
+
 /**
  * Resolve a path a client sent to a regular file inside the workspace, or throw
  * PymcpError('path_denied', <clear message>). `root` is the workspace root; the gate realpath()s it itself.

@@ -1,8 +1,8 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { pythonFiles } from '../../src/lsp/workspace-files.js';
+import { pythonFiles, WorkspaceFiles } from '../../src/lsp/workspace-files.js';
 
 describe('the Python files of a workspace', () => {
   let root: string;
@@ -35,5 +35,68 @@ describe('the Python files of a workspace', () => {
       files: ['pkg/__init__.py', 'pkg/core.py', 'tests/test_core.py'],
       found: 3,
     });
+  });
+});
+
+describe('resolveStamped: gate answers kept by the path a client sent', () => {
+  let base: string;
+  let root: string;
+  let outside: string;
+  beforeAll(async () => {
+    base = await mkdtemp(path.join(tmpdir(), 'pymcp-stamped-'));
+    root = path.join(base, 'ws');
+    outside = path.join(base, 'outside');
+    await mkdir(path.join(root, 'pkg'), { recursive: true });
+    await mkdir(outside);
+    await writeFile(path.join(root, 'pkg', 'mod.py'), 'x = 1\n');
+    await writeFile(path.join(outside, 'mod.py'), 'SECRET = 1\n');
+    await symlink(path.join(root, 'pkg'), path.join(root, 'alias'));
+  });
+  afterAll(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  test('an unchanged file is not gated again; a changed one is', async () => {
+    const files = new WorkspaceFiles(root, 1 << 20);
+    const first = await files.resolveStamped('pkg/mod.py');
+    expect((await files.resolveStamped('pkg/mod.py')).file).toBe(first.file);
+    await writeFile(path.join(root, 'pkg', 'mod.py'), 'x = 22\n');
+    const second = await files.resolveStamped('pkg/mod.py');
+    expect(second.file).not.toBe(first.file);
+    expect((await files.read(second.file, second.stamp)).text).toBe('x = 22\n');
+  });
+
+  test('a path through a symlink is gated every time', async () => {
+    const files = new WorkspaceFiles(root, 1 << 20);
+    const first = await files.resolveStamped('alias/mod.py');
+    expect(first.file.relative).toBe('pkg/mod.py');
+    expect((await files.resolveStamped('alias/mod.py')).file).not.toBe(first.file);
+  });
+
+  test('a directory swapped for a symlink to outside after it was kept is refused', async () => {
+    const files = new WorkspaceFiles(root, 1 << 20);
+    await files.resolveStamped('pkg/mod.py');
+    await rename(path.join(root, 'pkg'), path.join(root, 'pkg-moved'));
+    await symlink(outside, path.join(root, 'pkg'));
+    try {
+      await expect(files.resolveStamped('pkg/mod.py')).rejects.toThrow(/outside the workspace/);
+    } finally {
+      await rm(path.join(root, 'pkg'));
+      await rename(path.join(root, 'pkg-moved'), path.join(root, 'pkg'));
+    }
+  });
+
+  test('a file swapped for a symlink to outside after it was kept is refused', async () => {
+    const files = new WorkspaceFiles(root, 1 << 20);
+    await files.resolveStamped('pkg/mod.py');
+    const file = path.join(root, 'pkg', 'mod.py');
+    await rename(file, `${file}.bak`);
+    await symlink(path.join(outside, 'mod.py'), file);
+    try {
+      await expect(files.resolveStamped('pkg/mod.py')).rejects.toThrow(/outside the workspace/);
+    } finally {
+      await rm(file);
+      await rename(`${file}.bak`, file);
+    }
   });
 });
