@@ -177,7 +177,7 @@ export class BoundedStdioTransport implements Transport {
       return;
     }
     const batch: Batch = { pending: new Set(), responses: [] };
-    const parsed = values.map((value) => JSONRPCMessageSchema.safeParse(value));
+    const parsed = values.map(parseMessage);
     // Only requests that will reach the server are waited for; a bad one is answered here.
     for (const result of parsed) {
       if (result.success && 'method' in result.data && 'id' in result.data) {
@@ -193,10 +193,7 @@ export class BoundedStdioTransport implements Transport {
   }
 
   /** Validate one message and hand it on; the error response to send for a bad one, if any. */
-  private receive(
-    value: unknown,
-    parsed = JSONRPCMessageSchema.safeParse(value),
-  ): JSONRPCMessage | null {
+  private receive(value: unknown, parsed = parseMessage(value)): JSONRPCMessage | null {
     if (!parsed.success) {
       // A malformed notification (no id) gets no answer, as JSON-RPC 2.0 requires; a malformed
       // request gets an error with its id, or id null when none can be read.
@@ -255,6 +252,35 @@ export class BoundedStdioTransport implements Transport {
     if (this.closed) return;
     void this.write(errorResponse(id, code, message));
   }
+}
+
+type Parsed = { success: true; data: JSONRPCMessage } | { success: false };
+
+const ENVELOPE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+/**
+ * JSONRPCMessageSchema.safeParse, with a shortcut for the messages nearly every line is: a
+ * request or notification whose envelope is plainly valid and whose params carry no `_meta`.
+ * The shortcut only accepts what the schema accepts (a strict envelope, a string method, a
+ * safe-integer or string id, params an object); everything else goes to the schema.
+ */
+export function parseMessage(value: unknown): Parsed {
+  if (isPlainRequest(value)) return { success: true, data: value };
+  const parsed = JSONRPCMessageSchema.safeParse(value);
+  return parsed.success ? { success: true, data: parsed.data } : { success: false };
+}
+
+function isPlainRequest(value: unknown): value is JSONRPCMessage {
+  if (!isObject(value) || value.jsonrpc !== '2.0' || typeof value.method !== 'string') {
+    return false;
+  }
+  for (const key of Object.keys(value)) if (!ENVELOPE_KEYS.has(key)) return false;
+  const { id, params } = value;
+  const idOk =
+    id === undefined ? !('id' in value) : typeof id === 'string' || Number.isSafeInteger(id);
+  return (
+    idOk && (params === undefined ? !('params' in value) : isObject(params) && !('_meta' in params))
+  );
 }
 
 function errorResponse(id: RequestId | null, code: number, message: string): JSONRPCMessage {

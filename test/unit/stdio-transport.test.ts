@@ -1,9 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, test, vi } from 'vitest';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import {
   BoundedStdioTransport,
   EOF_GRACE_MS,
+  parseMessage,
   recoverId,
 } from '../../src/server/stdio-transport.js';
 
@@ -232,4 +233,38 @@ describe('batches', () => {
       { jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: -32600 }) },
     ]);
   });
+});
+
+describe('parseMessage (the envelope shortcut)', () => {
+  // Each must get the same verdict and the same message as JSONRPCMessageSchema gives it.
+  const messages: unknown[] = [
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x', arguments: { a: 1 } } },
+    { jsonrpc: '2.0', id: 'abc', method: 'ping' },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 2, method: 'x', params: { _meta: { progressToken: 7 } } },
+    { jsonrpc: '2.0', id: 2, method: 'x', params: { _meta: { progressToken: 1.5 } } },
+    { jsonrpc: '2.0', id: 1.5, method: 'x' },
+    { jsonrpc: '2.0', id: 2 ** 60, method: 'x' },
+    { jsonrpc: '2.0', id: null, method: 'x' },
+    { jsonrpc: '2.0', id: 3, method: 'x', params: [1, 2] },
+    { jsonrpc: '2.0', id: 3, method: 'x', params: null },
+    { jsonrpc: '2.0', id: 3, method: 'x', extra: true },
+    { jsonrpc: '1.0', id: 3, method: 'x' },
+    { jsonrpc: '2.0', id: 3, method: 42 },
+    { jsonrpc: '2.0', id: 3, result: {} },
+    { jsonrpc: '2.0', id: 3, error: { code: -1, message: 'no' } },
+    JSON.parse('{"jsonrpc":"2.0","id":3,"method":"x","__proto__":{"polluted":1}}'),
+    [],
+    'ping',
+    null,
+  ];
+  test.each(messages.map((m) => [JSON.stringify(m), m]))(
+    '%s gets the schema verdict',
+    (_name, message) => {
+      const schema = JSONRPCMessageSchema.safeParse(message);
+      const ours = parseMessage(message);
+      expect(ours.success).toBe(schema.success);
+      if (ours.success && schema.success) expect(ours.data).toEqual(schema.data);
+    },
+  );
 });

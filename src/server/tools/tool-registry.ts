@@ -100,7 +100,8 @@ export class ToolRegistry {
     }
     const refusal = precheck(name, args ?? {}, tool.keys);
     if (refusal !== null) return invalidArguments(refusal);
-    const parsed = await tool.schema.safeParseAsync(args ?? {});
+    // Synchronous: no schema here has async refinements, and each await is a turn of the loop.
+    const parsed = tool.schema.safeParse(args ?? {});
     if (!parsed.success) return invalidArguments(`${name}: ${describeIssues(parsed.error)}`);
     try {
       return await tool.handler(parsed.data, extra);
