@@ -18,7 +18,7 @@ describe('FramedWritable', () => {
       { jsonrpc: '2.0', method: 'initialized', params: {} },
       { jsonrpc: '2.0', id: 2, result: 'x'.repeat(100_000) },
     ];
-    for (const message of messages) await writer.write(message as Message);
+    for (const message of messages) await writer.write(message);
     expect(chunks).toHaveLength(messages.length);
     for (const chunk of chunks)
       expect(chunk.toString('latin1')).toMatch(/^Content-Length: \d+\r\n\r\n\{/);
