@@ -13,6 +13,7 @@ import {
   refusalReason,
   stampOf,
   type FileText,
+  type PythonFileListing,
   type Refusal,
 } from './workspace-files.js';
 
@@ -26,6 +27,8 @@ const RETRY_DELAY_MS = 300;
 export interface ProjectReport {
   files_checked: number;
   files_found: number;
+  /** Why the workspace walk ended early (a bound on its size), or null when it saw everything. */
+  walk_stopped: string | null;
   /** Files whose diagnostics were not reported in time. */
   files_unknown: string[];
   /** Files that could not be checked, with why; the rest were checked. */
@@ -57,7 +60,9 @@ export class ProjectCheck {
   }> {
     const root = this.intel.workspaceFiles?.root ?? null;
     const listing =
-      root === null ? { files: [], found: 0 } : await pythonFiles(root, MAX_PROJECT_FILES);
+      root === null
+        ? { files: [], found: 0, stopped: null }
+        : await pythonFiles(root, MAX_PROJECT_FILES, options.signal);
     const stamps = root === null ? '' : stampsOf(root, listing.files);
     if (options.reuse && this.last !== null && this.last.stamps === stamps) {
       return { report: this.last.report, reused: true };
@@ -72,14 +77,14 @@ export class ProjectCheck {
 export async function checkProject(
   intel: CodeIntel,
   options: CheckOptions,
-  listing?: { files: string[]; found: number },
+  listing?: PythonFileListing,
 ): Promise<ProjectReport> {
   const workspace = intel.workspaceFiles;
-  const { files, found } =
+  const { files, found, stopped } =
     listing ??
     (workspace === null
-      ? { files: [], found: 0 }
-      : await pythonFiles(workspace.root, MAX_PROJECT_FILES));
+      ? { files: [], found: 0, stopped: null }
+      : await pythonFiles(workspace.root, MAX_PROJECT_FILES, options.signal));
   await intel.refreshOpen();
   const items: DiagnosticItem[] = [];
   const unknown: string[] = [];
@@ -137,6 +142,7 @@ export async function checkProject(
   return {
     files_checked: files.length - failed.length,
     files_found: found,
+    walk_stopped: stopped,
     files_unknown: unknown.sort(byFile),
     files_failed: failed.sort((a, b) => byFile(a.file, b.file)),
     counts,

@@ -45,6 +45,8 @@ export interface Coverage {
   unchecked: number;
   /** The file the name is local to (a function's parameter or variable), so the only one searched. */
   local: string | null;
+  /** Why the workspace walk ended early (a bound on its size), so files were not seen; or null. */
+  stopped: string | null;
 }
 
 export type SearchStrategy = 'open' | 'check';
@@ -85,6 +87,7 @@ export class WholeWorkspace {
     const search = await workspace.search(matches, signal);
     coverage.listed = search.listed;
     coverage.found = search.found;
+    coverage.stopped = search.stopped;
     coverage.matched = search.matched.length;
     coverage.refused = search.refused;
     const files = search.matched.slice(0, MAX_NAME_FILES);
@@ -244,6 +247,7 @@ function emptyCoverage(name: string): Coverage {
     refused: [],
     unchecked: 0,
     local: null,
+    stopped: null,
   };
 }
 

@@ -57,23 +57,54 @@ export interface TextSearch {
   found: number;
   /** Files the gate refused, with its reason. */
   refused: Refusal[];
+  /** Why the walk ended before the whole workspace was seen (see pythonFiles), or null. */
+  stopped: string | null;
 }
 
-/** Python files under `root` (workspace-relative, sorted), at most `max` of the `found`. */
+/** Directories one walk visits at most, and directory entries it reads at most. */
+export const MAX_WALK_DIRECTORIES = 20_000;
+export const MAX_WALK_ENTRIES = 1_000_000;
+
+export interface PythonFileListing {
+  /** Workspace-relative paths, sorted, at most `max` of the `found`. */
+  files: string[];
+  found: number;
+  /** Why the walk ended before it had seen the whole workspace, or null when it had. */
+  stopped: string | null;
+}
+
+/**
+ * Python files under `root`. Security: the walk is bounded in depth, in directories visited and
+ * in entries read, so a workspace of a million directories (or one directory of millions of
+ * entries) costs a bounded walk, reported as `stopped`, not minutes and gigabytes.
+ */
 export async function pythonFiles(
   root: string,
   max: number,
-): Promise<{ files: string[]; found: number }> {
+  signal?: AbortSignal,
+  bounds = { directories: MAX_WALK_DIRECTORIES, entries: MAX_WALK_ENTRIES },
+): Promise<PythonFileListing> {
   const files: string[] = [];
   let found = 0;
+  let directories = 0;
+  let entriesRead = 0;
+  let stopped: string | null = null;
   const realRoot = await realpath(root).catch(() => null);
-  if (realRoot === null) return { files, found };
+  if (realRoot === null) return { files, found, stopped };
   const walk = async (dir: string, prefix: string, depth: number): Promise<void> => {
-    if (depth > 20) return;
+    if (depth > 20 || stopped !== null) return;
+    if (signal?.aborted) throw new PymcpError('cancelled', 'the workspace walk was cancelled');
+    if (++directories > bounds.directories) {
+      stopped = `the walk stopped at ${bounds.directories} directories`;
+      return;
+    }
     // Security: a directory swapped for a symlink to outside since its parent was listed is
     // not listed, so no name from outside the workspace reaches an answer.
-    const entries = await readWorkspaceDirectory(realRoot, dir);
-    if (entries === null) return;
+    const listing = await readWorkspaceDirectory(realRoot, dir, bounds.entries - entriesRead);
+    if (listing === null) return;
+    const { entries } = listing;
+    entriesRead += entries.length;
+    if (listing.truncated) stopped = `the walk stopped at ${bounds.entries} directory entries`;
     // A virtual environment under any name (env/, .tox/py311/): installed code, not the project's.
     if (depth > 0 && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
     // Code-unit order: as stable as locale order, and much cheaper in a directory of thousands.
@@ -90,7 +121,7 @@ export async function pythonFiles(
     }
   };
   await walk(realRoot, '', 0);
-  return { files, found };
+  return { files, found, stopped };
 }
 
 export function isPythonPath(name: string): boolean {
@@ -167,7 +198,7 @@ export class WorkspaceFiles {
 
   /** Every listed Python file whose text `matches`, plus what was searched and refused. */
   async search(matches: (text: string) => boolean, signal?: AbortSignal): Promise<TextSearch> {
-    const { files, found } = await pythonFiles(this.root, MAX_WORKSPACE_FILES);
+    const { files, found, stopped } = await pythonFiles(this.root, MAX_WORKSPACE_FILES, signal);
     const results: Array<FileText | Refusal | null> = new Array<null>(files.length).fill(null);
     let next = 0;
     let kept = 0;
@@ -202,7 +233,7 @@ export class WorkspaceFiles {
       if ('text' in result) matched.push(result);
       else refused.push(result);
     }
-    return { matched, listed: files.length, found, refused };
+    return { matched, listed: files.length, found, refused, stopped };
   }
 
   /**

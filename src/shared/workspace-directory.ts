@@ -5,19 +5,20 @@
  * what is outside, not even names.
  */
 import { constants, type Dirent } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open, opendir } from 'node:fs/promises';
 import { descriptorPath, heldDirectory } from './descriptor-path.js';
 import { relativeToWorkspace } from './path-gate.js';
 
 /**
  * The entries of `dir` (an absolute path under `realRoot`, the real workspace root), with their
- * types as lstat() sees them; null when it is not a directory inside the workspace (any more) or
- * cannot be read.
+ * types as lstat() sees them, at most `maxEntries` of them (`truncated` says some were left);
+ * null when it is not a directory inside the workspace (any more) or cannot be read.
  */
 export async function readWorkspaceDirectory(
   realRoot: string,
   dir: string,
-): Promise<Dirent[] | null> {
+  maxEntries = Number.POSITIVE_INFINITY,
+): Promise<{ entries: Dirent[]; truncated: boolean } | null> {
   let handle;
   try {
     // Security: O_NOFOLLOW refuses a directory that has become a symlink; O_DIRECTORY anything else.
@@ -30,8 +31,19 @@ export async function readWorkspaceDirectory(
     // Security: what was opened must be inside the workspace; O_NOFOLLOW guards only the last
     // component, and a directory above it may have been swapped for a symlink to outside.
     if (where === null || relativeToWorkspace(realRoot, where) === null) return null;
-    // Listed through the descriptor, so the checked directory is the one listed.
-    return await readdir(heldDirectory(handle), { withFileTypes: true });
+    // Listed through the descriptor, so the checked directory is the one listed; read in
+    // batches, so a directory of millions of entries costs no more than `maxEntries` of them.
+    const listing = await opendir(heldDirectory(handle), { bufferSize: 256 });
+    const entries: Dirent[] = [];
+    try {
+      for (let entry = await listing.read(); entry !== null; entry = await listing.read()) {
+        if (entries.length >= maxEntries) return { entries, truncated: true };
+        entries.push(entry);
+      }
+    } finally {
+      await listing.close();
+    }
+    return { entries, truncated: false };
   } catch {
     return null;
   } finally {

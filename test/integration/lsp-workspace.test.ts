@@ -109,6 +109,7 @@ describe.each(['pyright', 'pylsp'] as const)('%s on a repository-shaped workspac
         refused: refusals(),
         unchecked: 0,
         local: null,
+        stopped: null,
       });
     },
     SLOW,

@@ -34,6 +34,7 @@ describe('the Python files of a workspace', () => {
     expect(await pythonFiles(root, 100)).toEqual({
       files: ['pkg/__init__.py', 'pkg/core.py', 'tests/test_core.py'],
       found: 3,
+      stopped: null,
     });
   });
 });
@@ -98,5 +99,42 @@ describe('resolveStamped: gate answers kept by the path a client sent', () => {
       await rm(file);
       await rename(`${file}.bak`, file);
     }
+  });
+});
+
+describe('the workspace walk is bounded and says so', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'pymcp-walk-bounds-'));
+    // 12 packages of 30 modules each: 12 directories below the root, 360 Python files.
+    for (let p = 0; p < 12; p++) {
+      await mkdir(path.join(root, `pkg${String(p).padStart(2, '0')}`));
+      for (let m = 0; m < 30; m++)
+        await writeFile(path.join(root, `pkg${String(p).padStart(2, '0')}`, `m${m}.py`), '');
+    }
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  test('within the bounds it sees everything', async () => {
+    const listing = await pythonFiles(root, 1000);
+    expect(listing).toMatchObject({ found: 360, stopped: null });
+  });
+
+  test('past the directory bound it stops and names the bound', async () => {
+    const listing = await pythonFiles(root, 1000, undefined, { directories: 5, entries: 1e6 });
+    expect(listing.stopped).toBe('the walk stopped at 5 directories');
+    expect(listing.found).toBe(4 * 30);
+  });
+
+  test('past the entry bound (one huge directory) it stops and names the bound', async () => {
+    const listing = await pythonFiles(root, 1000, undefined, { directories: 100, entries: 50 });
+    expect(listing.stopped).toBe('the walk stopped at 50 directory entries');
+    expect(listing.found).toBeLessThan(50);
+  });
+
+  test('a cancelled walk ends with a cancelled error', async () => {
+    await expect(pythonFiles(root, 1000, AbortSignal.abort())).rejects.toThrow(/cancelled/);
   });
 });

@@ -130,6 +130,12 @@ export const coverageSchema = z
       .string()
       .nullable()
       .describe('The file, when the name is local to a function there (only it can use the name)'),
+    stopped: z
+      .string()
+      .nullable()
+      .describe(
+        'Why the walk of the workspace ended early (a bound on its size); null when it saw all',
+      ),
   })
   .nullable()
   .describe('What was searched: every Python file in the workspace the path gate allows');
@@ -140,6 +146,7 @@ export function searchedAll(coverage: Coverage | null): boolean {
     coverage === null ||
     (coverage.skipped.length === 0 &&
       coverage.unchecked === 0 &&
+      coverage.stopped === null &&
       coverage.found === coverage.listed)
   );
 }
@@ -159,6 +166,11 @@ export function coverageNote(coverage: Coverage | null): string {
   if (c.skipped.length > 0) {
     parts.push(
       `${c.skipped.length} of them were left out (at most ${MAX_NAME_FILES} per answer): ${sample(c.skipped)}.`,
+    );
+  }
+  if (c.stopped !== null) {
+    parts.push(
+      `The workspace is larger than one walk covers (${c.stopped}): files past that point were not searched.`,
     );
   }
   if (c.unchecked > 0) {

@@ -96,6 +96,10 @@ export function registerDiagnosticsTools(
       outputSchema: {
         files_checked: z.number(),
         files_found: z.number(),
+        walk_stopped: z
+          .string()
+          .nullable()
+          .describe('Why the walk of the workspace ended early (a bound on its size), or null'),
         files_unknown: z.array(z.string()),
         files_failed: z
           .array(z.object({ file: z.string(), reason: z.string() }))
@@ -162,6 +166,11 @@ export function registerDiagnosticsTools(
         const lines = [
           `Checked ${report.files_checked} of ${report.files_found} Python files: ${counts.error} errors, ${counts.warning} warnings, ${counts.information} information, ${counts.hint} hints.`,
         ];
+        if (report.walk_stopped !== null) {
+          lines.push(
+            `The workspace is larger than one walk covers (${report.walk_stopped}): files past that point were not found or checked.`,
+          );
+        }
         if (args.offset > 0) {
           lines.push(
             reused
@@ -192,6 +201,7 @@ export function registerDiagnosticsTools(
         return text(lines.join('\n'), {
           files_checked: report.files_checked,
           files_found: report.files_found,
+          walk_stopped: report.walk_stopped,
           files_unknown: report.files_unknown,
           files_failed: report.files_failed,
           reused,
