@@ -125,7 +125,10 @@ class ImageCollector:
             self._omit(label, f"could not be rendered: {type(exc).__name__}: {_clip(exc)}")
             return
         if data is None:
-            self._omit(label, "too large even when scaled down")
+            if self.left < self.caps["max_bytes"]:
+                self._omit(label, "over the image budget of this call, even scaled down")
+            else:
+                self._omit(label, "too large even when scaled down")
             return
         width, height = _png_size(data)
         self.left -= len(data)
