@@ -29,7 +29,7 @@ const sessionId = z
   .describe('The session (from create_session) whose files these are');
 const pathInput = z
   .string()
-  .min(1)
+  .min(1, 'the path is empty: it needs at least 1 character')
   .max(1024)
   .describe(
     `File name relative to the session's scratch directory ${SCRATCH_ROOT}, e.g. "data.csv" for ${SCRATCH_ROOT}/data.csv or "outputs/plot.png"; no "..", no absolute paths, no links`,
