@@ -68,13 +68,13 @@ export function mediaParts(
   let left = imageBudget;
   for (const image of media.images) {
     const label = clip(image.label);
-    const refusal = checkImage(image, left);
-    if (refusal !== null) {
-      omitted.push(`${label} (${refusal})`);
+    const checked = checkImage(image, left);
+    if (typeof checked === 'string') {
+      omitted.push(`${label} (${checked})`);
       continue;
     }
     left -= image.data.length;
-    const bytes = Math.floor((image.data.length * 3) / 4);
+    const bytes = checked.bytes;
     images.push({ type: 'image', data: image.data, mimeType: 'image/png' });
     imageInfo.push({
       label,
@@ -134,8 +134,8 @@ export function mediaParts(
   };
 }
 
-/** Why an image from the sandbox is not attached, or null. It is hostile input: checked whole. */
-function checkImage(image: RunMedia['images'][number], left: number): string | null {
+/** Why an image from the sandbox is not attached, or its size. It is hostile input: checked whole. */
+function checkImage(image: RunMedia['images'][number], left: number): string | { bytes: number } {
   if (image.data.length > left) return 'over the image budget of this call';
   const data = Buffer.from(image.data, 'base64');
   const size = pngSize(data);
@@ -149,7 +149,7 @@ function checkImage(image: RunMedia['images'][number], left: number): string | n
     size.width * size.height > IMAGE_CAPS.maxPixels * 1.1
   )
     return 'over the size limits';
-  return null;
+  return { bytes: data.length };
 }
 
 /** Records of a table, as many as fit `room` bytes of JSON. */
