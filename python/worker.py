@@ -477,8 +477,12 @@ class Worker:
         """Open pyplot figures and a returned image, as PNG (see rich_results.py)."""
         if "matplotlib.pyplot" not in sys.modules and not _maybe_rich(value):
             return
-        rich = self._module("rich_results")
-        collector = rich.collect_images(value, self.config["images"])
+        try:
+            rich = self._module("rich_results")
+            collector = rich.collect_images(value, self.config["images"])
+        except Exception as exc:  # code that broke pyplot must not lose its own result or error
+            self.capture.add(1, f"[figures could not be captured: {type(exc).__name__}: {_safe_str(exc)[:200]}]\n")
+            return
         if collector.images or collector.omitted_count:
             self.images = collector
 

@@ -245,3 +245,22 @@ describe('the image budget (--image-kb)', () => {
     expect(rich(result).images_omitted).toBe(5 - images.length);
   });
 });
+
+describe('code that breaks the capture', () => {
+  let server: ServerUnderTest;
+  beforeAll(async () => {
+    server = await startServer(['--no-workspace']);
+  });
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+  });
+
+  test('a broken pyplot costs the images, not the result or the error', async () => {
+    const broken = 'import matplotlib.pyplot as plt\nplt.plot([1])\nplt.get_fignums = None\n';
+    const result = await server.run(`${broken}"kept"`);
+    expect(structured(result)).toMatchObject({ status: 'completed', return_value: 'kept' });
+    expect(structured(result).stderr).toContain('[figures could not be captured: TypeError');
+    const raised = await server.run(`${broken}raise ValueError("mine")`);
+    expect(structured(raised).error).toMatchObject({ type: 'ValueError', message: 'mine' });
+  });
+});
