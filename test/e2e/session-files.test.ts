@@ -256,6 +256,38 @@ describe('session files over stdio', () => {
     expect(names).not.toContain('fifo');
   });
 
+  test("a worker tampered with by the session's code cannot slip past the server's checks", async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    const tamper = await server.run(
+      [
+        'import base64, gc',
+        'worker = next(o for o in gc.get_objects() if type(o).__name__ == "Worker")',
+        'files = worker._module("session_files")',
+        'rich = worker._module("rich_results")',
+        // More bytes than asked for, and an "image" that is not the PNG it claims to be.
+        'files.read = lambda root, m: {"size": 1, "offset": m["offset"], "data": base64.b64encode(b"x" * (m["length"] + 10)).decode()}',
+        'class Fake:',
+        '    images = [{"kind": "figure", "label": "fake", "width": 9, "height": 9, "scaled": False,',
+        '               "data": base64.b64encode(b"GIF89a" + b"x" * 64).decode()}]',
+        '    omitted = []',
+        '    omitted_count = 0',
+        'rich.collect_images = lambda value, caps: Fake()',
+        'import matplotlib.pyplot',
+        '"tampered"',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(tamper).return_value).toBe('tampered');
+    const download = await call('download_file', { session_id: id, path: 'anything.txt' });
+    expect(download.isError).toBe(true);
+    expect(textOf(download)).toContain('malformed file answer');
+    const plotted = await server.run('1', { session_id: id });
+    expect(plotted.content.filter((item) => item.type === 'image')).toEqual([]);
+    expect(textOf(plotted)).toContain('fake (not a valid PNG)');
+    await call('close_session', { session_id: id });
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);
