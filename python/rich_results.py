@@ -112,6 +112,9 @@ class ImageCollector:
             self.omitted.append({"label": label, "reason": reason})
 
     def add(self, kind, label, render):
+        if self.caps["max_count"] == 0:
+            self._omit(label, "images are turned off on this server (--image-kb 0)")
+            return
         if len(self.images) >= self.caps["max_count"]:
             self._omit(label, f"over the limit of {self.caps['max_count']} images per call")
             return
