@@ -5,13 +5,15 @@
  *   make bench        (npm run build && npm run bench)
  *
  * 1 spawn -> first result, 1b where start-up time goes, 2 warm round trip, 3 first call of a new
- * session, 4 recursive fib(25) vs bare CPython, 5 memory of the server and its sandboxes.
+ * session, 4 recursive fib(25) vs bare CPython, 5 memory of the server and its sandboxes, 6 plots
+ * and tables.
  * Progress goes to stderr; the tables to stdout.
  */
 import { availableParallelism, release } from 'node:os';
 import { fibTable } from './fib.js';
 import { launch, shutdownAll } from './mcp-server.js';
 import { memoryTable } from './memory.js';
+import { plotTable } from './plots.js';
 import { timeSpawn } from './processes.js';
 import { BWRAP, MCP_RUN_PYTHON, PYTHON, TARGETS } from './settings.js';
 import { spawnToFirstResult, startupBreakdown } from './spawn-to-result.js';
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     const newSession = await newSessionFirstCall(server);
     const fibRatio = await fibTable(server);
     await memoryTable(server);
+    await plotTable(server);
     const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
     console.log(
       renderTable(

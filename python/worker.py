@@ -7,8 +7,11 @@ the sandbox boundary is bubblewrap, not this file.
 Protocol: newline-delimited JSON on file descriptor 3 (a socket from the server).
   server -> worker  {"op": "run", "id": int, "code": str, "globals": {..} | null}
                     {"op": "interrupt", "id": int}   (timeout or cancellation of run `id`)
+                    {"op": "file", "id": int, "action": "list" | "read" | "write", ...}
+                    (a session's scratch files; see session_files.py)
   worker -> server  {"type": "ready", "python": "3.11.2"}
                     {"type": "result", "id": int, ...}   (see _run)
+                    {"type": "file", "id": int, "ok": bool, ...}
 Stdout and stderr of the code are captured in-process (print, sys.stdout.write) and at the
 file-descriptor level (os.write(1, ..), subprocesses), each capped at a byte limit.
 An interrupt message is read by a thread of its own, which raises KeyboardInterrupt in the code
@@ -39,6 +42,8 @@ ERROR_TEXT_CHARS = 64 * 1024  # cap on an exception's message and traceback
 # together they cost ~45 ms and ~8 MiB a sandbox, and only top-level await needs them.
 CO_COROUTINE = 0x0080
 STREAMS = ("stdout", "stderr")
+OUTPUTS_SCAN = 256  # entries of the outputs directory looked at, before and after a run
+OUTPUTS_REPORTED = 50  # new or changed output files named in one result
 
 
 class Capture:
@@ -288,6 +293,8 @@ class Worker:
         self.lock = threading.Lock()
         self.running_id = None  # the run whose user code may be interrupted right now
         self.interrupt_id = None  # the latest run the server asked to interrupt
+        self.images = None  # the current run's ImageCollector, if it made any images
+        self._modules = {}
 
     # -- start-up ---------------------------------------------------------------------------
 
@@ -308,6 +315,11 @@ class Worker:
         # working directory (the workspace) importable.
         here = os.path.dirname(os.path.abspath(__file__))
         sys.path[:] = [""] + [p for p in sys.path if p not in (here, "")]
+        self.here = here
+        try:
+            os.makedirs(self.config["files"]["outputs"], exist_ok=True)
+        except OSError:
+            pass
         # Started with SIGINT blocked (inherited mask): only the main thread ever takes it.
         threading.Thread(target=self._read_protocol, daemon=True).start()
 
@@ -372,7 +384,7 @@ class Worker:
                     self.interrupt_id = message.get("id")
                     if self.running_id is not None and self.running_id == self.interrupt_id:
                         signal.pthread_kill(self.main_thread, signal.SIGINT)
-            elif message.get("op") == "run":
+            elif message.get("op") in ("run", "file"):
                 self.requests.put(message)
 
     def serve(self):
@@ -381,7 +393,24 @@ class Worker:
             message = self.requests.get()
             if message is None:
                 return
-            self.send(self._run(message))
+            if message.get("op") == "file":
+                files = self._module("session_files")
+                answer = files.handle(self.config["files"]["root"], message, self.config["files"]["list_limit"])
+                self.send({"type": "file", "id": message["id"], **answer})
+            else:
+                self.send(self._run(message))
+
+    def _module(self, name):
+        """One of the worker's helper modules (beside it in the sandbox), loaded on first use."""
+        module = self._modules.get(name)
+        if module is None:
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location(f"_ipm_{name}", os.path.join(self.here, f"{name}.py"))
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            self._modules[name] = module
+        return module
 
     # -- running code -----------------------------------------------------------------------
 
@@ -389,13 +418,14 @@ class Worker:
         self.run_count += 1
         self.capture = Capture(self.config["output_bytes"], self.config["output_tail_bytes"])
         result = {"type": "result", "id": message["id"], "status": "completed"}
+        self.images = None
+        outputs_before = self._outputs_state()
         try:
             globals_in = message.get("globals") or {}
             self.globals.update(globals_in)
             value = self._execute(message["code"], message["id"])
             if value is not None:
-                kind, text, truncated = _render_value(value, self.config["return_value_bytes"])
-                result["return_value"] = {"kind": kind, "text": text, "truncated": truncated}
+                result.update(self._render_result(value))
         except KeyboardInterrupt as exc:
             result.update(status="interrupted", error=self._describe(exc))
         except BaseException as exc:  # SystemExit included: the worker survives exit()
@@ -403,11 +433,92 @@ class Worker:
         finally:
             for reader in self.readers:
                 reader.sync(f"\x00ipm-sync-{os.getpid()}-{self.run_count}\x00")
+        if self.images is not None:
+            result["images"] = self.images.images
+            result["images_omitted"] = self.images.omitted
+            result["images_omitted_count"] = self.images.omitted_count
+        self.images = None
+        changed = self._outputs_changed(outputs_before)
+        if changed:
+            result["files"] = changed[:OUTPUTS_REPORTED]
+            result["files_more"] = len(changed) - len(result["files"])
         capture = self.capture
         result["output"] = capture.chunks
         result["dropped_bytes"] = capture.dropped
         result["tails"] = capture.tail_texts()
         return result
+
+    def _render_result(self, value):
+        """The return value, or a table; a returned image or figure is among the images."""
+        if "rich_results" in self._modules or _maybe_rich(value):
+            rich = self._module("rich_results")
+            if rich.is_rich(value):
+                try:
+                    table = rich.table_of(value, self.config["table"])
+                except Exception as exc:
+                    table = None
+                    self.capture.add(1, f"[the table could not be rendered: {type(exc).__name__}]\n")
+                if table is not None:
+                    text = table.pop("text")
+                    encoded = text.encode("utf-8", "replace")
+                    limit = self.config["return_value_bytes"]
+                    truncated = len(encoded) > limit
+                    if truncated:
+                        text = encoded[:limit].decode("utf-8", "ignore")
+                    return {
+                        "return_value": {"kind": "table", "text": text, "truncated": truncated},
+                        "table": table,
+                    }
+                return {}
+        kind, text, truncated = _render_value(value, self.config["return_value_bytes"])
+        return {"return_value": {"kind": kind, "text": text, "truncated": truncated}}
+
+    def _capture_images(self, value):
+        """Open pyplot figures and a returned image, as PNG (see rich_results.py)."""
+        if "matplotlib.pyplot" not in sys.modules and not _maybe_rich(value):
+            return
+        try:
+            rich = self._module("rich_results")
+            collector = rich.collect_images(value, self.config["images"])
+        except Exception as exc:  # code that broke pyplot must not lose its own result or error
+            self.capture.add(1, f"[figures could not be captured: {type(exc).__name__}: {_safe_str(exc)[:200]}]\n")
+            return
+        if collector.images or collector.omitted_count:
+            self.images = collector
+
+    def _outputs_state(self):
+        """{relative path: (size, mtime)} of regular files under the outputs directory (bounded)."""
+        root = self.config["files"]["outputs"]
+        state = {}
+        stack = [""]
+        seen = 0
+        while stack and seen < OUTPUTS_SCAN:
+            prefix = stack.pop()
+            try:
+                with os.scandir(os.path.join(root, prefix)) as entries:
+                    for entry in entries:
+                        seen += 1
+                        if seen > OUTPUTS_SCAN:
+                            break
+                        rel = f"{prefix}/{entry.name}" if prefix else entry.name
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(rel)
+                        elif entry.is_file(follow_symlinks=False):
+                            info = entry.stat(follow_symlinks=False)
+                            state[rel] = (info.st_size, info.st_mtime_ns)
+            except OSError:
+                continue
+        return state
+
+    def _outputs_changed(self, before):
+        """Output files new or changed since `before`: [{"path": relative to the scratch root, "size"}]."""
+        after = self._outputs_state()
+        base = os.path.relpath(self.config["files"]["outputs"], self.config["files"]["root"])
+        return [
+            {"path": f"{base}/{rel}", "size": size}
+            for rel, (size, mtime) in sorted(after.items())
+            if before.get(rel) != (size, mtime)
+        ]
 
     def _describe(self, exc):
         try:
@@ -442,9 +553,18 @@ class Worker:
             if early:
                 raise KeyboardInterrupt
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-            self._evaluate(body)
-            if tail is not None:
-                value = self._evaluate(tail)
+            try:
+                self._evaluate(body)
+                if tail is not None:
+                    value = self._evaluate(tail)
+            except KeyboardInterrupt:
+                raise
+            except BaseException:
+                # Figures drawn before the error still come back (they often show what went wrong).
+                self._capture_images(None)
+                raise
+            # Still interruptible: rendering runs the code's artists, which could take long.
+            self._capture_images(value)
         finally:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             with self.lock:
@@ -460,6 +580,12 @@ class Worker:
                 self.loop = asyncio.new_event_loop()
             result = self.loop.run_until_complete(result)
         return result
+
+
+def _maybe_rich(value):
+    """Cheap pre-check (no import): could `value` be an image, a figure or a table?"""
+    module = type(value).__module__ or ""
+    return module.startswith(("matplotlib", "PIL", "pandas"))
 
 
 def main():

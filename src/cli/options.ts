@@ -22,6 +22,7 @@ export interface SandboxFlags {
   maxProcesses?: number;
   outputKb?: number;
   responseKb?: number;
+  imageKb?: number;
   scratchMb?: number;
   poolSize?: number;
   maxConcurrent?: number;
@@ -83,6 +84,11 @@ export function addSandboxOptions(command: Command): Command {
       number,
     )
     .option(
+      '--image-kb <kb>',
+      'budget for the images (PNG, as base64) of one run_python_code result, apart from --response-kb; 0: none (1024)',
+      number,
+    )
+    .option(
       '--scratch-mb <mb>',
       'size of the writable /tmp in the sandbox (64; /dev/shm: at most 16)',
       number,
@@ -139,6 +145,7 @@ export function configFromFlags(
     ...(flags.maxProcesses !== undefined && { maxProcesses: flags.maxProcesses }),
     ...(flags.outputKb !== undefined && { outputBytes: Math.round(flags.outputKb * 1024) }),
     ...(flags.responseKb !== undefined && { responseBytes: Math.round(flags.responseKb * 1024) }),
+    ...(flags.imageKb !== undefined && { imageBytes: Math.round(flags.imageKb * 1024) }),
     ...(flags.scratchMb !== undefined && { scratchBytes: Math.round(flags.scratchMb * MiB) }),
   };
   const config = withFlagNames(() =>
@@ -178,6 +185,7 @@ const FLAGS: Record<string, { flag: string; scale: number }> = {
   'limits.maxProcesses': { flag: '--max-processes', scale: 1 },
   'limits.outputBytes': { flag: '--output-kb', scale: 1024 },
   'limits.responseBytes': { flag: '--response-kb', scale: 1024 },
+  'limits.imageBytes': { flag: '--image-kb', scale: 1024 },
   'limits.scratchBytes': { flag: '--scratch-mb', scale: MiB },
   poolSize: { flag: '--pool-size', scale: 1 },
   maxConcurrentRuns: { flag: '--max-concurrent', scale: 1 },

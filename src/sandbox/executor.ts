@@ -10,7 +10,11 @@ import type { Logger } from '../shared/log.js';
 import { SandboxPool } from './pool.js';
 import { RunQueue, type QueueState } from './run-queue.js';
 import { sandboxSurvived, type RunOutcome } from './run-outcome.js';
-import type { Sandbox } from './sandbox-process.js';
+import type { FileOperation, Sandbox } from './sandbox-process.js';
+import type { FileAnswer } from './worker-protocol.js';
+
+/** How long the worker gets to answer a file request before its sandbox is killed. */
+const FILE_TIMEOUT_MS = 15_000;
 
 export interface ExecuteRequest {
   code: string;
@@ -143,6 +147,30 @@ export class Executor {
       }
     }
     session.running = true;
+  }
+
+  /**
+   * A file operation in a session's scratch directory, done by its worker inside the sandbox.
+   * It takes the session like a call does (a call running in it makes this busy), not a run slot.
+   */
+  async file(owner: string, id: string, operation: FileOperation): Promise<FileAnswer> {
+    this.assertOpen();
+    const session = this.session(owner, id);
+    await this.claim(session);
+    try {
+      const sandbox = session.sandbox;
+      if (sandbox === null || !sandbox.isIdle) {
+        throw new PymcpError(
+          'sandbox_closed',
+          `session ${id} has no files right now: ${session.lostState ?? 'its sandbox is gone'}; the next run_python_code call starts it over`,
+        );
+      }
+      return await sandbox.file(operation, FILE_TIMEOUT_MS);
+    } finally {
+      session.running = false;
+      session.current = null;
+      this.touch(session);
+    }
   }
 
   async createSession(owner: string): Promise<SessionInfo> {

@@ -15,17 +15,22 @@ import {
   sandboxWorkdir,
   sharedEnv,
 } from '../shared/sandbox-description.js';
-import { outputTailBytes } from './worker-protocol.js';
+import { IMAGE_CAPS, outputTailBytes } from './worker-protocol.js';
 
 /** Paths inside the sandbox. */
 export const SANDBOX_PATHS = {
   workspace: SANDBOX_WORKSPACE,
   scratch: SANDBOX_SCRATCH,
   worker: `${OWN_FILES.worker}/worker.py`,
+  /** The worker's helper modules, loaded on first use (rich results, session files). */
+  helpers: OWN_FILES.worker,
 } as const;
 
+/** The worker's helper modules, in python/, each handed over through a pipe of its own. */
+export const WORKER_HELPERS = ['rich_results.py', 'session_files.py'] as const;
+
 /** File descriptors as the sandbox receives them (Node's stdio array index). */
-export const FDS = { protocol: 3, workerSource: 4 } as const;
+export const FDS = { protocol: 3, workerSource: 4, firstHelper: 5 } as const;
 
 export interface ProfileSpec {
   /** The interpreter the worker runs and the directories it needs. */
@@ -49,6 +54,16 @@ const OWN_ENV = {
   MALLOC_ARENA_MAX: '2',
   OPENBLAS_NUM_THREADS: '1',
   OMP_NUM_THREADS: '1',
+  // matplotlib: no display (plt.show() returns at once and keeps the figures for capture), and
+  // its config and font cache on the writable scratch.
+  MPLBACKEND: 'Agg',
+  MPLCONFIGDIR: `${SANDBOX_SCRATCH}/.matplotlib`,
+} as const;
+
+/** The session's files: its scratch root, and the directory whose new files are linked. */
+export const SCRATCH_FILES = {
+  root: SANDBOX_SCRATCH,
+  outputs: `${SANDBOX_SCRATCH}/outputs`,
 } as const;
 
 /** Environment of the code: built from nothing, never copied from the server's. */
@@ -72,6 +87,23 @@ export function workerConfig(limits: Limits): string {
     output_bytes: limits.outputBytes,
     output_tail_bytes: outputTailBytes(limits),
     return_value_bytes: limits.returnValueBytes,
+    images: {
+      max_count: limits.imageBytes === 0 ? 0 : IMAGE_CAPS.maxCount,
+      max_side: IMAGE_CAPS.maxSide,
+      max_pixels: IMAGE_CAPS.maxPixels,
+      max_bytes: IMAGE_CAPS.maxBytes,
+      // Raw PNG bytes whose base64 fits the image budget.
+      total_bytes: Math.floor((limits.imageBytes * 3) / 4),
+    },
+    table: {
+      text_rows: 30,
+      text_cols: 12,
+      text_colwidth: 40,
+      record_rows: 1000,
+      record_cols: 100,
+      records_bytes: Math.min(limits.returnValueBytes, Math.floor(limits.responseBytes / 2)),
+    },
+    files: { ...SCRATCH_FILES, list_limit: 1000 },
     limits: {
       memory_bytes: limits.memoryBytes,
       cpu_seconds: limits.cpuSeconds,
@@ -88,7 +120,12 @@ export function bwrapArgs(spec: ProfileSpec): string[] {
   return sharedBwrapArgs(
     sandboxProfile(spec, {
       // The worker arrives through a pipe, so the package's files need not be readable inside.
-      dataFiles: [[FDS.workerSource, SANDBOX_PATHS.worker]],
+      dataFiles: [
+        [FDS.workerSource, SANDBOX_PATHS.worker],
+        ...WORKER_HELPERS.map(
+          (name, index) => [FDS.firstHelper + index, `${SANDBOX_PATHS.helpers}/${name}`] as const,
+        ),
+      ],
       scratchBytes: spec.limits.scratchBytes,
       env: OWN_ENV,
       // -I: ignore PYTHON* variables and the user site directory (a venv's site-packages stay,

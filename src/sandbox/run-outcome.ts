@@ -2,11 +2,30 @@
  * What happened to one run of user code. A discriminated union, switched over exhaustively,
  * instead of a bag of flags.
  */
-import type { CapturedOutput, PyError, ReturnValue } from './worker-protocol.js';
+import type {
+  CapturedOutput,
+  PyError,
+  ReturnValue,
+  WorkerImage,
+  WorkerTable,
+} from './worker-protocol.js';
+
+/** What a run made besides output and a value: images, a table, files in the outputs directory. */
+export interface RunMedia {
+  images: readonly WorkerImage[];
+  /** Images described but not attached (over a cap), and how many there were in all. */
+  imagesOmitted: ReadonlyArray<{ label: string; reason: string }>;
+  imagesOmittedCount: number;
+  table: WorkerTable | null;
+  /** Files new or changed under the outputs directory, relative to the scratch root. */
+  files: ReadonlyArray<{ path: string; size: number }>;
+  filesMore: number;
+}
 
 interface Base {
   output: CapturedOutput;
   durationMs: number;
+  media?: RunMedia;
 }
 
 export type RunOutcome =

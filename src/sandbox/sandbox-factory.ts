@@ -14,6 +14,7 @@ import { probeHostLayout, unreachableReason } from '../shared/host-layout.js';
 import type { PythonEnvironment } from '../shared/python-environment.js';
 import { resolvePython, isUnder, type PythonRuntime } from '../shared/python-runtime.js';
 import { resolveEnvironment } from './environment-probe.js';
+import { WORKER_HELPERS } from './profile.js';
 import { Sandbox, type SandboxSpec } from './sandbox-process.js';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
@@ -35,11 +36,12 @@ export async function createSandboxFactory(
   logger: Logger,
   options: { workspaceIsDefault?: boolean } = {},
 ): Promise<SandboxFactory> {
-  const [bwrap, python, layout, workerSource] = await Promise.all([
+  const [bwrap, python, layout, workerSource, helperSources] = await Promise.all([
     findBwrap(),
     resolvePython(config.python),
     probeHostLayout(),
     readFile(workerPath()),
+    Promise.all(WORKER_HELPERS.map((name) => readFile(packageFile('python', name)))),
   ]);
   const hostIds =
     process.getuid?.() === 0 ? { uid: config.sandboxUid, gid: config.sandboxGid } : null;
@@ -62,6 +64,7 @@ export async function createSandboxFactory(
     environment,
     layout,
     workerSource,
+    helperSources,
     workspace,
     limits: config.limits,
     hostIds,

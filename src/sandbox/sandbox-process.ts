@@ -10,9 +10,11 @@ import type { Logger } from '../shared/log.js';
 import { childPids, killSandbox, spawnSandbox, type ChildProcess } from '../shared/process.js';
 import { bwrapArgs, sandboxNice, type ProfileSpec } from './profile.js';
 import { assertMountsUnchanged } from '../shared/sandbox-description.js';
-import type { RunOutcome } from './run-outcome.js';
+import type { RunMedia, RunOutcome } from './run-outcome.js';
 import {
   NO_OUTPUT,
+  type FileAnswer,
+  type FileRequest,
   WorkerMessageSchema,
   maxWorkerLineBytes,
   type CapturedOutput,
@@ -26,6 +28,8 @@ export interface SandboxSpec extends ProfileSpec {
   bwrap: string;
   /** Source of python/worker.py, handed to bwrap through a pipe. */
   workerSource: Buffer;
+  /** Sources of the worker's helper modules (profile.ts WORKER_HELPERS), in that order. */
+  helperSources: readonly Buffer[];
   /** Host uid/gid the sandbox runs as (set when the server runs as root). */
   hostIds: { uid: number; gid: number } | null;
   startTimeoutMs: number;
@@ -53,6 +57,20 @@ interface PendingRun {
   onAbort: () => void;
 }
 
+interface PendingFile {
+  id: number;
+  resolve(answer: FileAnswer): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** A file request without its id (the sandbox numbers it). */
+export type FileOperation = FileRequest extends infer R
+  ? R extends FileRequest
+    ? Omit<R, 'op' | 'id'>
+    : never
+  : never;
+
 const DIAGNOSTIC_BYTES = 8 * 1024;
 
 export class Sandbox {
@@ -63,6 +81,7 @@ export class Sandbox {
   private diagnostics = '';
   private nextId = 1;
   private pending: PendingRun | null = null;
+  private pendingFile: PendingFile | null = null;
   private initPid: number | null = null;
   private readyWaiter: { resolve(): void; reject(error: Error): void } | null = null;
   private exitReason: string | null = null;
@@ -73,18 +92,20 @@ export class Sandbox {
   private constructor(private readonly spec: SandboxSpec) {
     assertMountsUnchanged(spec.environment.mounts);
     this.child = spawnSandbox(spec.bwrap, bwrapArgs(spec), {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: [
+        'ignore',
+        'pipe',
+        'pipe',
+        'pipe',
+        'pipe',
+        ...spec.helperSources.map(() => 'pipe' as const),
+      ],
       hostIds: spec.hostIds,
       // Sandbox start-up too runs below the server's priority, not only the user's code.
       nice: sandboxNice(),
     });
-    const [, stdout, stderr, protocol, workerPipe] = this.child.stdio as [
-      null,
-      Readable,
-      Readable,
-      Socket,
-      Writable,
-    ];
+    const [, stdout, stderr, protocol, workerPipe, ...helperPipes] = this.child
+      .stdio as unknown as [null, Readable, Readable, Socket, Writable, ...Writable[]];
     this.socket = protocol;
     this.splitter = new LineSplitter(maxWorkerLineBytes(spec.limits), {
       line: (line) => {
@@ -96,6 +117,11 @@ export class Sandbox {
     });
     workerPipe.on('error', () => undefined);
     workerPipe.end(spec.workerSource);
+    spec.helperSources.forEach((source, index) => {
+      const pipe = helperPipes[index];
+      pipe?.on('error', () => undefined);
+      pipe?.end(source);
+    });
     for (const stream of [stdout, stderr]) {
       stream.on('data', (chunk: Buffer) => {
         if (this.diagnostics.length < DIAGNOSTIC_BYTES) {
@@ -185,6 +211,27 @@ export class Sandbox {
     });
   }
 
+  /**
+   * A file operation in the scratch directory, done by the worker inside the sandbox (so it sees
+   * only what the sandbox sees). The worker's answer is hostile input: parsed, bounded, and a
+   * worker that does not answer in time is killed.
+   */
+  file(operation: FileOperation, timeoutMs: number): Promise<FileAnswer> {
+    if (this.state !== 'idle') {
+      return Promise.reject(new PymcpError('sandbox_closed', `the sandbox is ${this.state}`));
+    }
+    this.state = 'running';
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        this.violation(`did not answer a file request within ${timeoutMs} ms`);
+      }, timeoutMs);
+      this.pendingFile = { id, resolve, reject, timer };
+      const request = { op: 'file', id, ...operation } as FileRequest;
+      this.socket.write(JSON.stringify(request) + '\n');
+    });
+  }
+
   /** Kill every process of the sandbox; resolves once they are gone. Idempotent. */
   async close(): Promise<void> {
     this.kill();
@@ -234,6 +281,18 @@ export class Sandbox {
       this.readyWaiter = null;
       return;
     }
+    if (message.type === 'file') {
+      const file = this.pendingFile;
+      if (file?.id !== message.id) {
+        this.violation(`sent a file answer for request ${message.id}, which is not waiting`);
+        return;
+      }
+      clearTimeout(file.timer);
+      this.pendingFile = null;
+      this.state = 'idle';
+      file.resolve(message);
+      return;
+    }
     const run = this.pending;
     if (run?.id !== message.id) {
       this.violation(`sent a result for run ${message.id}, which is not running`);
@@ -250,7 +309,11 @@ export class Sandbox {
   }
 
   private outcomeOf(run: PendingRun, result: WorkerResult): RunOutcome {
-    const base = { output: outputOf(result), durationMs: performance.now() - run.startedAt };
+    const base = {
+      output: outputOf(result),
+      durationMs: performance.now() - run.startedAt,
+      media: mediaOf(result),
+    };
     const error = result.error ?? { type: 'Error', message: '', traceback: '' };
     switch (result.status) {
       case 'completed':
@@ -318,6 +381,14 @@ export class Sandbox {
       );
       this.readyWaiter = null;
     }
+    const file = this.pendingFile;
+    if (file !== null) {
+      clearTimeout(file.timer);
+      this.pendingFile = null;
+      file.reject(
+        new PymcpError('sandbox_closed', `the sandbox exited during a file operation: ${reason}`),
+      );
+    }
     const run = this.pending;
     if (run !== null) {
       const base = { output: NO_OUTPUT, durationMs: performance.now() - run.startedAt };
@@ -353,6 +424,24 @@ export class Sandbox {
 
 function outputOf(result: WorkerResult): CapturedOutput {
   return { chunks: result.output, droppedBytes: result.dropped_bytes, tails: result.tails };
+}
+
+function mediaOf(result: WorkerResult): RunMedia | undefined {
+  if (
+    result.images === undefined &&
+    result.images_omitted_count === undefined &&
+    result.table === undefined &&
+    result.files === undefined
+  )
+    return undefined;
+  return {
+    images: result.images ?? [],
+    imagesOmitted: result.images_omitted ?? [],
+    imagesOmittedCount: result.images_omitted_count ?? 0,
+    table: result.table ?? null,
+    files: result.files ?? [],
+    filesMore: result.files_more ?? 0,
+  };
 }
 
 /** bwrap exits with the code's exit status, or 128 + the signal that killed it. */

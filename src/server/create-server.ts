@@ -11,6 +11,9 @@ import { VERSION } from '../shared/version.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
+import { registerSessionFileTools } from './tools/session-files.js';
+import { registerSessionResources } from './session-resources.js';
+import { SessionFiles } from './session-files.js';
 import { registerListPackages } from './tools/list-packages.js';
 import { registerAnalyzeAlgorithm } from './tools/analyze-algorithm.js';
 import type { CodeIntelSource } from './tools/lsp-common.js';
@@ -48,15 +51,18 @@ export function createServer(deps: ServerDeps): ServerHandle {
   const server = new McpServer(
     { name: SERVER_NAME, version: VERSION },
     {
-      capabilities: { tools: {}, prompts: {} },
+      capabilities: { tools: {}, prompts: {}, resources: {} },
       instructions:
-        "Runs Python in an isolated sandbox (run_python_code) with optional stateful sessions (create_session) and the project's installed packages (list_packages), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
+        "Runs Python in an isolated sandbox (run_python_code; matplotlib figures come back as images, pandas tables as tables) with optional stateful sessions (create_session) whose files move in and out with upload_file, download_file and list_files (and are resources), and the project's installed packages (list_packages), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
     },
   );
   const owner = deps.connectionId;
   const tools = new ToolRegistry(server, deps.logger);
   registerRunPythonCode(tools, { ...deps, owner });
   registerSessionTools(tools, { ...deps, owner });
+  const files = new SessionFiles(deps.executor, owner);
+  registerSessionFileTools(tools, files, deps.config);
+  registerSessionResources(server, files);
   registerListPackages(tools, deps.environment);
   registerDiagnosticsTools(tools, deps.codeIntel, deps.config.lsp.diagnosticsWaitMs);
   registerNavigationTools(tools, deps.codeIntel);

@@ -7,8 +7,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Limits } from '../shared/config.js';
 import type { ExecuteResult } from '../sandbox/executor.js';
 import { assertNever, sandboxSurvived, type RunOutcome } from '../sandbox/run-outcome.js';
-import { outputTailBytes, type ReturnValue } from '../sandbox/worker-protocol.js';
+import { outputTailBytes, type ReturnValue, type WorkerTable } from '../sandbox/worker-protocol.js';
 import { clipSegments, clipText, shareBudget, suffixBytes, utf8Bytes } from './response-budget.js';
+import { mediaParts, tableRecords } from './run-media.js';
 
 export const RUN_STATUSES = [
   'completed',
@@ -30,9 +31,9 @@ export const RUN_OUTPUT_SHAPE = {
   return_value: z
     .unknown()
     .describe(
-      'Value of the last expression: JSON when possible, else its repr() string; null if none',
+      'Value of the last expression: JSON when possible, else its repr() string; for a pandas DataFrame or Series, its first rows as JSON records; null if none (or an image)',
     ),
-  return_value_kind: z.enum(['json', 'repr', 'none']),
+  return_value_kind: z.enum(['json', 'repr', 'table', 'none']),
   error: z
     .object({ type: z.string(), message: z.string(), traceback: z.string() })
     .nullable()
@@ -44,6 +45,35 @@ export const RUN_OUTPUT_SHAPE = {
     .boolean()
     .describe("Whether the sandbox (and a session's variables) survived this call"),
   notice: z.string().nullable(),
+  images: z
+    .array(
+      z.object({
+        label: z.string(),
+        width: z.number(),
+        height: z.number(),
+        bytes: z.number(),
+        scaled: z.boolean(),
+      }),
+    )
+    .describe('The PNG images attached to this result, in order: what each shows and its size'),
+  images_omitted: z
+    .number()
+    .describe('Images the code made that were not attached (over a limit; the text says why)'),
+  table: z
+    .object({
+      kind: z.enum(['DataFrame', 'Series']),
+      rows: z.number(),
+      columns: z.number(),
+      column_names: z.array(z.string()),
+      records_shown: z.number(),
+    })
+    .nullable()
+    .describe('When the value is a pandas table: its shape, and how many rows return_value holds'),
+  files: z
+    .array(z.object({ path: z.string(), uri: z.string(), size: z.number() }))
+    .describe(
+      'Files this call wrote under /tmp/outputs in a session, as resources (download_file or resources/read)',
+    ),
 };
 
 const MiB = 1024 * 1024;
@@ -79,6 +109,7 @@ export function toToolResult(
 ): CallToolResult {
   const { outcome } = result;
   const budget = surface.responseBytes(limits);
+  const media = mediaParts(outcome.media, result.sessionId, limits.imageBytes);
   const success = outcome.kind === 'completed';
   const returnValue = outcome.kind === 'completed' ? outcome.returnValue : null;
   const error = errorOf(outcome, limits, result.sessionId !== null, surface);
@@ -87,7 +118,8 @@ export function toToolResult(
 
   // structuredContent first: its copies are small, except a JSON return value, which is data.
   const streams = ([0, 1] as const).map((index) => streamCopy(outcome, index));
-  const returnJson = structuredReturn(returnValue, budget);
+  const table = outcome.media?.table ?? null;
+  const returnJson = structuredReturn(returnValue, budget, table);
   const errorCopy =
     error === null
       ? null
@@ -103,7 +135,8 @@ export function toToolResult(
 
   // The text: error, return value, the output's head and its tails share what is left, counted
   // as JSON-escaped bytes (coloured output or control characters escape to several bytes each).
-  const returnText = returnValue === null ? null : returnTextOf(returnValue, returnJson, limits);
+  const returnText =
+    returnValue === null ? null : returnTextOf(returnValue, returnJson, limits, table);
   const errorText = error === null ? '' : errorTextOf(error);
   const output = outputSegments(outcome);
   const pieces = [errorText, returnText?.text ?? '', output.head, output.tail];
@@ -140,6 +173,7 @@ export function toToolResult(
       const shown = fitText(errorText, errorRoom, dropped);
       lines.push('<error>', escapeClosing(shown, 'error'), '</error>');
     }
+    if (media.sections !== '') lines.push(media.sections);
     if (notice !== null) lines.push('<notice>', escapeClosing(notice, 'notice'), '</notice>');
     return lines.join('\n');
   };
@@ -161,19 +195,46 @@ export function toToolResult(
     session_id: result.sessionId,
     state_kept: sandboxSurvived(outcome),
     notice,
+    images: media.imageInfo,
+    images_omitted: media.imagesOmitted,
+    table:
+      table === null || returnValue?.kind !== 'table'
+        ? null
+        : {
+            kind: table.kind,
+            rows: table.rows,
+            columns: table.columns,
+            column_names: table.column_names,
+            records_shown: returnJson.shown,
+          },
+    files: media.files,
   } satisfies { [K in keyof typeof RUN_OUTPUT_SHAPE]: unknown };
 
-  let room = budget - RESERVE_BYTES - structuredBytes;
+  // The sections and the links are small and bounded (run-media.ts); the text fits around them.
+  const mediaBytes =
+    jsonBytes(media.sections) +
+    utf8Bytes(JSON.stringify(media.links)) +
+    utf8Bytes(JSON.stringify(structured.images)) +
+    utf8Bytes(JSON.stringify(structured.files)) +
+    utf8Bytes(JSON.stringify(structured.table));
+  let room = budget - RESERVE_BYTES - structuredBytes - mediaBytes;
   for (let attempt = 0; ; attempt += 1) {
     const toolResult: CallToolResult = {
-      content: [{ type: 'text', text: renderText(room) }],
+      content: [{ type: 'text', text: renderText(room) }, ...media.links],
       structuredContent: structured,
       // As <status>: an error when the code did not complete. Long output is not an error; the
       // markers and `truncated` say what was left out.
       isError: !success,
     };
+    // Images have a budget of their own (limits.imageBytes), so they join after the measure.
     const size = utf8Bytes(JSON.stringify(toolResult));
-    if (size <= budget || attempt === 3 || room <= 0) return toolResult;
+    if (size <= budget || attempt === 3 || room <= 0) {
+      if (media.images.length > 0) {
+        const [text, ...links] = toolResult.content;
+        toolResult.content = [...(text === undefined ? [] : [text]), ...media.images, ...links];
+      }
+      return toolResult;
+    }
     // Escaping of what was cut differs from the whole piece's average: shrink in proportion.
     room = Math.floor(room * Math.min(0.97, budget / size)) - 64;
   }
@@ -244,25 +305,46 @@ function seeText(bytes: number): string {
 function structuredReturn(
   value: ReturnValue | null,
   budget: number,
-): { value: unknown; bytes: number; cut: boolean; whole: boolean } {
-  if (value === null) return { value: null, bytes: 0, cut: false, whole: false };
+  table: WorkerTable | null,
+): { value: unknown; bytes: number; cut: boolean; whole: boolean; shown: number } {
+  if (value === null) return { value: null, bytes: 0, cut: false, whole: false, shown: 0 };
+  if (value.kind === 'table') {
+    // A table's data: its first rows as JSON records, as many as fit half the budget.
+    const fitted =
+      table === null ? { records: null, shown: 0, bytes: 0 } : tableRecords(table, budget / 2);
+    return {
+      value: fitted.records,
+      bytes: fitted.bytes,
+      cut: table === null || fitted.shown < table.rows,
+      whole: false,
+      shown: fitted.shown,
+    };
+  }
   const bytes = utf8Bytes(value.text);
   if (value.kind === 'json') {
     if (bytes <= budget / 2)
-      return { value: parseJson(value.text), bytes, cut: false, whole: true };
-    return { value: null, bytes: 0, cut: true, whole: false };
+      return { value: parseJson(value.text), bytes, cut: false, whole: true, shown: 0 };
+    return { value: null, bytes: 0, cut: true, whole: false, shown: 0 };
   }
   const text = duplicateOrPreview(value.text);
-  return { value: text, bytes: jsonBytes(text), cut: text !== value.text, whole: false };
+  return { value: text, bytes: jsonBytes(text), cut: text !== value.text, whole: false, shown: 0 };
 }
 
 /** The return value as the text shows it, and a note on what was cut. */
 function returnTextOf(
   value: ReturnValue,
-  json: { whole: boolean },
+  json: { whole: boolean; shown: number },
   limits: Limits,
+  table: WorkerTable | null,
 ): { text: string; suffix: string } {
   const bytes = utf8Bytes(value.text);
+  if (value.kind === 'table' && table !== null) {
+    const records =
+      json.shown === 0
+        ? 'no JSON records (the table cannot be written as records)'
+        : `${json.shown === table.rows ? `all ${json.shown} rows` : `the first ${json.shown} of ${table.rows} rows`} as JSON records`;
+    return { text: value.text, suffix: `\n[structuredContent.return_value holds ${records}]` };
+  }
   if (value.truncated) {
     return {
       text: value.text,

@@ -29,6 +29,10 @@ export const ETC_ALLOWLIST = [
   '/etc/alternatives',
   '/etc/localtime',
   '/etc/mime.types',
+  // Debian's matplotlib reads its default settings from here (and from nowhere else); fontconfig
+  // (which matplotlib asks for the system's fonts) its configuration.
+  '/etc/matplotlibrc',
+  '/etc/fonts',
 ] as const;
 
 /** Size cap of /dev/shm in a sandbox. */

@@ -56,6 +56,17 @@ export const LimitsSchema = z.object({
     .min(8 * 1024)
     .max(64 * MiB)
     .default(40 * 1024),
+  /**
+   * Budget for the images of one run_python_code result (PNG as base64), apart from
+   * responseBytes: an image costs a model tokens by its pixels, not its bytes, and one small
+   * plot is already ~30 KiB. 0 turns images off (they are described in the text only).
+   */
+  imageBytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(64 * MiB)
+    .default(MiB),
   /** Rendered size of the returned value. */
   returnValueBytes: z
     .number()

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'input_invalid'
   | 'shutting_down'
   | 'path_denied'
+  | 'file_failed'
   | 'lsp_unavailable'
   | 'lsp_unsupported'
   | 'lsp_timeout'

@@ -16,22 +16,22 @@ import { ROOT } from '../helpers/mcp-client.js';
 
 const CONFORMANCE = path.join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
 
-/** Scenarios any server with tools and prompts must pass. */
+/** Scenarios any server with tools, prompts and resources (session files) must pass. */
 const APPLICABLE = [
   'server-initialize',
   'ping',
   'tools-list',
   'prompts-list',
+  'resources-list',
   'server-sse-multiple-streams',
   'dns-rebinding-protection',
 ];
 /**
- * Capabilities this server does not declare (it sends clients no log messages and has no
- * resources): the right answer is JSON-RPC -32601 Method not found. The suite's other scenarios
- * call fixture tools, prompts and resources (test_simple_text, test://static-text, ...) that only
- * its reference server has.
+ * Capabilities this server does not declare (it sends clients no log messages): the right answer
+ * is JSON-RPC -32601 Method not found. The suite's other scenarios call fixture tools, prompts
+ * and resources (test_simple_text, test://static-text, ...) that only its reference server has.
  */
-const NOT_DECLARED = ['logging-set-level', 'resources-list'];
+const NOT_DECLARED = ['logging-set-level'];
 
 interface Check {
   id: string;

@@ -78,17 +78,18 @@ describe('sessions', () => {
       ' "files": sorted(os.listdir("/tmp"))}',
     ].join('\n');
     const second = await server.run(probe);
+    // Every sandbox starts with an empty outputs directory and nothing else in /tmp.
     expect(structured(second).return_value).toEqual({
       secret_var: false,
       fresh_var: false,
-      files: [],
+      files: ['outputs'],
     });
     // The session still has its own state and not the fresh call's.
     const inSession = await server.run(probe, { session_id: id });
     expect(structured(inSession).return_value).toEqual({
       secret_var: true,
       fresh_var: false,
-      files: ['session.txt'],
+      files: ['outputs', 'session.txt'],
     });
     await server.call('close_session', { session_id: id });
   });
@@ -118,7 +119,10 @@ describe('sessions', () => {
     const after = await server.run('import os\n["y" in globals(), os.listdir("/tmp")]', {
       session_id: id,
     });
-    expect(structured(after)).toMatchObject({ status: 'completed', return_value: [false, []] });
+    expect(structured(after)).toMatchObject({
+      status: 'completed',
+      return_value: [false, ['outputs']],
+    });
     await server.call('close_session', { session_id: id });
   });
 

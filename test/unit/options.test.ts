@@ -19,6 +19,7 @@ describe('configuration errors name the flag a person typed, in its units', () =
     [{ memoryMb: 10 }, '--memory-mb must be at least 64'],
     [{ outputKb: 0.5 }, '--output-kb must be at least 1'],
     [{ responseKb: 1 }, '--response-kb must be at least 8'],
+    [{ imageKb: -1 }, '--image-kb must be at least 0'],
     [{ maxProcesses: 2 }, '--max-processes must be at least 4'],
     [{ maxConcurrent: 1.5 }, '--max-concurrent must be a whole number'],
     [{ maxQueued: -1 }, '--max-queued must be at least 0'],
@@ -33,6 +34,8 @@ describe('configuration errors name the flag a person typed, in its units', () =
     const { config } = configFromFlags({ workspace: false, maxConcurrent: 3 });
     expect(config.maxConcurrentRuns).toBe(3);
     expect(config.limits.responseBytes).toBe(40 * 1024);
+    expect(config.limits.imageBytes).toBe(1024 * 1024);
+    expect(configFromFlags({ workspace: false, imageKb: 0 }).config.limits.imageBytes).toBe(0);
   });
 });
 

@@ -2,8 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/shared/config.js';
 import {
   bwrapArgs,
+  FDS,
   sandboxEnv,
   SANDBOX_PATHS,
+  WORKER_HELPERS,
   type ProfileSpec,
 } from '../../src/sandbox/profile.js';
 
@@ -122,6 +124,16 @@ describe('bwrap profile', () => {
     });
   });
 
+  test('hands the worker and its helper modules over through pipes, read-only', () => {
+    expect(groups(bwrapArgs(spec()), '--ro-bind-data', 2)).toEqual([
+      [String(FDS.workerSource), SANDBOX_PATHS.worker],
+      ...WORKER_HELPERS.map((name, index) => [
+        String(FDS.firstHelper + index),
+        `${SANDBOX_PATHS.helpers}/${name}`,
+      ]),
+    ]);
+  });
+
   test('the environment is built from nothing: no server variables pass through', () => {
     process.env.PYMCP_UNIT_SECRET = 'hunter2';
     try {
@@ -132,6 +144,8 @@ describe('bwrap profile', () => {
           'HOME',
           'LANG',
           'MALLOC_ARENA_MAX',
+          'MPLBACKEND',
+          'MPLCONFIGDIR',
           'OMP_NUM_THREADS',
           'OPENBLAS_NUM_THREADS',
           'PATH',

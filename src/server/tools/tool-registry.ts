@@ -51,7 +51,7 @@ interface Entry {
  * A JSON-RPC error the SDK sends as is: its `code` and `message` (McpError would prefix the
  * message with "MCP error -32602:", which a client prefixes once more).
  */
-class ProtocolError extends Error {
+export class ProtocolError extends Error {
   constructor(
     readonly code: number,
     message: string,

@@ -1,0 +1,186 @@
+"""Files in and out of a session's scratch directory, inside the sandbox.
+
+The server names a file by a relative path; it is opened here, one component at a time from a
+descriptor of the scratch root (openat), never following a symbolic link (O_NOFOLLOW on every
+component), and only a regular file is read or written. So a link planted by the session's own
+code leads nowhere, not even to another place in the sandbox; and the sandbox's mount namespace
+holds none of the host's files in the first place. Errors are short texts for the model.
+"""
+
+import base64
+import errno
+import os
+import stat
+
+ERROR_CHARS = 300
+MAX_DEPTH = 16
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class FileError(Exception):
+    pass
+
+
+def _parts(name):
+    if not isinstance(name, str) or name == "" or "\x00" in name or name.startswith("/"):
+        raise FileError("the path must be a non-empty relative path")
+    parts = name.split("/")
+    # Security: no way up or around: "..", ".", empty components (//) are refused, not resolved.
+    if any(part in ("", ".", "..") for part in parts) or len(parts) > MAX_DEPTH:
+        raise FileError("the path must not contain '..', '.' or empty components")
+    return parts
+
+
+def _open_dir(root_fd, parts, create):
+    """A descriptor of the directory holding the last component; no link followed on the way."""
+    fd = os.dup(root_fd)
+    try:
+        for part in parts:
+            try:
+                if create:
+                    try:
+                        os.mkdir(part, 0o755, dir_fd=fd)
+                    except FileExistsError:
+                        pass
+                # Security: O_NOFOLLOW: a symbolic link as a directory component is refused.
+                nfd = os.open(part, DIR_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                raise FileError(_describe(exc, part)) from None
+            os.close(fd)
+            fd = nfd
+        return fd
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _describe(exc, part):
+    if exc.errno in (errno.ELOOP, errno.EMLINK):
+        return f"{part!r} is a symbolic link; links are not followed"
+    if exc.errno == errno.ENOTDIR:
+        return f"{part!r} is not a directory (or is a symbolic link)"
+    if exc.errno == errno.ENOENT:
+        return f"{part!r} does not exist"
+    if exc.errno == errno.ENXIO:
+        return f"{part!r} is not a regular file"
+    return f"{part!r}: {os.strerror(exc.errno or 0)}"
+
+
+def _open_file(root, name, flags, create_dirs=False):
+    parts = _parts(name)
+    root_fd = os.open(root, DIR_FLAGS)
+    try:
+        dir_fd = _open_dir(root_fd, parts[:-1], create_dirs)
+    finally:
+        os.close(root_fd)
+    last = parts[-1]
+    try:
+        try:
+            existing = os.stat(last, dir_fd=dir_fd, follow_symlinks=False)
+        except FileNotFoundError:
+            existing = None
+        if existing is not None and not stat.S_ISREG(existing.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a regular file"
+            raise FileError(f"{name!r} is {kind}; only regular files are read or written")
+        try:
+            # Security: O_NOFOLLOW refuses a link swapped in since the check above; O_NONBLOCK
+            # keeps a FIFO from blocking the open (it is refused by the fstat below).
+            fd = os.open(last, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644, dir_fd=dir_fd)
+        except OSError as exc:
+            raise FileError(_describe(exc, name)) from None
+    finally:
+        os.close(dir_fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise FileError(f"{name!r} is not a regular file")
+    return fd, info
+
+
+def read(root, message):
+    offset = int(message.get("offset", 0))
+    length = int(message.get("length", 0))
+    fd, info = _open_file(root, message["path"], os.O_RDONLY)
+    try:
+        os.set_blocking(fd, True)
+        data = os.pread(fd, max(0, length), max(0, offset)) if offset < info.st_size else b""
+    finally:
+        os.close(fd)
+    return {"size": info.st_size, "offset": offset, "data": base64.b64encode(data).decode("ascii")}
+
+
+def write(root, message):
+    data = base64.b64decode(message["data"], validate=True)
+    append = bool(message.get("append"))
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd, _ = _open_file(root, message["path"], flags, create_dirs=True)
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        size = os.fstat(fd).st_size
+    except OSError as exc:
+        raise FileError(f"could not write {message['path']!r}: {os.strerror(exc.errno or 0)}") from None
+    finally:
+        os.close(fd)
+    return {"size": size}
+
+
+def listing(root, limit):
+    """Regular files under root (not hidden, no link followed): [path, size, mtime], sorted."""
+    entries = []
+    scanned = 0
+    truncated = False
+    stack = [("", os.open(root, DIR_FLAGS), 0)]
+    try:
+        while stack and not truncated:
+            prefix, fd, depth = stack.pop()
+            try:
+                with os.scandir(fd) as it:
+                    items = list(it)
+                for entry in items:
+                    scanned += 1
+                    if scanned > limit * 4:
+                        truncated = True
+                        break
+                    if entry.name.startswith("."):
+                        continue
+                    rel = f"{prefix}/{entry.name}" if prefix else entry.name
+                    if entry.is_dir(follow_symlinks=False) and depth + 1 < MAX_DEPTH:
+                        try:
+                            # Security: descend by descriptor, never through a link.
+                            stack.append((rel, os.open(entry.name, DIR_FLAGS, dir_fd=fd), depth + 1))
+                        except OSError:
+                            pass
+                    elif entry.is_file(follow_symlinks=False):
+                        info = entry.stat(follow_symlinks=False)
+                        entries.append([rel, info.st_size, int(info.st_mtime)])
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+    finally:
+        for _, fd, _ in stack:
+            os.close(fd)
+    entries.sort()
+    if len(entries) > limit:
+        entries, truncated = entries[:limit], True
+    return {"entries": entries, "truncated": truncated}
+
+
+def handle(root, message, list_limit):
+    """One file request -> its answer (never raises for a bad request)."""
+    action = message.get("action")
+    try:
+        if action == "read":
+            return {"ok": True, **read(root, message)}
+        if action == "write":
+            return {"ok": True, **write(root, message)}
+        if action == "list":
+            return {"ok": True, **listing(root, list_limit)}
+        raise FileError(f"unknown action {str(action)[:40]!r}")
+    except FileError as exc:
+        return {"ok": False, "error": str(exc)[:ERROR_CHARS]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]}
