@@ -6,7 +6,7 @@
  * (/usr and the environment's own), so a symlink in a site-packages cannot show the host's
  * files. Every read is bounded.
  */
-import { constants, type Dir } from 'node:fs';
+import { constants, statSync, type Dir } from 'node:fs';
 import { open, opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { descriptorPath } from './descriptor-path.js';
@@ -22,8 +22,9 @@ export interface InstalledPackage {
 
 /** Bytes of a METADATA / PKG-INFO file read: Name and Version are among its first headers. */
 const METADATA_HEAD_BYTES = 8 * 1024;
-/** Entries looked at in one sys.path directory, and distributions reported in all. */
+/** Entries looked at in one sys.path directory and in all, and distributions reported in all. */
 const MAX_DIR_ENTRIES = 20_000;
+export const MAX_LISTED_ENTRIES = 200_000;
 export const MAX_PACKAGES = 5_000;
 const MAX_FIELD_CHARS = 200;
 
@@ -32,26 +33,85 @@ export function readableRoots(environment: Pick<PythonEnvironment, 'mounts'>): s
   return ['/usr', ...environment.mounts];
 }
 
-export async function listInstalledPackages(
-  environment: Pick<PythonEnvironment, 'mounts' | 'sysPath'>,
-): Promise<InstalledPackage[]> {
+export interface PackageScan {
+  packages: InstalledPackage[];
+  /** Why the scan ended before it had seen every sys.path directory whole, or null. */
+  stopped: string | null;
+}
+
+type Environment = Pick<PythonEnvironment, 'mounts' | 'sysPath'>;
+
+export async function listInstalledPackages(environment: Environment): Promise<InstalledPackage[]> {
+  return (await scanInstalledPackages(environment)).packages;
+}
+
+/**
+ * The distributions on sys.path. Security: a sys.path comes from the environment's own
+ * interpreter and .pth files, which a hostile workspace venv controls (up to 1,000 entries):
+ * each directory is scanned once however often it is listed, and one scan reads at most
+ * MAX_LISTED_ENTRIES entries in all and reports at most MAX_PACKAGES distributions.
+ */
+export async function scanInstalledPackages(
+  environment: Environment,
+  maxEntries = MAX_LISTED_ENTRIES,
+): Promise<PackageScan> {
   const roots = readableRoots(environment);
   const seen = new Set<string>();
   const found: InstalledPackage[] = [];
-  for (const entry of environment.sysPath) {
-    // Security: only absolute entries inside mounted directories (no '' or relative entries,
-    // which would mean the server's own working directory here).
-    if (!path.isAbsolute(entry) || !roots.some((root) => isUnder(path.normalize(entry), root)))
-      continue;
-    for (const item of await distributionsIn(entry, roots)) {
+  const budget = { entries: maxEntries };
+  const stop = (why: string): PackageScan => ({ packages: sortByName(found), stopped: why });
+  for (const dir of scannedDirectories(environment)) {
+    for (const item of await distributionsIn(dir, roots, budget)) {
       const key = normalizeName(item.name);
       if (seen.has(key)) continue;
       seen.add(key);
       found.push(item);
-      if (found.length >= MAX_PACKAGES) return sortByName(found);
+      if (found.length >= MAX_PACKAGES)
+        return stop(`the scan stopped at ${MAX_PACKAGES} distributions`);
     }
+    if (budget.entries < 0) return stop(`the scan stopped at ${maxEntries} directory entries`);
   }
-  return sortByName(found);
+  return { packages: sortByName(found), stopped: null };
+}
+
+/**
+ * The sys.path directories a scan reads, in order, each once. Security: only absolute entries
+ * inside mounted directories (no '' or relative entries, which would mean the server's own
+ * working directory here).
+ */
+function scannedDirectories(environment: Environment): string[] {
+  const roots = readableRoots(environment);
+  const dirs = new Set<string>();
+  for (const entry of environment.sysPath) {
+    if (!path.isAbsolute(entry)) continue;
+    // resolve, not normalize: "/a/b/" and "/a/b" are one directory.
+    const dir = path.resolve(entry);
+    if (roots.some((root) => isUnder(dir, root))) dirs.add(dir);
+  }
+  return [...dirs];
+}
+
+/**
+ * scanInstalledPackages, kept while none of the scanned directories changed (an install or an
+ * upgrade adds or renames a *.dist-info entry, which changes its directory's mtime).
+ */
+export class PackageListing {
+  private last: { stamps: string; scan: PackageScan } | null = null;
+
+  constructor(private readonly environment: Environment) {}
+
+  async scan(): Promise<PackageScan> {
+    const stamps = scannedDirectories(this.environment)
+      .map((dir) => {
+        const info = statSync(dir, { throwIfNoEntry: false });
+        return info === undefined ? '-' : `${info.mtimeMs}:${info.ino}:${info.dev}`;
+      })
+      .join('|');
+    if (this.last?.stamps === stamps) return this.last.scan;
+    const scan = await scanInstalledPackages(this.environment);
+    this.last = { stamps, scan };
+    return scan;
+  }
 }
 
 /** PEP 503 normalisation: case-insensitive, runs of -, _ and . are one. */
@@ -63,7 +123,11 @@ function sortByName(items: InstalledPackage[]): InstalledPackage[] {
   return items.sort((a, b) => normalizeName(a.name).localeCompare(normalizeName(b.name)));
 }
 
-async function distributionsIn(dir: string, roots: string[]): Promise<InstalledPackage[]> {
+async function distributionsIn(
+  dir: string,
+  roots: string[],
+  budget: { entries: number },
+): Promise<InstalledPackage[]> {
   const handle = await openInside(dir, roots, constants.O_DIRECTORY);
   if (handle === null) return [];
   const names: string[] = [];
@@ -73,7 +137,7 @@ async function distributionsIn(dir: string, roots: string[]): Promise<InstalledP
     listing = await opendir(`/proc/self/fd/${handle.fd}`);
     let count = 0;
     for await (const entry of listing) {
-      if (++count > MAX_DIR_ENTRIES) break;
+      if (++count > MAX_DIR_ENTRIES || --budget.entries < 0) break;
       if (entry.name.endsWith('.dist-info') || entry.name.endsWith('.egg-info'))
         names.push(entry.name);
     }

@@ -5,7 +5,7 @@
  * asked for by name is an error.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -14,7 +14,11 @@ import { createSandboxFactory, findBwrap } from '../../src/sandbox/sandbox-facto
 import type { Sandbox } from '../../src/sandbox/sandbox-process.js';
 import { parseConfig } from '../../src/shared/config.js';
 import { probeHostLayout } from '../../src/shared/host-layout.js';
-import { listInstalledPackages } from '../../src/shared/installed-packages.js';
+import {
+  listInstalledPackages,
+  PackageListing,
+  scanInstalledPackages,
+} from '../../src/shared/installed-packages.js';
 import { silentLogger } from '../../src/shared/log.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 import { installPackage, makeVenv, TINYPKG_VERSION, type TestVenv } from '../helpers/venv.js';
@@ -245,5 +249,41 @@ describe('listing installed packages on the host', () => {
       expect(JSON.stringify(packages)).not.toContain('topsecret');
       expect(JSON.stringify(packages)).not.toContain('6.6.6');
     }, 5_000);
+
+    test('a sys.path that lists one directory a thousand times scans it once', async () => {
+      const root = path.join(base, 'hostile');
+      // A budget of exactly the site's entries: enough once, not enough twice.
+      const budget = (await readdir(site)).length;
+      const once = await scanInstalledPackages({ mounts: [root], sysPath: [site] }, budget);
+      const repeated = await scanInstalledPackages(
+        {
+          mounts: [root],
+          sysPath: Array.from({ length: 1000 }, (_, i) => (i % 2 ? site : `${site}/`)),
+        },
+        budget,
+      );
+      expect(once.stopped).toBeNull();
+      expect(repeated).toEqual(once);
+    });
+
+    test('past the entry budget the scan stops and says so', async () => {
+      const root = path.join(base, 'hostile');
+      const scan = await scanInstalledPackages({ mounts: [root], sysPath: [site, outside] }, 3);
+      expect(scan.stopped).toBe('the scan stopped at 3 directory entries');
+      expect(scan.packages.length).toBeLessThanOrEqual(3);
+    });
+
+    test('the listing is kept until a scanned directory changes', async () => {
+      const root = path.join(base, 'hostile');
+      const listing = new PackageListing({ mounts: [root], sysPath: [site] });
+      const first = await listing.scan();
+      expect(await listing.scan()).toBe(first);
+      await installPackage(site, 'fresh', '0.1', {});
+      const second = await listing.scan();
+      expect(second).not.toBe(first);
+      expect(second.packages.map((p) => p.name)).toContain('fresh');
+      await rm(path.join(site, 'fresh-0.1.dist-info'), { recursive: true });
+      await rm(path.join(site, 'fresh'), { recursive: true, force: true });
+    });
   });
 });

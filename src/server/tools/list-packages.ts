@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
-import { listInstalledPackages, normalizeName } from '../../shared/installed-packages.js';
+import { PackageListing, normalizeName } from '../../shared/installed-packages.js';
 import {
   describeEnvironment,
   VENV_SOURCES,
@@ -37,6 +37,7 @@ export function environmentInfo(environment: PythonEnvironment): z.infer<typeof 
 }
 
 export function registerListPackages(tools: ToolRegistry, environment: PythonEnvironment): void {
+  const listing = new PackageListing(environment);
   tools.register(
     'list_packages',
     {
@@ -52,23 +53,32 @@ export function registerListPackages(tools: ToolRegistry, environment: PythonEnv
           .describe('Only packages whose name contains this text (case-insensitive; - _ . alike)'),
         ...pagingShape,
       },
-      outputSchema: { environment: environmentSchema, ...pageSchema(packageSchema) },
+      outputSchema: {
+        environment: environmentSchema,
+        stopped: z
+          .string()
+          .nullable()
+          .describe('Why the scan of sys.path ended early (a bound on its size), or null'),
+        ...pageSchema(packageSchema),
+      },
       annotations: READ_ONLY,
     },
     async (args) => {
-      const all = await listInstalledPackages(environment);
+      const { packages: all, stopped } = await listing.scan();
       const wanted = args.name === undefined ? null : normalizeName(args.name);
       const matching =
         wanted === null ? all : all.filter((p) => normalizeName(p.name).includes(wanted));
       const result = page(matching, args.limit, args.offset);
-      const heading = `${describeEnvironment(environment)}: ${all.length} package${all.length === 1 ? '' : 's'}`;
+      const heading =
+        `${describeEnvironment(environment)}: ${all.length} package${all.length === 1 ? '' : 's'}` +
+        (stopped === null ? '' : ` (the environment is larger than one scan covers: ${stopped})`);
       const body =
         matching.length === 0
           ? `${heading}; none matches "${args.name ?? ''}".`
           : `${heading}${wanted === null ? '' : `, ${matching.length} matching "${args.name ?? ''}"`}\n` +
             result.items.map((p) => `${p.name} ${p.version}  (${p.location})`).join('\n') +
             pageNote(result.total, result.offset, result.returned);
-      return text(body, { environment: environmentInfo(environment), ...result });
+      return text(body, { environment: environmentInfo(environment), stopped, ...result });
     },
   );
 }
