@@ -7,9 +7,11 @@
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import { bwrapArgs, type HostLayout } from '../shared/bwrap.js';
+import { namesWorkspace } from '../shared/editable-installs.js';
 import type { Config } from '../shared/config.js';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import { unreachableReason } from '../shared/host-layout.js';
+import { isUnder } from '../shared/path-within.js';
 import { runCommand } from '../shared/process.js';
 import {
   systemEnvironment,
@@ -114,10 +116,27 @@ async function venvEnvironment(
   return {
     interpreter: found.interpreter,
     version: probed.version,
-    mounts,
+    mounts: [...mounts, ...(await editableMount(found.root, probed.path, host))],
     sysPath: probed.path,
     venv,
   };
+}
+
+/**
+ * The workspace at its own path, when the venv has an editable install of it (see
+ * editable-installs.ts) and that path may be mounted (the same rules as the venv's own
+ * directories: not a home directory, nothing over the sandbox's paths); else nothing.
+ */
+async function editableMount(
+  venvRoot: string,
+  sysPath: readonly string[],
+  host: EnvironmentHost,
+): Promise<string[]> {
+  const workspace = host.workspace;
+  if (workspace === null) return [];
+  const siteDirs = sysPath.filter((dir) => isUnder(dir, venvRoot));
+  if (!(await namesWorkspace(siteDirs, workspace))) return [];
+  return sameMountRefusal(workspace, homedir()) === null ? [workspace] : [];
 }
 
 /**

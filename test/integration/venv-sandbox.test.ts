@@ -158,6 +158,63 @@ describe('code in a sandbox with the venv', () => {
   });
 });
 
+describe('an editable install of the workspace (pip install -e .)', () => {
+  let ws: string;
+  beforeAll(async () => {
+    ws = await dir('editable-ws');
+    await mkdir(path.join(ws, 'src', 'editpkg'), { recursive: true, mode: 0o755 });
+    await writeFile(path.join(ws, 'src', 'editpkg', '__init__.py'), 'VALUE = 42\n', {
+      mode: 0o644,
+    });
+    const env = await makeVenv(path.join(ws, '.venv'));
+    // What pip leaves for a src-layout project: a .pth naming the source directory.
+    await writeFile(path.join(env.sitePackages, '__editable__.editpkg-0.1.pth'), `${ws}/src\n`, {
+      mode: 0o644,
+    });
+    // And one naming a host directory outside the workspace: never mounted.
+    await dir('elsewhere/otherpkg');
+    await writeFile(path.join(base, 'elsewhere', 'otherpkg', '__init__.py'), 'X = 1\n', {
+      mode: 0o644,
+    });
+    await writeFile(path.join(env.sitePackages, 'other.pth'), `${base}/elsewhere\n`, {
+      mode: 0o644,
+    });
+  });
+
+  test('the workspace is also mounted at its own path, so the project imports', async () => {
+    const factory = await createSandboxFactory(parseConfig({ workspace: ws }), silentLogger);
+    expect(factory.environment.mounts).toContain(ws);
+    expect(factory.environment.mounts).not.toContain(path.join(base, 'elsewhere'));
+    const box = await factory.start();
+    open.push(box);
+    const outcome = await box.run({
+      code: [
+        'import editpkg',
+        'try:',
+        '    import otherpkg',
+        '    other = "imported"',
+        'except ImportError:',
+        '    other = "not importable"',
+        '[editpkg.VALUE, editpkg.__file__, other]',
+      ].join('\n'),
+      globals: null,
+      timeoutMs: 10_000,
+    });
+    expect(outcome.kind).toBe('completed');
+    const value = outcome.kind === 'completed' ? outcome.returnValue?.text : undefined;
+    expect(JSON.parse(value ?? 'null')).toEqual([
+      42,
+      path.join(ws, 'src', 'editpkg', '__init__.py'),
+      'not importable',
+    ]);
+  });
+
+  test('without an editable install the workspace is only at /workspace', async () => {
+    const { environment } = await resolveEnvironment({}, host);
+    expect(environment.mounts).toEqual([venv.root]);
+  });
+});
+
 describe('listing installed packages on the host', () => {
   test('a venv with the system site-packages lists both, the venv first', async () => {
     const mixed = await makeVenv(path.join(await dir('mixed'), 'env'), {
