@@ -12,6 +12,7 @@
 import { constants } from 'node:fs';
 import { open, opendir } from 'node:fs/promises';
 import path from 'node:path';
+import { readHeadAndClose } from './file-head.js';
 
 const MAX_DIR_ENTRIES = 20_000;
 const MAX_FILES = 64;
@@ -69,16 +70,7 @@ async function readBounded(file: string): Promise<string | null> {
   } catch {
     return null;
   }
-  try {
-    if (!(await handle.stat()).isFile()) return null;
-    const buffer = Buffer.alloc(MAX_FILE_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
-  }
+  return readHeadAndClose(handle, MAX_FILE_BYTES);
 }
 
 /** `workspace` in `text` as a whole path: followed by a separator, a quote or a line end. */

@@ -10,6 +10,7 @@ import { constants, statSync, type Dir } from 'node:fs';
 import { open, opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { descriptorPath } from './descriptor-path.js';
+import { readHeadAndClose } from './file-head.js';
 import { isUnder } from './path-within.js';
 import type { PythonEnvironment } from './python-environment.js';
 
@@ -200,17 +201,7 @@ function clean(value: string): string {
 /** The first bytes of a regular file inside the roots, or null. */
 async function readHead(file: string, roots: string[]): Promise<string | null> {
   const handle = await openInside(file, roots, 0);
-  if (handle === null) return null;
-  try {
-    if (!(await handle.stat()).isFile()) return null;
-    const buffer = Buffer.alloc(METADATA_HEAD_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
-  }
+  return handle === null ? null : readHeadAndClose(handle, METADATA_HEAD_BYTES);
 }
 
 /** Open `file`; keep it only when what was opened really lies inside one of the roots. */
