@@ -109,7 +109,14 @@ export function toToolResult(
 ): CallToolResult {
   const { outcome } = result;
   const budget = surface.responseBytes(limits);
-  const media = mediaParts(outcome.media, result.sessionId, limits.imageBytes);
+  // The output files' links get at most a quarter of the budget, so the code's own output and
+  // value keep their room.
+  const media = mediaParts(
+    outcome.media,
+    result.sessionId,
+    limits.imageBytes,
+    Math.floor(budget / 4),
+  );
   const success = outcome.kind === 'completed';
   const returnValue = outcome.kind === 'completed' ? outcome.returnValue : null;
   const error = errorOf(outcome, limits, result.sessionId !== null, surface);

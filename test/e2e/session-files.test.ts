@@ -288,6 +288,25 @@ describe('session files over stdio', () => {
     await call('close_session', { session_id: id });
   });
 
+  test('links to many output files with long names stay within the response budget; the output still shows', async () => {
+    const run = await server.run(
+      [
+        'import os',
+        'os.makedirs("/tmp/outputs/many", exist_ok=True)',
+        'for i in range(60):',
+        '    open(f"/tmp/outputs/many/experiment_results_for_configuration_number_{i:03d}_with_a_rather_descriptive_name.csv", "w").write("x")',
+        'print("the important output")',
+      ].join('\n'),
+      { session_id: session },
+    );
+    expect(structured(run).status).toBe('completed');
+    expect(Buffer.byteLength(JSON.stringify(run), 'utf8')).toBeLessThanOrEqual(40 * 1024);
+    expect(textOf(run)).toContain('the important output');
+    const links = run.content.filter((item) => item.type === 'resource_link');
+    expect(links.length).toBeGreaterThan(0);
+    expect(textOf(run)).toContain(`... and ${60 - links.length} more (list_files)`);
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);
