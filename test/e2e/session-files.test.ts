@@ -307,6 +307,36 @@ describe('session files over stdio', () => {
     expect(textOf(run)).toContain(`... and ${60 - links.length} more (list_files)`);
   });
 
+  test('list_files names every file of a tree with more directories than the sandbox has open files', async () => {
+    // 300 directories: more than the sandbox's 256 open files (--open-files) could hold at once.
+    const made = await server.run(
+      [
+        'import os',
+        'for i in range(300):',
+        '    os.makedirs(f"/tmp/wide/{i:03d}", exist_ok=True)',
+        '    open(f"/tmp/wide/{i:03d}/f.txt", "w").write("x")',
+      ].join('\n'),
+      { session_id: session },
+    );
+    expect(structured(made).status).toBe('completed');
+    const names: string[] = [];
+    for (let offset = 0, total = 1; offset < total;) {
+      const listed = await call('list_files', { session_id: session, limit: 1000, offset });
+      expect(listed.isError, textOf(listed)).not.toBe(true);
+      const page = listed.structuredContent as {
+        total: number;
+        truncated: boolean;
+        files: Array<{ path: string }>;
+      };
+      expect(page.truncated).toBe(false);
+      expect(page.files.length).toBeGreaterThan(0);
+      names.push(...page.files.map((f) => f.path));
+      total = page.total;
+      offset += page.files.length;
+    }
+    expect(names.filter((name) => name.startsWith('wide/')).length).toBe(300);
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);
