@@ -337,6 +337,35 @@ describe('session files over stdio', () => {
     expect(names.filter((name) => name.startsWith('wide/')).length).toBe(300);
   });
 
+  test('a page of list_files stays within the response budget, however long the names', async () => {
+    const made = await server.run(
+      [
+        'import os',
+        'os.makedirs("/tmp/long-names", exist_ok=True)',
+        'for i in range(80):',
+        '    open(f"/tmp/long-names/{i:02d}" + "数据" * 40 + ".csv", "w").write("x")',
+      ].join('\n'),
+      { session_id: session },
+    );
+    expect(structured(made).status).toBe('completed');
+    const names = new Set<string>();
+    let pages = 0;
+    for (let offset = 0, total = 1; offset < total; pages += 1) {
+      const listed = await call('list_files', { session_id: session, offset });
+      expect(listed.isError, textOf(listed)).not.toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(listed), 'utf8')).toBeLessThanOrEqual(40 * 1024);
+      const page = listed.structuredContent as { total: number; files: Array<{ path: string }> };
+      expect(page.files.length).toBeGreaterThan(0);
+      for (const file of page.files) names.add(file.path);
+      if (offset + page.files.length < page.total)
+        expect(textOf(listed)).toContain(`call again with offset ${offset + page.files.length}`);
+      total = page.total;
+      offset += page.files.length;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect([...names].filter((name) => name.startsWith('long-names/')).length).toBe(80);
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);

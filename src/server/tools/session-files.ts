@@ -10,7 +10,9 @@ import { PymcpError } from '../../shared/errors.js';
 import { FILE_CHUNK_BYTES } from '../../sandbox/worker-protocol.js';
 import { fitChunk } from '../file-chunk.js';
 import { formatBytes } from '../run-result.js';
+import { utf8Bytes } from '../response-budget.js';
 import {
+  type FileEntry,
   SCRATCH_ROOT,
   fileUri,
   mimeTypeOf,
@@ -221,10 +223,20 @@ export function registerSessionFileTools(
     },
     async (args) => {
       const listing = await files.list(args.session_id);
-      const shown = listing.entries.slice(args.offset, args.offset + args.limit);
-      const items = shown.map((entry) => ({ ...entry, uri: fileUri(args.session_id, entry.path) }));
+      const items: Array<FileEntry & { uri: string }> = [];
+      const lines: string[] = [];
+      // A page holds what fits the response budget (text and structuredContent both name each
+      // file), at least one file so that paging goes on.
+      let used = 0;
+      for (const entry of listing.entries.slice(args.offset, args.offset + args.limit)) {
+        const item = { ...entry, uri: fileUri(args.session_id, entry.path) };
+        const line = `${entry.path}  ${entry.size} bytes  ${entry.modified}`;
+        used += utf8Bytes(JSON.stringify(item)) + utf8Bytes(JSON.stringify(line));
+        if (used > room && items.length > 0) break;
+        items.push(item);
+        lines.push(line);
+      }
       const total = listing.entries.length;
-      const lines = items.map((f) => `${f.path}  ${f.size} bytes  ${f.modified}`);
       const end = args.offset + items.length;
       const notes = [
         end < total ? `more: call again with offset ${end}` : null,
