@@ -366,6 +366,21 @@ describe('session files over stdio', () => {
     expect([...names].filter((name) => name.startsWith('long-names/')).length).toBe(80);
   });
 
+  test('a download page stays within the response budget when the name is long', async () => {
+    // Four directories of 80 three-byte characters: about 1 KiB of name, 3 KiB as a URI.
+    const name = Array.from({ length: 4 }, (_, i) => `${i}${'数'.repeat(80)}`).join('/');
+    const up = await call('upload_file', {
+      session_id: session,
+      path: name,
+      content: 'a'.repeat(200_000),
+    });
+    expect(up.isError, textOf(up)).not.toBe(true);
+    const page = await call('download_file', { session_id: session, path: name });
+    expect(page.isError, textOf(page)).not.toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(page), 'utf8')).toBeLessThanOrEqual(40 * 1024);
+    expect(await downloadAll(call, session, name).then((r) => r.data.length)).toBe(200_000);
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);

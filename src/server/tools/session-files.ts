@@ -157,15 +157,21 @@ export function registerSessionFileTools(
       const want = Math.min(args.max_bytes ?? FILE_CHUNK_BYTES, FILE_CHUNK_BYTES);
       const chunk = await files.read(args.session_id, name, args.offset, want);
       const atEnd = args.offset + chunk.data.length >= chunk.size;
+      const uri = fileUri(args.session_id, name);
+      // The name is in the page twice and its URI once: a long one leaves less room for content.
+      const pageRoom = Math.max(
+        256,
+        room - 2 * utf8Bytes(JSON.stringify(name)) - utf8Bytes(JSON.stringify(uri)),
+      );
       let fitted;
       try {
-        fitted = fitChunk(chunk.data, atEnd, args.encoding, room);
+        fitted = fitChunk(chunk.data, atEnd, args.encoding, pageRoom);
       } catch (error) {
         throw new PymcpError('input_invalid', (error as Error).message);
       }
       // A piece too short for even one character (max_bytes: 1 on a multi-byte one) goes as base64.
       if (fitted.encoding === 'text' && fitted.bytes === 0 && chunk.data.length > 0) {
-        fitted = fitChunk(chunk.data, atEnd, 'base64', room);
+        fitted = fitChunk(chunk.data, atEnd, 'base64', pageRoom);
       }
       const end = args.offset + fitted.bytes;
       const next = end < chunk.size ? end : null;
@@ -188,7 +194,7 @@ export function registerSessionFileTools(
         structuredContent: {
           session_id: args.session_id,
           path: name,
-          uri: fileUri(args.session_id, name),
+          uri,
           mime_type: mimeTypeOf(name),
           size: chunk.size,
           offset: args.offset,
