@@ -381,6 +381,38 @@ describe('session files over stdio', () => {
     expect(await downloadAll(call, session, name).then((r) => r.data.length)).toBe(200_000);
   });
 
+  test('a call in a session waits for a file operation in it (resources/list from the client) instead of failing busy', async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    // A listing that takes a while (as a large tree does), so that the call below meets it.
+    const slow = await server.run(
+      [
+        'import gc, time',
+        'worker = next(o for o in gc.get_objects() if type(o).__name__ == "Worker")',
+        'files = worker._module("session_files")',
+        'listing = files.listing',
+        'files.listing = lambda root, limit: (time.sleep(3), listing(root, limit))[1]',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(slow).status).toBe('completed');
+    const resources = server.client.listResources();
+    const holding = async (): Promise<boolean> => {
+      const listed = await call('list_sessions', {});
+      const sessions = (
+        listed.structuredContent as { sessions: Array<{ session_id: string; running: boolean }> }
+      ).sessions;
+      return sessions.some((s) => s.session_id === id && s.running);
+    };
+    for (let i = 0; i < 500 && !(await holding()); i += 1);
+    expect(await holding()).toBe(true);
+    const run = await server.run('6 * 7', { session_id: id });
+    expect(textOf(run)).not.toContain('already has a call running');
+    expect(structured(run).return_value).toBe(42);
+    await resources;
+    await call('close_session', { session_id: id });
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);
