@@ -132,37 +132,40 @@ def listing(root, limit):
     entries = []
     scanned = 0
     truncated = False
-    stack = [("", os.open(root, DIR_FLAGS), 0)]
+    # Directories still to read, by name: one held descriptor each would run out of open files
+    # (RLIMIT_NOFILE) on a wide tree and silently leave directories out.
+    stack = [([], 0)]
+    root_fd = os.open(root, DIR_FLAGS)
     try:
         while stack and not truncated:
-            prefix, fd, depth = stack.pop()
+            parts, depth = stack.pop()
+            try:
+                # Security: reopened from the root one component at a time, never through a link.
+                fd = _open_dir(root_fd, parts, False)
+            except FileError:
+                continue  # replaced since it was seen
+            prefix = "/".join(parts)
             try:
                 with os.scandir(fd) as it:
-                    items = list(it)
-                for entry in items:
-                    scanned += 1
-                    if scanned > limit * 4:
-                        truncated = True
-                        break
-                    if entry.name.startswith("."):
-                        continue
-                    rel = f"{prefix}/{entry.name}" if prefix else entry.name
-                    if entry.is_dir(follow_symlinks=False) and depth + 1 < MAX_DEPTH:
-                        try:
-                            # Security: descend by descriptor, never through a link.
-                            stack.append((rel, os.open(entry.name, DIR_FLAGS, dir_fd=fd), depth + 1))
-                        except OSError:
-                            pass
-                    elif entry.is_file(follow_symlinks=False):
-                        info = entry.stat(follow_symlinks=False)
-                        entries.append([rel, info.st_size, int(info.st_mtime)])
+                    for entry in it:
+                        scanned += 1
+                        if scanned > limit * 4:
+                            truncated = True
+                            break
+                        if entry.name.startswith("."):
+                            continue
+                        rel = f"{prefix}/{entry.name}" if prefix else entry.name
+                        if entry.is_dir(follow_symlinks=False) and depth + 1 < MAX_DEPTH:
+                            stack.append((parts + [entry.name], depth + 1))
+                        elif entry.is_file(follow_symlinks=False):
+                            info = entry.stat(follow_symlinks=False)
+                            entries.append([rel, info.st_size, int(info.st_mtime)])
             except OSError:
                 pass
             finally:
                 os.close(fd)
     finally:
-        for _, fd, _ in stack:
-            os.close(fd)
+        os.close(root_fd)
     entries.sort()
     if len(entries) > limit:
         entries, truncated = entries[:limit], True

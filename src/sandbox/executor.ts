@@ -54,8 +54,8 @@ interface Session {
   lastUsedAt: Date;
   runs: number;
   running: boolean;
-  /** The call in progress and its cancellation signal. */
-  current: { done: Promise<unknown>; signal: AbortSignal | undefined } | null;
+  /** The call in progress and its cancellation signal (a file operation has none). */
+  current: { done: Promise<unknown>; signal: AbortSignal | undefined; file?: true } | null;
   expiry: NodeJS.Timeout;
 }
 
@@ -128,13 +128,16 @@ export class Executor {
   private async claim(session: Session): Promise<void> {
     while (session.running) {
       const current = session.current;
-      if (current?.signal?.aborted !== true) {
+      // A file operation (download_file, or a resources/list the client sent on its own) is
+      // short and bounded (FILE_TIMEOUT_MS, then its sandbox is killed): wait for it too.
+      const file = current?.file === true;
+      if (current === null || (!file && current.signal?.aborted !== true)) {
         throw new PymcpError(
           'busy',
           `session ${session.id} already has a call running or waiting for a run slot; calls in one session run one at a time, so wait for it to finish`,
         );
       }
-      const bound = this.config.limits.interruptGraceMs + 5000;
+      const bound = (file ? FILE_TIMEOUT_MS : this.config.limits.interruptGraceMs) + 5000;
       await Promise.race([
         current.done,
         new Promise((resolve) => setTimeout(resolve, bound).unref()),
@@ -142,7 +145,9 @@ export class Executor {
       if (session.current === current) {
         throw new PymcpError(
           'busy',
-          `session ${session.id} is still stopping a cancelled call; retry in a moment`,
+          file
+            ? `session ${session.id} is still busy with a file operation; retry in a moment`
+            : `session ${session.id} is still stopping a cancelled call; retry in a moment`,
         );
       }
     }
@@ -157,7 +162,7 @@ export class Executor {
     this.assertOpen();
     const session = this.session(owner, id);
     await this.claim(session);
-    try {
+    const work = (async () => {
       const sandbox = session.sandbox;
       if (sandbox === null || !sandbox.isIdle) {
         throw new PymcpError(
@@ -166,6 +171,10 @@ export class Executor {
         );
       }
       return await sandbox.file(operation, FILE_TIMEOUT_MS);
+    })();
+    session.current = { done: work.catch(() => undefined), signal: undefined, file: true };
+    try {
+      return await work;
     } finally {
       session.running = false;
       session.current = null;

@@ -6,7 +6,8 @@
 import type { ImageContent, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import type { RunMedia } from '../sandbox/run-outcome.js';
 import { IMAGE_CAPS, type WorkerTable } from '../sandbox/worker-protocol.js';
-import { fileUri, mimeTypeOf } from './session-files.js';
+import { checkScratchName } from '../shared/scratch-path.js';
+import { SCRATCH_ROOT, fileUri, mimeTypeOf } from './session-files.js';
 
 /** Text of one image's or file's line, at most. */
 const LABEL_CHARS = 300;
@@ -53,12 +54,14 @@ export function pngSize(data: Buffer): { width: number; height: number } | null 
 
 /**
  * `imageBudget`: base64 bytes all images together may take. `sessionId`: links only for a
- * session (a fresh call's sandbox and its files are gone once it answers).
+ * session (a fresh call's sandbox and its files are gone once it answers). `fileBudget`: bytes
+ * of the response the output files may take (their links, structured entries and text lines).
  */
 export function mediaParts(
   media: RunMedia | undefined,
   sessionId: string | null,
   imageBudget: number,
+  fileBudget: number,
 ): MediaParts {
   if (media === undefined) return NO_MEDIA_PARTS;
   const images: ImageContent[] = [];
@@ -108,17 +111,26 @@ export function mediaParts(
       );
     } else {
       const fileLines: string[] = [];
+      let used = 0;
       for (const file of media.files.slice(0, LINKS_MAX)) {
+        // Security: the worker's path is hostile input; only a name resources/read accepts is linked.
+        if (!checkScratchName(file.path, SCRATCH_ROOT).ok) continue;
         const uri = fileUri(sessionId, file.path);
-        files.push({ path: file.path, uri, size: file.size });
-        links.push({
+        const entry = { path: file.path, uri, size: file.size };
+        const link: ResourceLink = {
           type: 'resource_link',
           uri,
           name: file.path,
           mimeType: mimeTypeOf(file.path),
           size: file.size,
-        });
-        fileLines.push(`${clip(file.path)} (${file.size} bytes): ${uri}`);
+        };
+        const line = `${clip(file.path)} (${file.size} bytes): ${uri}`;
+        // Security: the links share the response budget; past their share the rest are counted.
+        used += jsonBytes(entry) + jsonBytes(link) + jsonBytes(line) + 2;
+        if (used > fileBudget) break;
+        files.push(entry);
+        links.push(link);
+        fileLines.push(line);
       }
       if (total > files.length) fileLines.push(`... and ${total - files.length} more (list_files)`);
       sections.push(['<files>', ...fileLines, '</files>'].join('\n'));
@@ -179,6 +191,10 @@ export function tableRecords(
 function clip(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length <= LABEL_CHARS ? flat : `${flat.slice(0, LABEL_CHARS - 3)}...`;
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
 function kib(bytes: number): string {

@@ -109,7 +109,14 @@ export function toToolResult(
 ): CallToolResult {
   const { outcome } = result;
   const budget = surface.responseBytes(limits);
-  const media = mediaParts(outcome.media, result.sessionId, limits.imageBytes);
+  // The output files' links get at most a quarter of the budget, so the code's own output and
+  // value keep their room.
+  const media = mediaParts(
+    outcome.media,
+    result.sessionId,
+    limits.imageBytes,
+    Math.floor(budget / 4),
+  );
   const success = outcome.kind === 'completed';
   const returnValue = outcome.kind === 'completed' ? outcome.returnValue : null;
   const error = errorOf(outcome, limits, result.sessionId !== null, surface);
@@ -204,7 +211,8 @@ export function toToolResult(
             kind: table.kind,
             rows: table.rows,
             columns: table.columns,
-            column_names: table.column_names,
+            // Security: names the worker sends (up to 1000, escaped) share the budget too.
+            column_names: namesWithin(table.column_names, budget / 8),
             records_shown: returnJson.shown,
           },
     files: media.files,
@@ -328,6 +336,18 @@ function structuredReturn(
   }
   const text = duplicateOrPreview(value.text);
   return { value: text, bytes: jsonBytes(text), cut: text !== value.text, whole: false, shown: 0 };
+}
+
+/** The first names whose JSON fits `room` bytes (the table's column count says how many in all). */
+function namesWithin(names: readonly string[], room: number): string[] {
+  const kept: string[] = [];
+  let used = 2;
+  for (const name of names) {
+    used += utf8Bytes(JSON.stringify(name)) + 1;
+    if (used > room) break;
+    kept.push(name);
+  }
+  return kept;
 }
 
 /** The return value as the text shows it, and a note on what was cut. */

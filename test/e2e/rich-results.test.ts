@@ -213,6 +213,18 @@ describe('images and tables', () => {
     ]);
     expect(textOf(result)).toContain("Series 'price': 3 rows, dtype float64");
   });
+
+  test('a table with many long, escaped column names stays within the response budget', async () => {
+    const result = await server.run(
+      [
+        'import pandas as pd',
+        'pd.DataFrame({"\\x01" * 117 + f"{i:03d}": [i] for i in range(100)})',
+      ].join('\n'),
+    );
+    expect(structured(result).status).toBe('completed');
+    expect(nonImageBytes(result)).toBeLessThanOrEqual(RESPONSE_BYTES);
+    expect(rich(result).table).toMatchObject({ kind: 'DataFrame', rows: 1, columns: 100 });
+  });
 });
 
 describe('the image budget (--image-kb)', () => {

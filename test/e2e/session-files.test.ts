@@ -288,6 +288,131 @@ describe('session files over stdio', () => {
     await call('close_session', { session_id: id });
   });
 
+  test('links to many output files with long names stay within the response budget; the output still shows', async () => {
+    const run = await server.run(
+      [
+        'import os',
+        'os.makedirs("/tmp/outputs/many", exist_ok=True)',
+        'for i in range(60):',
+        '    open(f"/tmp/outputs/many/experiment_results_for_configuration_number_{i:03d}_with_a_rather_descriptive_name.csv", "w").write("x")',
+        'print("the important output")',
+      ].join('\n'),
+      { session_id: session },
+    );
+    expect(structured(run).status).toBe('completed');
+    expect(Buffer.byteLength(JSON.stringify(run), 'utf8')).toBeLessThanOrEqual(40 * 1024);
+    expect(textOf(run)).toContain('the important output');
+    const links = run.content.filter((item) => item.type === 'resource_link');
+    expect(links.length).toBeGreaterThan(0);
+    expect(textOf(run)).toContain(`... and ${60 - links.length} more (list_files)`);
+  });
+
+  test('list_files names every file of a tree with more directories than the sandbox has open files', async () => {
+    // 300 directories: more than the sandbox's 256 open files (--open-files) could hold at once.
+    const made = await server.run(
+      [
+        'import os',
+        'for i in range(300):',
+        '    os.makedirs(f"/tmp/wide/{i:03d}", exist_ok=True)',
+        '    open(f"/tmp/wide/{i:03d}/f.txt", "w").write("x")',
+      ].join('\n'),
+      { session_id: session },
+    );
+    expect(structured(made).status).toBe('completed');
+    const names: string[] = [];
+    for (let offset = 0, total = 1; offset < total;) {
+      const listed = await call('list_files', { session_id: session, limit: 1000, offset });
+      expect(listed.isError, textOf(listed)).not.toBe(true);
+      const page = listed.structuredContent as {
+        total: number;
+        truncated: boolean;
+        files: Array<{ path: string }>;
+      };
+      expect(page.truncated).toBe(false);
+      expect(page.files.length).toBeGreaterThan(0);
+      names.push(...page.files.map((f) => f.path));
+      total = page.total;
+      offset += page.files.length;
+    }
+    expect(names.filter((name) => name.startsWith('wide/')).length).toBe(300);
+  });
+
+  test('a page of list_files stays within the response budget, however long the names', async () => {
+    const made = await server.run(
+      [
+        'import os',
+        'os.makedirs("/tmp/long-names", exist_ok=True)',
+        'for i in range(80):',
+        '    open(f"/tmp/long-names/{i:02d}" + "数据" * 40 + ".csv", "w").write("x")',
+      ].join('\n'),
+      { session_id: session },
+    );
+    expect(structured(made).status).toBe('completed');
+    const names = new Set<string>();
+    let pages = 0;
+    for (let offset = 0, total = 1; offset < total; pages += 1) {
+      const listed = await call('list_files', { session_id: session, offset });
+      expect(listed.isError, textOf(listed)).not.toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(listed), 'utf8')).toBeLessThanOrEqual(40 * 1024);
+      const page = listed.structuredContent as { total: number; files: Array<{ path: string }> };
+      expect(page.files.length).toBeGreaterThan(0);
+      for (const file of page.files) names.add(file.path);
+      if (offset + page.files.length < page.total)
+        expect(textOf(listed)).toContain(`call again with offset ${offset + page.files.length}`);
+      total = page.total;
+      offset += page.files.length;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect([...names].filter((name) => name.startsWith('long-names/')).length).toBe(80);
+  });
+
+  test('a download page stays within the response budget when the name is long', async () => {
+    // Four directories of 80 three-byte characters: about 1 KiB of name, 3 KiB as a URI.
+    const name = Array.from({ length: 4 }, (_, i) => `${i}${'数'.repeat(80)}`).join('/');
+    const up = await call('upload_file', {
+      session_id: session,
+      path: name,
+      content: 'a'.repeat(200_000),
+    });
+    expect(up.isError, textOf(up)).not.toBe(true);
+    const page = await call('download_file', { session_id: session, path: name });
+    expect(page.isError, textOf(page)).not.toBe(true);
+    expect(Buffer.byteLength(JSON.stringify(page), 'utf8')).toBeLessThanOrEqual(40 * 1024);
+    expect(await downloadAll(call, session, name).then((r) => r.data.length)).toBe(200_000);
+  });
+
+  test('a call in a session waits for a file operation in it (resources/list from the client) instead of failing busy', async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    // A listing that takes a while (as a large tree does), so that the call below meets it.
+    const slow = await server.run(
+      [
+        'import gc, time',
+        'worker = next(o for o in gc.get_objects() if type(o).__name__ == "Worker")',
+        'files = worker._module("session_files")',
+        'listing = files.listing',
+        'files.listing = lambda root, limit: (time.sleep(3), listing(root, limit))[1]',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(slow).status).toBe('completed');
+    const resources = server.client.listResources();
+    const holding = async (): Promise<boolean> => {
+      const listed = await call('list_sessions', {});
+      const sessions = (
+        listed.structuredContent as { sessions: Array<{ session_id: string; running: boolean }> }
+      ).sessions;
+      return sessions.some((s) => s.session_id === id && s.running);
+    };
+    for (let i = 0; i < 500 && !(await holding()); i += 1);
+    expect(await holding()).toBe(true);
+    const run = await server.run('6 * 7', { session_id: id });
+    expect(textOf(run)).not.toContain('already has a call running');
+    expect(structured(run).return_value).toBe(42);
+    await resources;
+    await call('close_session', { session_id: id });
+  });
+
   test('files need a session of this connection; bad input gets a clear error and the server keeps serving', async () => {
     const missing = await call('download_file', { session_id: 's-nope', path: 'data.csv' });
     expect(missing.isError).toBe(true);

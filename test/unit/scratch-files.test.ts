@@ -147,6 +147,7 @@ describe('images from the sandbox', () => {
       ]),
       null,
       1024 * 1024,
+      10_000,
     );
     expect(parts.images).toHaveLength(1);
     expect(parts.imagesOmitted).toBe(3);
@@ -160,6 +161,7 @@ describe('images from the sandbox', () => {
       media([image(one, 100, 100), image(one, 100, 100), image(one, 100, 100)]),
       null,
       one.length * 2 + 1,
+      10_000,
     );
     expect(parts.images).toHaveLength(2);
     expect(parts.sections).toContain('over the image budget of this call');
@@ -167,7 +169,7 @@ describe('images from the sandbox', () => {
 
   test('output files are links in a session, a note in a fresh call', () => {
     const files = [{ path: 'outputs/a.csv', size: 3 }];
-    const session = mediaParts(media([], files), 's-1', 0);
+    const session = mediaParts(media([], files), 's-1', 0, 10_000);
     expect(session.links).toEqual([
       {
         type: 'resource_link',
@@ -177,9 +179,32 @@ describe('images from the sandbox', () => {
         size: 3,
       },
     ]);
-    const fresh = mediaParts(media([], files), null, 0);
+    const fresh = mediaParts(media([], files), null, 0, 10_000);
     expect(fresh.links).toEqual([]);
     expect(fresh.sections).toContain('went with this call');
+  });
+  test('output files from the worker: names resources/read refuses are not linked; links stay within their budget', () => {
+    const hostile = [
+      { path: '../../etc/passwd', size: 1 },
+      { path: '/etc/passwd', size: 1 },
+      { path: 'outputs/a\nb', size: 1 },
+      { path: 'outputs/ok.csv', size: 1 },
+    ];
+    const checked = mediaParts(media([], hostile), 's-1', 0, 10_000);
+    expect(checked.links.map((link) => link.uri)).toEqual([
+      'pymcp://sessions/s-1/files/outputs/ok.csv',
+    ]);
+    const many = Array.from({ length: 50 }, (_, i) => ({
+      path: `outputs/${'x'.repeat(900)}-${i}`,
+      size: 1,
+    }));
+    const bounded = mediaParts(media([], many), 's-1', 0, 10_000);
+    expect(bounded.links.length).toBeGreaterThan(0);
+    expect(bounded.links.length).toBeLessThan(50);
+    expect(
+      Buffer.byteLength(JSON.stringify([bounded.links, bounded.files, bounded.sections])),
+    ).toBeLessThanOrEqual(10_000 + 100);
+    expect(bounded.sections).toContain(`... and ${50 - bounded.links.length} more (list_files)`);
   });
 });
 

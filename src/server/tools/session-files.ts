@@ -10,7 +10,9 @@ import { PymcpError } from '../../shared/errors.js';
 import { FILE_CHUNK_BYTES } from '../../sandbox/worker-protocol.js';
 import { fitChunk } from '../file-chunk.js';
 import { formatBytes } from '../run-result.js';
+import { utf8Bytes } from '../response-budget.js';
 import {
+  type FileEntry,
   SCRATCH_ROOT,
   fileUri,
   mimeTypeOf,
@@ -155,15 +157,21 @@ export function registerSessionFileTools(
       const want = Math.min(args.max_bytes ?? FILE_CHUNK_BYTES, FILE_CHUNK_BYTES);
       const chunk = await files.read(args.session_id, name, args.offset, want);
       const atEnd = args.offset + chunk.data.length >= chunk.size;
+      const uri = fileUri(args.session_id, name);
+      // The name is in the page twice and its URI once: a long one leaves less room for content.
+      const pageRoom = Math.max(
+        256,
+        room - 2 * utf8Bytes(JSON.stringify(name)) - utf8Bytes(JSON.stringify(uri)),
+      );
       let fitted;
       try {
-        fitted = fitChunk(chunk.data, atEnd, args.encoding, room);
+        fitted = fitChunk(chunk.data, atEnd, args.encoding, pageRoom);
       } catch (error) {
         throw new PymcpError('input_invalid', (error as Error).message);
       }
       // A piece too short for even one character (max_bytes: 1 on a multi-byte one) goes as base64.
       if (fitted.encoding === 'text' && fitted.bytes === 0 && chunk.data.length > 0) {
-        fitted = fitChunk(chunk.data, atEnd, 'base64', room);
+        fitted = fitChunk(chunk.data, atEnd, 'base64', pageRoom);
       }
       const end = args.offset + fitted.bytes;
       const next = end < chunk.size ? end : null;
@@ -186,7 +194,7 @@ export function registerSessionFileTools(
         structuredContent: {
           session_id: args.session_id,
           path: name,
-          uri: fileUri(args.session_id, name),
+          uri,
           mime_type: mimeTypeOf(name),
           size: chunk.size,
           offset: args.offset,
@@ -221,10 +229,20 @@ export function registerSessionFileTools(
     },
     async (args) => {
       const listing = await files.list(args.session_id);
-      const shown = listing.entries.slice(args.offset, args.offset + args.limit);
-      const items = shown.map((entry) => ({ ...entry, uri: fileUri(args.session_id, entry.path) }));
+      const items: Array<FileEntry & { uri: string }> = [];
+      const lines: string[] = [];
+      // A page holds what fits the response budget (text and structuredContent both name each
+      // file), at least one file so that paging goes on.
+      let used = 0;
+      for (const entry of listing.entries.slice(args.offset, args.offset + args.limit)) {
+        const item = { ...entry, uri: fileUri(args.session_id, entry.path) };
+        const line = `${entry.path}  ${entry.size} bytes  ${entry.modified}`;
+        used += utf8Bytes(JSON.stringify(item)) + utf8Bytes(JSON.stringify(line));
+        if (used > room && items.length > 0) break;
+        items.push(item);
+        lines.push(line);
+      }
       const total = listing.entries.length;
-      const lines = items.map((f) => `${f.path}  ${f.size} bytes  ${f.modified}`);
       const end = args.offset + items.length;
       const notes = [
         end < total ? `more: call again with offset ${end}` : null,
