@@ -60,17 +60,28 @@ async function pair(dir: string, name: string): Promise<{ inside: string; outsid
   return { inside, outside };
 }
 
-/** Run `task` `count` times, `AT_ONCE` at a time. */
-async function repeat(count: number, task: (index: number) => Promise<void>): Promise<void> {
+/**
+ * Run `task` `count` times, `AT_ONCE` at a time, then on (up to 20 times as many) until
+ * `raced()` holds: on a loaded machine the swapping process may get so little CPU that a fixed
+ * number of operations all land on one side of the swap, which would prove nothing either way.
+ */
+async function repeat(
+  count: number,
+  task: (index: number) => Promise<void>,
+  raced: () => boolean = () => true,
+): Promise<void> {
   let started = 0;
   const lane = async (): Promise<void> => {
-    while (started < count) {
+    while (started < count || (!raced() && started < count * 20)) {
       started += 1;
       await task(started);
     }
   };
   await Promise.all(Array.from({ length: AT_ONCE }, lane));
 }
+
+/** Some operations got through and some were refused: the swaps really raced them. */
+const racedBoth = (counts: Tally) => () => counts.ok > 0 && counts.denied > 0;
 
 /** What the gated operations did: succeeded, were refused (path_denied), or anything else. */
 interface Tally {
@@ -109,17 +120,21 @@ describe('a directory swapped for a symlink to outside the workspace, again and 
     flipper = await startFlipping(inside, outside);
     const counts = tally();
     let leaks = 0;
-    await repeat(READS, async () => {
-      try {
-        const file = await resolveWorkspaceFile(ws, 'dir/secret.py', LIMITS);
-        const text = await readWorkspaceText(file, LIMITS);
-        if (text.includes(CANARY)) leaks += 1;
-        else if (text === INSIDE) counts.ok += 1;
-        else counts.other.push(`unexpected text ${JSON.stringify(text.slice(0, 80))}`);
-      } catch (error) {
-        record(counts, error);
-      }
-    });
+    await repeat(
+      READS,
+      async () => {
+        try {
+          const file = await resolveWorkspaceFile(ws, 'dir/secret.py', LIMITS);
+          const text = await readWorkspaceText(file, LIMITS);
+          if (text.includes(CANARY)) leaks += 1;
+          else if (text === INSIDE) counts.ok += 1;
+          else counts.other.push(`unexpected text ${JSON.stringify(text.slice(0, 80))}`);
+        } catch (error) {
+          record(counts, error);
+        }
+      },
+      racedBoth(counts),
+    );
     const flips = await flipper.stop();
     const summary = `${leaks} leaks, ${counts.ok} read, ${counts.denied} refused; ${flips} swaps`;
 
@@ -134,14 +149,18 @@ describe('a directory swapped for a symlink to outside the workspace, again and 
     const before = await stat(canary, { bigint: true });
     flipper = await startFlipping(inside, outside);
     const counts = tally();
-    await repeat(WRITES, async (index) => {
-      try {
-        await writeWorkspaceFileAtomic(ws, 'wdir/target.py', `written = ${index}\n`, LIMITS);
-        counts.ok += 1;
-      } catch (error) {
-        record(counts, error);
-      }
-    });
+    await repeat(
+      WRITES,
+      async (index) => {
+        try {
+          await writeWorkspaceFileAtomic(ws, 'wdir/target.py', `written = ${index}\n`, LIMITS);
+          counts.ok += 1;
+        } catch (error) {
+          record(counts, error);
+        }
+      },
+      racedBoth(counts),
+    );
     const flips = await flipper.stop();
     const summary = `${counts.ok} written, ${counts.denied} refused; ${flips} swaps`;
 
@@ -165,11 +184,15 @@ describe('a directory swapped for a symlink to outside the workspace, again and 
     flipper = await startFlipping(inside, outside);
     let leaks = 0;
     let listed = 0;
-    await repeat(WALKS, async () => {
-      const { files } = await pythonFiles(ws, 500);
-      if (files.includes('pdir/outside_only.py')) leaks += 1;
-      if (files.includes('pdir/inside.py')) listed += 1;
-    });
+    await repeat(
+      WALKS,
+      async () => {
+        const { files } = await pythonFiles(ws, 500);
+        if (files.includes('pdir/outside_only.py')) leaks += 1;
+        if (files.includes('pdir/inside.py')) listed += 1;
+      },
+      () => listed > 0,
+    );
     const flips = await flipper.stop();
     const summary = `${leaks} walks listed outside names, ${listed} the inside file; ${flips} swaps`;
 
