@@ -49,7 +49,8 @@ describe('lsp_hover on a directory swapped for a symlink to outside the workspac
     const other: string[] = [];
     let started = 0;
     const lane = async (): Promise<void> => {
-      while (started < CALLS) {
+      // On (up to 10x) until one answer came through: a loaded machine can starve the swapper.
+      while (started < CALLS || (answered === 0 && started < CALLS * 10)) {
         started += 1;
         const result = await server.call('lsp_hover', {
           file: 'dir/secret.py',
