@@ -431,13 +431,21 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
   const rows: string[][] = [];
   for (const c of toolCases(f)) {
     progress(`${kind}: ${c.tool} (${WARMUP} warm-up + ${samples} per path)`);
-    const [lsp, intel, mcp, thin] = [
-      timedPath(async () => countItems(await direct.client.request(c.method, c.params))),
-      timedPath(async () => countItems(await c.inProcess(direct.intel))),
+    const request = async () => countItems(await direct.client.request(c.method, c.params));
+    const [lsp, mcp, thin] = [
+      timedPath(request),
       timedPath(async () => countTool(c.tool, await server.call(c.tool, c.args))),
       timedPath(async () => countTool(c.tool, await rawCall(raw, c.tool, c.args))),
     ] as const;
-    await interleaved([lsp, intel, mcp, thin], samples);
+    // One call to each language server per round: a server asked more often than the others
+    // would stay warmer (its caches, its process's wake-up) and look faster for it.
+    await interleaved([lsp, mcp, thin], samples);
+    // The in-process bridge against the same request, both on the direct server.
+    const [plain, intel] = [
+      timedPath(request),
+      timedPath(async () => countItems(await c.inProcess(direct.intel))),
+    ] as const;
+    await interleaved([plain, intel], samples);
     const alone = {
       direct: await backToBack(lsp.run, samples),
       thin: await backToBack(thin.run, samples),
@@ -455,7 +463,7 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
       ms(d.p50),
       ms(d.p99),
       ms(summarize(intel.times).p50),
-      ms(summarize(intel.times).p50 - d.p50),
+      ms(summarize(intel.times).p50 - summarize(plain.times).p50),
       ms(m.p50),
       ms(m.p99),
       ms(m.p50 - d.p50),
@@ -511,12 +519,14 @@ async function warmTable(kind: Kind, f: Fixture): Promise<void> {
       ],
       rows,
       [
-        `${WARMUP} warm-up calls, then ${samples} per path, the four paths interleaved in rotating order.`,
+        `${WARMUP} warm-up calls, then ${samples} per path: direct, MCP and thin MCP interleaved in rotating`,
+        '  order, one call to each of the three language servers per round (so none is kept warmer);',
+        '  then direct and CodeIntel interleaved the same way, both on the direct server.',
         'direct: LspClient.request to a second copy of the same server, started by this process',
         "  through the product's createCodeIntel (same bwrap sandbox, uid, settings), same open document.",
         'CodeIntel: the in-process bridge (re-read the file through the path gate, resolve the',
         '  address, request, map the result to workspace paths and source lines); no MCP.',
-        '  of it in-process = CodeIntel p50 - direct p50: the part of the overhead spent in CodeIntel.',
+        '  of it in-process = CodeIntel p50 - direct p50, from that second pair.',
         'MCP: SDK Client over stdio to bin/isolated-pymcp serve; tools listed first, so the client',
         '  validates structuredContent (zod for the result, ajv for the output schema).',
         '  SDK overhead = MCP p50 - direct p50: the bridge plus that client-side checking.',
