@@ -33,7 +33,7 @@ export function registerAnalyzeAlgorithm(
     {
       title: 'Analyse an algorithm',
       description:
-        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings over growing n fitted to a growth class (O(1) ... O(2^n)). Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md); without it, only structure, diagnostics and doctests are checked.',
+        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings on several seeded inputs per size fitted to a growth class (O(1) ... O(2^n)) with a bootstrap confidence and a power-law exponent, and peak memory per size. Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md), or pass implementations (and input) for any file. isError is set when the module did not load, the declaration is wrong, a doctest failed or an implementation disagreed with the reference.',
       inputSchema: {
         algorithm: z
           .string()
@@ -46,6 +46,42 @@ export function registerAnalyzeAlgorithm(
           .max(30)
           .default(2)
           .describe('Measuring time per implementation (default 2)'),
+        implementations: z
+          .array(z.string().min(1).max(200))
+          .max(20)
+          .optional()
+          .describe(
+            "Function names to analyse in a file without ANALYSIS (or instead of its list); the file's doctests run either way",
+          ),
+        input: z
+          .string()
+          .max(2000)
+          .optional()
+          .describe(
+            'Arguments for size n: a preset (int, random_ints, sorted_ints, distinct_ints, random_string, random_floats) or a Python expression of n and rng (a random.Random); a tuple is the argument list, any other value the single argument',
+          ),
+        sizes: z
+          .array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            'Sizes n to measure, ascending (default: ANALYSIS["sizes"], else a ladder from 4)',
+          ),
+        reference: z
+          .string()
+          .max(200)
+          .optional()
+          .describe('The implementation the others are checked against (default: the first)'),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31)
+          .default(0)
+          .describe(
+            'Seed of the inputs and of the bootstrap (the same seed gives the same inputs)',
+          ),
       },
       outputSchema: ReportSchema.shape,
       annotations: {
@@ -86,14 +122,22 @@ export function registerAnalyzeAlgorithm(
         };
         const connection = await deps.connectInternal();
         try {
-          const report = await analyze(connection.client, target, {
+          const { report } = await analyze(connection.client, [target], {
             budgetSeconds: args.budget_seconds,
+            seed: args.seed,
+            ...(args.implementations ? { implementations: args.implementations } : {}),
+            ...(args.input === undefined ? {} : { input: args.input }),
+            ...(args.sizes === undefined ? {} : { sizes: args.sizes }),
+            ...(args.reference === undefined ? {} : { reference: args.reference }),
             onProgress,
             signal: extra.signal,
           });
+          // A module that did not load, a wrong declaration, a failed doctest or a disagreeing
+          // implementation is an outcome the model must see: isError, with the whole report.
           return {
             content: [{ type: 'text', text: renderMarkdown(report) }],
             structuredContent: report,
+            ...(report.verdict.status === 'failed' ? { isError: true } : {}),
           };
         } finally {
           await connection.close();
