@@ -754,20 +754,21 @@ def _pymcp_memory(name, sizes, budget_seconds):
             break
         args = _copy_args(_make_args(spec, n, 0))
         gc.collect()
-        tracemalloc.start()
         try:
-            tracemalloc.clear_traces()
-            base = tracemalloc.get_traced_memory()[0]
+            # The guard is armed before tracing starts, so its own few allocations are not counted.
             with _Guard(limit):
-                fn(*args)
-            peak = tracemalloc.get_traced_memory()[1] - base
+                tracemalloc.start()
+                try:
+                    base = tracemalloc.get_traced_memory()[0]
+                    fn(*args)
+                    peak = tracemalloc.get_traced_memory()[1] - base
+                finally:
+                    tracemalloc.stop()
         except _TooSlow:
             stopped = {"reason": "slow_call", "n": n, "detail": f"a traced call at n={n} ran past {limit:g} s"}
             break
         except Exception as exc:
             stopped = {"reason": "raised", "n": n, "detail": _exception_line(exc)}
             break
-        finally:
-            tracemalloc.stop()
         points.append({"n": n, "bytes": max(int(peak), 0)})
     return {"points": points, "stopped": stopped}
