@@ -91,15 +91,14 @@ export function renderMemoryChart(report: Report): string {
       label: `${c.name}${c.memory?.fit ? ` ${c.memory.fit.class}` : ''}`,
       // A log axis has no 0: peaks under 64 bytes are drawn at 64.
       points: (c.memory?.points ?? []).map((p) => ({ n: p.n, y: Math.max(p.bytes, 64) })),
-      curve:
-        c.memory?.fit && c.memory.fit.classes.length > 0
-          ? curveOf(
-              c.memory.fit.class,
-              c.memory.fit.coefficients.a,
-              c.memory.fit.coefficients.b,
-              null,
-            )
-          : null,
+      curve: c.memory?.fit
+        ? curveOf(
+            c.memory.fit.class,
+            c.memory.fit.coefficients.a,
+            c.memory.fit.coefficients.b,
+            null,
+          )
+        : null,
     })),
   });
 }
@@ -130,7 +129,10 @@ function chart(spec: ChartSpec): string {
   const grid: string[] = [];
   const ticks = xTicks(x0, x1);
   const powers = ticks.length > 0 && Math.max(...ticks) >= 1e4;
-  for (const n of powers ? ticks.filter((t) => Number.isInteger(Math.log10(t))) : ticks) {
+  const decades = powers ? ticks.filter((t) => Number.isInteger(Math.log10(t))) : ticks;
+  // At most about ten labelled ticks: every second or third decade over a wide range.
+  const every = Math.max(1, Math.ceil(decades.length / 10));
+  for (const n of decades.filter((_, i) => i % every === 0)) {
     const x = sx(n).toFixed(1);
     grid.push(
       `<line class="grid" x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/>`,
@@ -139,14 +141,20 @@ function chart(spec: ChartSpec): string {
       `<text class="tick x" x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${powers ? `10${sup(Math.round(Math.log10(n)))}` : String(n)}</text>`,
     );
   }
-  const yStep = y1 - y0 > 8 ? 2 : 1;
-  for (let e = Math.ceil(y0); e <= Math.floor(y1); e += yStep) {
-    const y = sy(10 ** e).toFixed(1);
+  // Decades, every second one over a wide range; 1-2-5 steps over a short one.
+  const yTicks =
+    y1 - y0 < 2
+      ? xTicks(y0, y1)
+      : xTicks(y0, y1).filter(
+          (v, i) => Number.isInteger(Math.log10(v)) && (y1 - y0 <= 8 || i % 2 === 0),
+        );
+  for (const value of yTicks) {
+    const y = sy(value).toFixed(1);
     grid.push(
       `<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y}" y2="${y}"/>`,
     );
     grid.push(
-      `<text class="tick y" x="${MARGIN.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(spec.yTick(10 ** e))}</text>`,
+      `<text class="tick y" x="${MARGIN.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(spec.yTick(value))}</text>`,
     );
   }
   const body = series.map((c, i) => {

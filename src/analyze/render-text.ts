@@ -77,13 +77,20 @@ export function exponentText(fit: NonNullable<Entry['fit']>): string {
   return e === null ? '' : `n^${e.value.toFixed(2)} [${e.low.toFixed(2)}, ${e.high.toFixed(2)}]`;
 }
 
+/** A size as a reader takes it in: 250000, but 10^15 rather than 1000000000000000. */
+export function formatN(n: number): string {
+  if (n < 1e6) return String(n);
+  const e = Math.log10(n);
+  return Number.isInteger(e) ? `10^${e}` : n.toExponential(2).replace('e+', 'e');
+}
+
 export function growthRows(report: Report): string[][] {
   return report.complexity.map((c) => {
     const last = c.points[c.points.length - 1];
     const first = c.points[0];
     return [
       c.name,
-      first && last ? `${first.n}..${last.n}` : '-',
+      first && last ? `${formatN(first.n)}..${formatN(last.n)}` : '-',
       last
         ? `${formatSeconds(last.seconds)}${last.high > last.low ? ` (${formatSeconds(last.low)}..${formatSeconds(last.high)})` : ''}`
         : '-',
@@ -115,7 +122,7 @@ export function memoryRows(report: Report): string[][] {
       const fit = memory.fit;
       return [
         name,
-        last ? `${memory.points[0]?.n ?? ''}..${last.n}` : '-',
+        last ? `${formatN(memory.points[0]?.n ?? 0)}..${formatN(last.n)}` : '-',
         last ? formatBytes(last.bytes) : '-',
         fit ? fit.class : 'too few points',
         fit === null || fit.exponent === null || fit.class === 'O(1)'
