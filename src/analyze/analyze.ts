@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errorMessage } from '../shared/errors.js';
 import { packageFile } from '../shared/package-root.js';
-import { fitClasses, fitPowerLaw, MIN_POINTS, selectClass } from './fit.js';
-import { analyseGrowth, summarise, type GrowthFit } from './growth-stats.js';
+import { growthFitOf, memoryFit, round, sig } from './fit-report.js';
+import { analyseGrowth, summarise } from './growth-stats.js';
+import { createSession, lastLine, pyString, run, takeStored } from './mcp-calls.js';
 import {
   REPORT_SCHEMA_ID,
   type ComplexityEntry,
@@ -18,7 +18,11 @@ import {
   type Report,
   type Stop,
 } from './report.js';
+import { gatherStructure } from './structure.js';
 import type { AnalysisTarget } from './target.js';
+import { uncheckedMeasuredSizes, verdictOf } from './verdict.js';
+
+export { splitHover } from './structure.js';
 
 export interface AnalyzeOptions {
   /** Seconds of measuring per implementation. */
@@ -51,13 +55,6 @@ export interface SampleRow {
 export interface AnalysisResult {
   report: Report;
   samples: SampleRow[];
-}
-
-interface RunValue {
-  ok: boolean;
-  value: unknown;
-  error: string | null;
-  status: string;
 }
 
 interface Describe {
@@ -100,8 +97,6 @@ interface Measured {
 
 const PROBE = packageFile('python', 'analyze_probe.py');
 const CONFIDENCE_THRESHOLD = 0.9;
-/** Under this peak at every size, memory is O(1) without fitting (allocator noise). */
-const MEMORY_FLOOR_BYTES = 1024;
 
 export async function analyze(
   client: Client,
@@ -377,58 +372,6 @@ async function measure(
   return { name, points, stopped: value.stopped, fit: growth && growthFitOf(growth), memory: null };
 }
 
-/** Read a stored result back page by page (each tool result has a byte budget). */
-async function takeStored(
-  client: Client,
-  session: string,
-  stored: unknown,
-  signal?: AbortSignal,
-): Promise<string | null> {
-  const chars = (stored as { chars?: unknown } | null)?.chars;
-  if (typeof chars !== 'number') return null;
-  let text = '';
-  while (text.length < chars) {
-    const page = await run(client, session, `_pymcp_take(${text.length})`, 30, signal);
-    if (!page.ok || typeof page.value !== 'string' || page.value === '') return null;
-    text += page.value;
-  }
-  return text;
-}
-
-function growthFitOf(growth: GrowthFit): NonNullable<ComplexityEntry['fit']> {
-  const ranked = [...growth.all].sort((a, b) => a.bic - b.bic);
-  const runnerUp = ranked.find((f) => f !== growth.chosen) ?? null;
-  return {
-    class: growth.chosen.growth,
-    confidence: round(growth.confidence),
-    certain: growth.certain,
-    alternatives: growth.alternatives.map((a) => ({ class: a.growth, share: round(a.share) })),
-    reason: growth.reason,
-    rms_error: round(growth.chosen.rmsError),
-    coefficients: { a: sig(growth.chosen.a), b: sig(growth.chosen.b) },
-    base: growth.chosen.base === undefined ? null : round(growth.chosen.base),
-    exponent:
-      growth.exponent === null
-        ? null
-        : {
-            value: round(growth.exponent.value, 100),
-            low: round(growth.exponent.low, 100),
-            high: round(growth.exponent.high, 100),
-          },
-    runner_up: runnerUp?.growth ?? null,
-    runner_up_rms_error: runnerUp ? round(runnerUp.rmsError) : null,
-    classes: growth.all.map((f) => ({
-      class: f.growth,
-      rms_error: round(f.rmsError),
-      bic: round(f.bic, 100),
-      share: round(growth.shares[f.growth]),
-      a: sig(f.a),
-      b: sig(f.b),
-      base: f.base === undefined ? null : round(f.base),
-    })),
-  };
-}
-
 async function measureMemory(
   client: Client,
   session: string,
@@ -455,35 +398,6 @@ async function measureMemory(
   return { points: value.points, stopped: value.stopped, fit: memoryFit(value.points) };
 }
 
-/** The class of peak memory against n: O(1) when every peak is under a kilobyte, else BIC. */
-export function memoryFit(
-  points: ReadonlyArray<{ n: number; bytes: number }>,
-): NonNullable<ComplexityEntry['memory']>['fit'] {
-  if (points.length < MIN_POINTS) return null;
-  if (points.every((p) => p.bytes < MEMORY_FLOOR_BYTES)) {
-    return {
-      class: 'O(1)',
-      rms_error: 0,
-      coefficients: { a: 0, b: Math.max(...points.map((p) => p.bytes)) },
-      exponent: 0,
-      classes: [],
-    };
-  }
-  // Allocator noise is tens of bytes: a floor keeps a 0-byte point from dominating the fit.
-  const floored = points.map((p) => ({ n: p.n, seconds: Math.max(p.bytes, 64) }));
-  const all = fitClasses(floored);
-  const chosen = selectClass(all);
-  if (chosen === null) return null;
-  const power = fitPowerLaw(floored);
-  return {
-    class: chosen.growth,
-    rms_error: round(chosen.rmsError),
-    coefficients: { a: sig(chosen.a), b: sig(chosen.b) },
-    exponent: power === null || chosen.growth === 'O(2^n)' ? null : round(power.exponent, 100),
-    classes: all.map((f) => ({ class: f.growth, rms_error: round(f.rmsError) })),
-  };
-}
-
 function combineDoctests(files: Describe['files']): Report['doctests'] {
   return {
     attempted: files.reduce((s, f) => s + f.doctests.attempted, 0),
@@ -495,257 +409,6 @@ function combineDoctests(files: Describe['files']): Report['doctests'] {
   };
 }
 
-function uncheckedMeasuredSizes(report: Report): string[] {
-  const out: string[] = [];
-  for (const entry of report.complexity) {
-    const check = report.correctness?.implementations.find((c) => c.name === entry.name);
-    if (check === undefined || check.status === 'reference' || check.status !== 'agrees') continue;
-    const checked = new Set(check.checked_sizes);
-    const missing = entry.points.map((p) => p.n).filter((n) => !checked.has(n));
-    if (missing.length > 0)
-      out.push(
-        `${entry.name} was measured at ${missing.length} size${missing.length === 1 ? '' : 's'} the cross-check did not reach within its budget (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}).`,
-      );
-  }
-  return out;
-}
-
-/** The top-level verdict: what failed, else whether any class is uncertain. */
-export function verdictOf(report: Report): Report['verdict'] {
-  const problems: string[] = [];
-  if (report.load_error !== null) {
-    const line = report.load_error.trim().split('\n').pop() ?? '';
-    problems.push(`the module did not load: ${line}`);
-  }
-  problems.push(...report.declaration_errors);
-  if (report.doctests !== null && report.doctests.failed > 0)
-    problems.push(`${report.doctests.failed} of ${report.doctests.attempted} doctests failed`);
-  for (const c of report.correctness?.implementations ?? []) {
-    if (c.failure !== null) {
-      const f = c.failure;
-      problems.push(
-        `${c.name} ${c.status === 'did_not_finish' ? 'did not finish' : c.status === 'raised' ? 'raised' : 'disagrees with ' + (report.correctness?.reference ?? 'the reference')} at n=${f.n}: got ${f.got}, expected ${f.expected}`,
-      );
-    } else if (c.status === 'failed')
-      problems.push(`${c.name}: ${c.note ?? 'the cross-check failed'}`);
-  }
-  const classes = report.complexity.map((c) => {
-    if (c.fit === null) return `${c.name} not fitted (${c.points.length} points)`;
-    const label =
-      c.fit.class === 'O(2^n)' && c.fit.base !== null
-        ? `O(${c.fit.base.toFixed(2)}^n)`
-        : c.fit.class;
-    if (c.fit.certain) return `${c.name} ${label}`;
-    const others = c.fit.alternatives.map((a) => a.class);
-    return `${c.name} ${[label, ...others].join(' or ')} (uncertain, ${Math.round(c.fit.confidence * 100)} %)`;
-  });
-  const uncertain = report.complexity.some((c) => c.fit !== null && !c.fit.certain);
-  const status = problems.length > 0 ? 'failed' : uncertain ? 'uncertain' : 'ok';
-  const agreeing = (report.correctness?.implementations ?? []).filter((c) => c.status === 'agrees');
-  const parts: string[] = [];
-  if (classes.length > 0) parts.push(classes.join('; '));
-  if (report.correctness !== null && agreeing.length > 0)
-    parts.push(
-      `${agreeing.length} implementation${agreeing.length === 1 ? '' : 's'} agree${agreeing.length === 1 ? 's' : ''} with ${report.correctness.reference}`,
-    );
-  if (problems.length > 0) parts.unshift(`FAILED: ${problems.join('; ')}`);
-  if (parts.length === 0)
-    parts.push(report.declared ? 'nothing was measured' : 'not measured (no declaration)');
-  return { status, summary: parts.join('. '), problems };
-}
-
-async function gatherStructure(
-  client: Client,
-  target: AnalysisTarget,
-  report: Report,
-  signal?: AbortSignal,
-): Promise<void> {
-  const structure = report.structure;
-  try {
-    const symbols = await call(
-      client,
-      'lsp_document_symbols',
-      { file: target.file, limit: 500 },
-      signal,
-    );
-    if (symbols.isError) {
-      structure.error = textOf(symbols);
-      return;
-    }
-    structure.available = true;
-    const items = (
-      symbols.structuredContent as { items: Array<{ path: string; kind: string; line: number }> }
-    ).items;
-    structure.symbols = items.map((s) => ({ path: s.path, kind: s.kind, line: s.line }));
-    for (const fn of items.filter(
-      (s) => (s.kind === 'function' || s.kind === 'class') && !s.path.includes('.'),
-    )) {
-      const hover = await call(client, 'lsp_hover', { file: target.file, symbol: fn.path }, signal);
-      const contents = hover.isError
-        ? ''
-        : ((hover.structuredContent as { contents?: string }).contents ?? '');
-      const [signature, doc] = splitHover(contents, fn.path);
-      structure.functions.push({ name: fn.path, line: fn.line, signature, doc });
-    }
-    const diagnostics = await call(
-      client,
-      'lsp_diagnostics',
-      { file: target.file, limit: 200 },
-      signal,
-    );
-    const content = diagnostics.structuredContent as
-      | {
-          known: boolean;
-          server: string;
-          items: Array<{
-            line: number;
-            column: number;
-            severity: string;
-            message: string;
-            code: string | null;
-          }>;
-        }
-      | undefined;
-    structure.diagnostics = {
-      known: content?.known ?? false,
-      items: (content?.items ?? []).map((d) => ({
-        line: d.line,
-        column: d.column,
-        severity: d.severity,
-        message: d.message,
-        code: d.code,
-      })),
-    };
-    report.language_server = content?.server ?? null;
-  } catch (error) {
-    structure.error = errorMessage(error);
-  }
-}
-
-/**
- * Hover markdown -> (the signature, the prose after it). The signature is the code block the
- * hover starts with, when it reads as one: pyright's `(function) def f(...)`, a `def`/`class`
- * line, or pylsp's `f(a, b) -> r`. pylsp renders doctests as code blocks too and, for such
- * docstrings, sends no signature at all: `>>> f(0), f(1)` must not become one.
- */
-export function splitHover(contents: string, name: string): [string | null, string] {
-  const block = /^\s*```(?:python)?\n([\s\S]*?)```/.exec(contents);
-  const code = block?.[1]?.trim() ?? '';
-  const escaped =
-    name
-      .split('.')
-      .pop()
-      ?.replace(/[^\p{L}\p{N}_]/gu, '') ?? '';
-  const forms = [
-    new RegExp(`^\\((?:function|method|class|variable|type)\\)\\s+.*\\b${escaped}\\b`, 'su'),
-    new RegExp(`^(?:async\\s+)?(?:def|class)\\s+${escaped}\\b`, 'u'),
-    new RegExp(`^${escaped}\\([^()]*\\)(?:\\s*->\\s*[^\\n]+)?$`, 'u'),
-  ];
-  const signature =
-    block !== null && escaped !== '' && forms.some((form) => form.test(code))
-      ? code
-          .replace(/^\((?:function|method|class|variable|type)\)\s*/, '')
-          .replace(/\(\s+/g, '(')
-          .replace(/,\s+/g, ', ')
-          .replace(/,?\s+\)/g, ')')
-      : null;
-  const doc = (signature === null ? contents : contents.slice(block?.[0].length ?? 0))
-    .replace(/^\s*---\s*$/m, '')
-    // Hover text is Markdown; the report wants the docstring as written.
-    .replace(/\\([\\`*_{}[\]()#+\-.!|])/g, '$1')
-    .trim();
-  return [signature, doc];
-}
-
-async function createSession(client: Client): Promise<string> {
-  const created = await call(client, 'create_session', {});
-  if (created.isError) throw new Error(`could not create a sandbox session: ${textOf(created)}`);
-  return (created.structuredContent as { session_id: string }).session_id;
-}
-
-async function run(
-  client: Client,
-  session: string,
-  code: string,
-  timeoutSeconds: number,
-  signal?: AbortSignal,
-): Promise<RunValue> {
-  const result = await call(
-    client,
-    'run_python_code',
-    { python_code: code, session_id: session, timeout_seconds: timeoutSeconds },
-    signal,
-  );
-  const content = result.structuredContent as
-    | {
-        status: string;
-        return_value: unknown;
-        error: { type: string; message: string; traceback: string } | null;
-      }
-    | undefined;
-  if (content === undefined)
-    return { ok: false, value: null, error: textOf(result), status: 'error' };
-  const ok = content.status === 'completed';
-  const error = content.error
-    ? content.error.traceback || `${content.error.type}: ${content.error.message}`
-    : null;
-  return {
-    ok,
-    value: content.return_value,
-    error: ok ? null : (error ?? content.status),
-    status: content.status,
-  };
-}
-
-async function call(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-  signal?: AbortSignal,
-): Promise<CallToolResult> {
-  // One short-lived signal per call: the SDK keeps its abort listener on whatever signal it gets,
-  // so sharing the caller's across dozens of calls would pile listeners up on it.
-  const local = new AbortController();
-  const forward = (): void => {
-    local.abort(signal?.reason);
-  };
-  if (signal?.aborted) local.abort(signal.reason);
-  signal?.addEventListener('abort', forward, { once: true });
-  try {
-    return (await client.callTool({ name, arguments: args }, undefined, {
-      signal: local.signal,
-      timeout: 15 * 60_000,
-    })) as CallToolResult;
-  } finally {
-    signal?.removeEventListener('abort', forward);
-  }
-}
-
-/** The last line of a failed run's error (the exception line), whole. */
-function lastLine(result: RunValue): string {
-  if (result.status === 'timed_out') return 'the step ran past its timeout';
-  const lines = (result.error ?? result.status).trim().split('\n');
-  return lines[lines.length - 1] ?? result.status;
-}
-
 function loadAverage(): number[] {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
-}
-
-/** Four significant digits. */
-function sig(value: number): number {
-  return Number.isFinite(value) ? Number(value.toPrecision(4)) : value;
-}
-
-function textOf(result: CallToolResult): string {
-  const first = result.content[0];
-  return first?.type === 'text' ? first.text : '';
-}
-
-function pyString(value: string): string {
-  return JSON.stringify(value);
-}
-
-function round(value: number, scale = 10_000): number {
-  return Math.round(value * scale) / scale;
 }
