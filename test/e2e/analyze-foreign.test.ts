@@ -3,6 +3,9 @@
  * doctests, every declaration mistake named, failures attributed to what failed, and the
  * sizes measured before a failure kept.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Report } from '../../src/analyze/report.js';
 import { runCli } from '../helpers/cli.js';
@@ -31,7 +34,11 @@ async function analyse(
   return { code: result.code, report: JSON.parse(result.stdout) as Report, stderr: result.stderr };
 }
 
-const entry = (report: Report, name: string) => report.complexity.find((c) => c.name === name);
+const entry = (report: Report, name: string): Report['complexity'][number] => {
+  const found = report.complexity.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`${name} was not measured`);
+  return found;
+};
 const check = (report: Report, name: string) =>
   report.correctness?.implementations.find((c) => c.name === name);
 
@@ -57,6 +64,14 @@ describe('analyze on foreign code', () => {
       failure: { n: 71, input: '(71,)', expected: '308061521170129' },
     });
     expect(report.verdict.problems.join('\n')).toMatch(/fib_binet disagrees with fib_loop at n=71/);
+    expect(report.environment).toMatchObject({
+      python: expect.stringMatching(/^3\.\d+\.\d+$/),
+      seed: 0,
+      budget_seconds: 0.5,
+      inputs_per_size: 5,
+      bootstrap_resamples: 200,
+    });
+    expect(report.environment.load_average_start).toHaveLength(3);
   }, 150_000);
 
   test('a misspelt ANALYSIS key is an error that names it and suggests the right one', async () => {
@@ -121,11 +136,29 @@ describe('analyze on foreign code', () => {
     expect(check(report, 'sum_recursive')?.failure?.got).toMatch(/^raised RecursionError/);
   }, 150_000);
 
-  test('two files compared on one report: implementations named by file, cross-checked, each file’s doctests run', async () => {
+  test('two files compared on one report: implementations named by file, cross-checked, each file’s doctests run; the CSV holds the samples behind every point', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pymcp-csv-'));
+    const csv = path.join(dir, 'samples.csv');
     const { code, report } = await analyse(
       ['cmp_a.py', 'cmp_b.py'],
-      ['--impl', 'total', '--input', 'int', '--sizes', '16..4096'],
+      ['--impl', 'total', '--input', 'int', '--sizes', '16..4096', '--csv', csv],
     );
+    const rows = (await readFile(csv, 'utf8')).trim().split('\n');
+    await rm(dir, { recursive: true, force: true });
+    expect(rows[0]).toBe('implementation,n,input,repeat,seconds_per_call');
+    // The best repeat of each input, then the median over inputs, is the reported point.
+    const loop = entry(report, 'cmp_a.total');
+    for (const point of loop.points) {
+      const best = new Map<string, number>();
+      for (const row of rows.slice(1)) {
+        const [impl, n, input, , seconds] = row.split(',');
+        if (impl !== 'cmp_a.total' || Number(n) !== point.n) continue;
+        best.set(input ?? '', Math.min(best.get(input ?? '') ?? Infinity, Number(seconds)));
+      }
+      const sorted = [...best.values()].sort((a, b) => a - b);
+      expect(sorted).toHaveLength(point.inputs);
+      expect(Number(sorted[(sorted.length - 1) / 2]?.toPrecision(4))).toBe(point.seconds);
+    }
     expect(code).toBe(0);
     expect(report.targets.map((t) => t.name)).toEqual(['cmp_a', 'cmp_b']);
     expect(report.complexity.map((c) => c.name)).toEqual(['cmp_a.total', 'cmp_b.total']);
