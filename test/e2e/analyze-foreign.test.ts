@@ -112,8 +112,8 @@ describe('analyze on foreign code', () => {
       /the input generator make_input raised ValueError: cannot build an input of size 64 at n=64/,
     );
     const measured = entry(report, 'total_formula');
-    expect(measured?.stopped).toMatchObject({ reason: 'input_error', n: 64 });
-    expect(measured?.points.map((p) => p.n)).toEqual([2, 4, 8, 16, 32]);
+    expect(measured.stopped).toMatchObject({ reason: 'input_error', n: 64 });
+    expect(measured.points.map((p) => p.n)).toEqual([2, 4, 8, 16, 32]);
   }, 90_000);
 
   test('an implementation that raises mid-way: the exception line in full as a structured stop, the sizes before it kept and fitted', async () => {
@@ -122,15 +122,15 @@ describe('analyze on foreign code', () => {
       ['--impl', 'sum_loop', '--impl', 'sum_recursive', '--input', 'int', '--sizes', '16..4096'],
     );
     const recursive = entry(report, 'sum_recursive');
-    expect(recursive?.stopped).toMatchObject({
+    expect(recursive.stopped).toMatchObject({
       reason: 'raised',
       detail: expect.stringMatching(/^RecursionError: maximum recursion depth exceeded/),
     });
-    const stoppedAt = recursive?.stopped?.n ?? 0;
+    const stoppedAt = recursive.stopped?.n ?? 0;
     expect(stoppedAt).toBeGreaterThan(900);
-    expect(recursive?.points.length).toBeGreaterThanOrEqual(6);
-    expect(recursive?.points.every((p) => p.n < stoppedAt)).toBe(true);
-    expect(recursive?.fit).not.toBeNull();
+    expect(recursive.points.length).toBeGreaterThanOrEqual(6);
+    expect(recursive.points.every((p) => p.n < stoppedAt)).toBe(true);
+    expect(recursive.fit).not.toBeNull();
     // The cross-check bisects down to the first n past the recursion limit.
     expect(check(report, 'sum_recursive')).toMatchObject({ status: 'raised', bisected: true });
     expect(check(report, 'sum_recursive')?.failure?.got).toMatch(/^raised RecursionError/);
@@ -165,7 +165,7 @@ describe('analyze on foreign code', () => {
     expect(check(report, 'cmp_b.total')?.status).toBe('agrees');
     expect(report.doctests).toMatchObject({ attempted: 2, failed: 0 });
     // Memory is measured for each: the loop allocates nothing that grows.
-    expect(entry(report, 'cmp_a.total')?.memory?.fit?.class).toBe('O(1)');
+    expect(entry(report, 'cmp_a.total').memory?.fit?.class).toBe('O(1)');
   }, 150_000);
 
   test('an unknown --impl name is an error with a suggestion', async () => {

@@ -108,12 +108,14 @@ test('the report page: a time chart and a memory chart with measured points, fit
     page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
     await page.goto(pathToFileURL(html).href);
     expect(await page.title()).toBe('Analysis of squares');
-    const series = await page.locator('svg.chart.time g.series').evaluateAll((nodes: ChartElement[]) =>
-      nodes.map((n) => ({
-        name: n.getAttribute('data-name'),
-        points: n.querySelectorAll('circle').length,
-      })),
-    );
+    const series = await page
+      .locator('svg.chart.time g.series')
+      .evaluateAll((nodes: ChartElement[]) =>
+        nodes.map((n) => ({
+          name: n.getAttribute('data-name'),
+          points: n.querySelectorAll('circle').length,
+        })),
+      );
     expect(series.map((s) => s.name)).toEqual(measured);
     for (const s of series) {
       expect(s.points).toBe(report.complexity.find((c) => c.name === s.name)?.points.length);
