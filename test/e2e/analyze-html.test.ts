@@ -154,7 +154,7 @@ test('the report page: a time chart and a memory chart with measured points, fit
       expect([powers.length, plain.length]).toContain(labels.length);
     }
     await expect(page.locator('p.verdict').textContent()).resolves.toMatch(
-      /^(OK|UNCERTAIN): square_loop O\(n\)/,
+      /^(OK|UNCERTAIN): square_loop O\(/,
     );
     await expect(page.locator('table.growth tbody tr').count()).resolves.toBe(3);
     const shot = path.join(dir, 'report.png');
