@@ -199,9 +199,9 @@ export async function analyze(
     report.environment.python = info.python;
     report.doctests = combineDoctests(info.files);
     if (report.structure.functions.length === 0) {
-      report.structure.functions = info.files.flatMap((file) =>
+      report.structure.functions = info.files.flatMap((file, index) =>
         file.functions.map((f) => ({
-          name: targets.length > 1 ? `${file.module}.${f.name}` : f.name,
+          name: targets.length > 1 ? `${targets[index]?.name ?? file.module}.${f.name}` : f.name,
           line: null,
           signature: f.signature,
           doc: f.doc,

@@ -57,6 +57,37 @@ export interface GrowthFit {
   exponent: { value: number; low: number; high: number } | null;
 }
 
+/**
+ * A fitted cost that changes by less than this factor over the whole measured range is reported
+ * as O(1): such a drift (a few nanoseconds as integers leave CPython's small-int cache, say) is
+ * real, and BIC may well prefer a growing class for it, but it says more about the machine than
+ * about the algorithm. The reason then says which class fitted the drift.
+ */
+export const FLAT_CHANGE = 1.2;
+
+interface Decision {
+  chosen: ClassFit;
+  all: ClassFit[];
+  /** Set when a growing class fitted best but its whole change is under FLAT_CHANGE. */
+  flat: { fitted: ClassFit; change: number; from: number; to: number } | null;
+}
+
+/** The class for these points: lowest BIC, or O(1) when the best fit barely changes. */
+export function decide(points: readonly Point[]): Decision | null {
+  const all = fitClasses(points);
+  const best = selectClass(all);
+  if (best === null) return null;
+  const constant = all.find((f) => f.growth === 'O(1)');
+  if (best.growth === 'O(1)' || constant === undefined) return { chosen: best, all, flat: null };
+  const ns = points.map((p) => p.n);
+  const from = Math.min(...ns);
+  const to = Math.max(...ns);
+  const change = best.predict(to) / best.predict(from);
+  if (change < FLAT_CHANGE)
+    return { chosen: constant, all, flat: { fitted: best, change, from, to } };
+  return { chosen: best, all, flat: null };
+}
+
 export const DEFAULT_GROWTH_OPTIONS: GrowthOptions = { resamples: 200, seed: 1, threshold: 0.9 };
 
 export function summarise(samples: SampleSet): SummaryPoint[] {
@@ -83,9 +114,9 @@ export function analyseGrowth(
   options: GrowthOptions = DEFAULT_GROWTH_OPTIONS,
 ): GrowthFit | null {
   const points: Point[] = summarise(samples).map((p) => ({ n: p.n, seconds: p.seconds }));
-  const all = fitClasses(points);
-  const chosen = selectClass(all);
-  if (chosen === null) return null;
+  const decision = decide(points);
+  if (decision === null) return null;
+  const { chosen, all, flat } = decision;
   const counts = new Map<GrowthClass, number>();
   const exponents: number[] = [];
   const random = mulberry32(options.seed);
@@ -109,8 +140,8 @@ export function analyseGrowth(
       }
       resampled.push({ n, seconds: median(bests) });
     }
-    const winner = selectClass(fitClasses(resampled));
-    if (winner !== null) counts.set(winner.growth, (counts.get(winner.growth) ?? 0) + 1);
+    const winner = decide(resampled)?.chosen;
+    if (winner !== undefined) counts.set(winner.growth, (counts.get(winner.growth) ?? 0) + 1);
     const power = fitPowerLaw(resampled);
     if (power !== null) exponents.push(power.exponent);
   }
@@ -140,7 +171,7 @@ export function analyseGrowth(
     confidence,
     certain,
     alternatives,
-    reason: explain(chosen, all, certain, confidence, alternatives),
+    reason: explain(chosen, all, certain, confidence, alternatives, flat),
     exponent,
   };
 }
@@ -151,10 +182,15 @@ function explain(
   certain: boolean,
   confidence: number,
   alternatives: ReadonlyArray<{ growth: GrowthClass; share: number }>,
+  flat: Decision['flat'],
 ): string | null {
   const parts: string[] = [];
   const lowest = [...all].sort((a, b) => a.rmsError - b.rmsError)[0];
-  if (lowest !== undefined && lowest !== chosen && lowest.rmsError < chosen.rmsError) {
+  if (flat !== null) {
+    parts.push(
+      `the cost changes by only ${pct(flat.change - 1, 0)} from n=${flat.from} to n=${flat.to}, so it is reported as O(1); ${flat.fitted.growth} fits that drift best (${pct(flat.fitted.rmsError)} against ${pct(chosen.rmsError)})`,
+    );
+  } else if (lowest !== undefined && lowest !== chosen && lowest.rmsError < chosen.rmsError) {
     parts.push(
       `${lowest.growth} fits slightly better (${pct(lowest.rmsError)} against ${pct(chosen.rmsError)}) but has ${lowest.parameters - chosen.parameters} more parameter${lowest.parameters - chosen.parameters === 1 ? '' : 's'}, and BIC charges ln(N) for each`,
     );

@@ -178,6 +178,21 @@ describe('analyseGrowth (bootstrap confidence)', () => {
     expect(fit?.reason).toMatch(/O\(log n\) fits slightly better \(2\.9 % against 3\.0 %\) .* BIC/);
   });
 
+  test('a drift of a few per cent over the whole range is O(1), with the class that fitted it named', () => {
+    // 55 ns -> 60 ns over n = 16..4096, smooth in log n: BIC prefers O(log n), but the whole
+    // change is 9 %.
+    const data = doubling(16, 4096).map((n) => ({
+      n,
+      inputs: [[55e-9 * (1 + 0.0115 * (Math.log2(n) - 4))]],
+    }));
+    const fit = analyseGrowth(data);
+    expect(fit?.chosen.growth).toBe('O(1)');
+    expect(fit?.certain).toBe(true);
+    expect(fit?.reason).toMatch(
+      /the cost changes by only 9 % from n=16 to n=4096, so it is reported as O\(1\); O\(log n\) fits that drift best/,
+    );
+  });
+
   test('the same samples and seed give the same confidence', () => {
     const data = samples((n) => 1e-8 * n, doubling(16, 8192), { jitter: 0.3 });
     expect(analyseGrowth(data)?.shares).toEqual(analyseGrowth(data)?.shares);
