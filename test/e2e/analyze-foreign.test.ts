@@ -148,6 +148,20 @@ describe('analyze on foreign code', () => {
     expect(rows[0]).toBe('implementation,n,input,repeat,seconds_per_call');
     // The best repeat of each input, then the median over inputs, is the reported point.
     const loop = entry(report, 'cmp_a.total');
+    // Every class's fit is reported, with the chosen one's coefficients (y = a·f(n) + b).
+    expect(loop.fit?.classes.map((c) => c.class)).toEqual([
+      'O(1)',
+      'O(log n)',
+      'O(n)',
+      'O(n log n)',
+      'O(n^1.5)',
+      'O(n^2)',
+      'O(n^3)',
+      'O(2^n)',
+    ]);
+    const chosenRow = loop.fit?.classes.find((c) => c.class === loop.fit?.class);
+    expect(loop.fit?.coefficients).toEqual({ a: chosenRow?.a, b: chosenRow?.b });
+    expect(loop.fit?.coefficients.a).toBeGreaterThan(0);
     for (const point of loop.points) {
       const best = new Map<string, number>();
       for (const row of rows.slice(1)) {
