@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/bundle/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
-.PHONY: help setup build test lint run analyze bench bench-load bench-repo doctor clean
+.PHONY: help setup build test lint run analyze bench bench-analyze bench-load bench-repo doctor clean
 
 ALGO ?= fibonacci
 
@@ -58,8 +58,11 @@ analyze: build ## The main job: analyse an algorithm (ALGO=fibonacci; see --list
 run: build ## Start the MCP server on stdio (workspace: this directory)
 	./bin/isolated-pymcp serve
 
-bench: build ## Benchmarks: execution vs bare python3/bwrap, LSP bridge vs direct language server
+bench: build ## Benchmarks: execution vs bare python3/bwrap, LSP bridge vs direct language server, analyze stability (~20 min)
 	npm run bench
+
+bench-analyze: build ## Stability of analyze: every bundled module 5 times under one busy core; textbook class per implementation (~20 min)
+	npm run bench:analyze
 
 bench-load: build ## Load benchmark: 32 HTTP clients + 1 parallel stdio client, benign and hostile calls (~2 min)
 	npm run bench:load

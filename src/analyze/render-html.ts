@@ -3,8 +3,20 @@
  * one series per implementation), the fitted classes, correctness, and the language-server
  * findings. No scripts, no external resources.
  */
+import { classShape, GROWTH_CLASSES, type GrowthClass } from './fit.js';
 import type { Report } from './report.js';
-import { fitLabel, formatSeconds } from './render-text.js';
+import {
+  classTable,
+  correctnessText,
+  formatBytes,
+  formatSeconds,
+  growthRows,
+  GROWTH_HEAD,
+  memoryRows,
+  MEMORY_HEAD,
+  METHOD_NOTE,
+} from './render-text.js';
+import { fitLabel } from './render-text.js';
 
 const COLORS = [
   '#1f77b4',
@@ -18,9 +30,9 @@ const COLORS = [
   '#7f7f7f',
   '#bcbd22',
 ];
-const WIDTH = 860;
+const WIDTH = 880;
 const HEIGHT = 440;
-const MARGIN = { left: 78, right: 250, top: 20, bottom: 52 };
+const MARGIN = { left: 100, right: 260, top: 20, bottom: 52 };
 
 export function escapeHtml(text: string): string {
   return text
@@ -31,91 +43,210 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
+interface ChartSeries {
+  name: string;
+  label: string;
+  points: Array<{ n: number; y: number; low?: number; high?: number }>;
+  /** The fitted curve, drawn dashed over the measured range. */
+  curve: ((n: number) => number) | null;
+}
+
+interface ChartSpec {
+  kind: 'time' | 'memory';
+  ariaLabel: string;
+  yTitle: string;
+  yTick: (value: number) => string;
+  yValue: (value: number) => string;
+  series: ChartSeries[];
+}
+
 export function renderChart(report: Report): string {
-  const series = report.complexity.filter((c) => c.points.length > 0);
+  return chart({
+    kind: 'time',
+    ariaLabel: 'Time per call against n, log-log, with fitted curves',
+    yTitle: 'time per call (log scale)',
+    yTick: tickSeconds,
+    yValue: formatSeconds,
+    series: report.complexity.map((c) => ({
+      name: c.name,
+      label: `${c.name}${c.fit ? ` ${fitLabel(c.fit)}${c.fit.certain ? '' : '?'}` : ''}`,
+      points: c.points.map((p) => ({ n: p.n, y: p.seconds, low: p.low, high: p.high })),
+      curve:
+        c.fit === null
+          ? null
+          : curveOf(c.fit.class, c.fit.coefficients.a, c.fit.coefficients.b, c.fit.base),
+    })),
+  });
+}
+
+export function renderMemoryChart(report: Report): string {
+  return chart({
+    kind: 'memory',
+    ariaLabel: 'Peak memory per call against n, log-log, with fitted curves',
+    yTitle: 'peak memory per call (log scale)',
+    yTick: tickBytes,
+    yValue: formatBytes,
+    series: report.complexity.map((c) => ({
+      name: c.name,
+      label: `${c.name}${c.memory?.fit ? ` ${c.memory.fit.class}` : ''}`,
+      // A log axis has no 0: peaks under 64 bytes are drawn at 64.
+      points: (c.memory?.points ?? []).map((p) => ({ n: p.n, y: Math.max(p.bytes, 64) })),
+      curve: c.memory?.fit
+        ? curveOf(
+            c.memory.fit.class,
+            c.memory.fit.coefficients.a,
+            c.memory.fit.coefficients.b,
+            null,
+          )
+        : null,
+    })),
+  });
+}
+
+function curveOf(growth: string, a: number, b: number, base: number | null): (n: number) => number {
+  const shape = (GROWTH_CLASSES as readonly string[]).includes(growth)
+    ? classShape(growth as GrowthClass, base ?? undefined)
+    : () => 0;
+  return (n) => a * shape(n) + b;
+}
+
+function chart(spec: ChartSpec): string {
+  const series = spec.series.filter((c) => c.points.length > 0);
   const points = series.flatMap((c) => c.points);
-  if (points.length === 0) return '<p class="empty">No timings were measured.</p>';
+  if (points.length === 0)
+    return `<p class="empty">No ${spec.kind === 'time' ? 'timings' : 'memory peaks'} were measured.</p>`;
   const xs = points.map((p) => Math.log10(p.n));
-  const ys = points.map((p) => Math.log10(p.seconds));
+  const ys = points.flatMap((p) => [p.y, p.low ?? p.y, p.high ?? p.y].map(Math.log10));
   const [x0, x1] = paddedRange(Math.min(...xs), Math.max(...xs));
   const [y0, y1] = paddedRange(Math.min(...ys), Math.max(...ys));
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const sx = (n: number): number => MARGIN.left + ((Math.log10(n) - x0) / (x1 - x0)) * plotW;
-  const sy = (s: number): number => MARGIN.top + (1 - (Math.log10(s) - y0) / (y1 - y0)) * plotH;
+  const sy = (v: number): number => MARGIN.top + (1 - (Math.log10(v) - y0) / (y1 - y0)) * plotH;
+  const inside = (v: number): boolean =>
+    Number.isFinite(v) && v > 0 && Math.log10(v) >= y0 && Math.log10(v) <= y1;
 
   const grid: string[] = [];
-  for (const n of xTicks(x0, x1)) {
+  const ticks = xTicks(x0, x1);
+  const powers = ticks.length > 0 && Math.max(...ticks) >= 1e4;
+  const decades = powers ? ticks.filter((t) => Number.isInteger(Math.log10(t))) : ticks;
+  // At most about ten labelled ticks: every second or third decade over a wide range.
+  const every = Math.max(1, Math.ceil(decades.length / 10));
+  for (const n of decades.filter((_, i) => i % every === 0)) {
     const x = sx(n).toFixed(1);
     grid.push(
       `<line class="grid" x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}"/>`,
     );
     grid.push(
-      `<text class="tick" x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${tickLabel(n)}</text>`,
+      `<text class="tick x" x="${x}" y="${MARGIN.top + plotH + 18}" text-anchor="middle">${powers ? `10${sup(Math.round(Math.log10(n)))}` : String(n)}</text>`,
     );
   }
-  for (let e = Math.ceil(y0); e <= Math.floor(y1); e += 1) {
-    const y = sy(10 ** e).toFixed(1);
+  // Decades, every second one over a wide range; 1-2-5 steps over a short one.
+  const yTicks =
+    y1 - y0 < 2
+      ? xTicks(y0, y1)
+      : xTicks(y0, y1).filter(
+          (v, i) => Number.isInteger(Math.log10(v)) && (y1 - y0 <= 8 || i % 2 === 0),
+        );
+  for (const value of yTicks) {
+    const y = sy(value).toFixed(1);
     grid.push(
       `<line class="grid" x1="${MARGIN.left}" x2="${MARGIN.left + plotW}" y1="${y}" y2="${y}"/>`,
     );
     grid.push(
-      `<text class="tick" x="${MARGIN.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(formatSeconds(10 ** e))}</text>`,
+      `<text class="tick y" x="${MARGIN.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle">${escapeHtml(spec.yTick(value))}</text>`,
     );
   }
   const body = series.map((c, i) => {
     const color = COLORS[i % COLORS.length] ?? '#000';
-    const path = c.points.map((p) => `${sx(p.n).toFixed(1)},${sy(p.seconds).toFixed(1)}`).join(' ');
+    const bars = c.points
+      .filter((p) => p.low !== undefined && p.high !== undefined && p.high > p.low)
+      .map(
+        (p) =>
+          `<line class="spread" x1="${sx(p.n).toFixed(1)}" x2="${sx(p.n).toFixed(1)}" y1="${sy(p.low ?? p.y).toFixed(1)}" y2="${sy(p.high ?? p.y).toFixed(1)}" stroke-width="1.5"/>`,
+      )
+      .join('');
     const dots = c.points
       .map(
         (p) =>
-          `<circle cx="${sx(p.n).toFixed(1)}" cy="${sy(p.seconds).toFixed(1)}" r="3"><title>${escapeHtml(`${c.name}: n=${p.n}, ${formatSeconds(p.seconds)}`)}</title></circle>`,
+          `<circle cx="${sx(p.n).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3"><title>${escapeHtml(
+            `${c.name}: n=${p.n}, ${spec.yValue(p.y)}${p.low !== undefined && p.high !== undefined && p.high > p.low ? ` (inputs ${spec.yValue(p.low)} to ${spec.yValue(p.high)})` : ''}`,
+          )}</title></circle>`,
       )
       .join('');
+    let fitted = '';
+    if (c.curve !== null) {
+      const lo = Math.log10(Math.min(...c.points.map((p) => p.n)));
+      const hi = Math.log10(Math.max(...c.points.map((p) => p.n)));
+      const path: string[] = [];
+      for (let k = 0; k <= 60; k += 1) {
+        const n = 10 ** (lo + ((hi - lo) * k) / 60);
+        const v = c.curve(n);
+        if (inside(v)) path.push(`${sx(n).toFixed(1)},${sy(v).toFixed(1)}`);
+      }
+      if (path.length > 1)
+        fitted = `<polyline class="fitted" points="${path.join(' ')}" fill="none" stroke-width="1.5" stroke-dasharray="5 4"/>`;
+    }
     const legendY = MARGIN.top + 14 + i * 20;
-    const label = `${c.name}${c.fit ? ` ${fitLabel(c.fit)}` : ''}`;
     return (
       `<g class="series" data-name="${escapeHtml(c.name)}" stroke="${color}" fill="${color}">` +
-      `<polyline points="${path}" fill="none" stroke-width="2"/>${dots}` +
+      fitted +
+      bars +
+      dots +
       `<rect x="${WIDTH - MARGIN.right + 12}" y="${legendY - 6}" width="12" height="12"/>` +
-      `<text class="legend" x="${WIDTH - MARGIN.right + 30}" y="${legendY + 4}" stroke="none">${escapeHtml(label.slice(0, 40))}</text>` +
+      `<text class="legend" x="${WIDTH - MARGIN.right + 30}" y="${legendY + 4}" stroke="none">${escapeHtml(c.label.slice(0, 42))}</text>` +
       `</g>`
     );
   });
+  const legendNote = MARGIN.top + 14 + series.length * 20 + 8;
   return (
-    `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="Time per call against n, log-log">` +
+    `<svg class="chart ${spec.kind}" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeHtml(spec.ariaLabel)}">` +
     `<rect class="plot" x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}"/>` +
     grid.join('') +
     body.join('') +
+    `<text class="key" x="${WIDTH - MARGIN.right + 12}" y="${legendNote + 4}">dots: ${spec.kind === 'time' ? 'median over inputs' : 'peak on input 0'}</text>` +
+    (spec.kind === 'time'
+      ? `<text class="key" x="${WIDTH - MARGIN.right + 12}" y="${legendNote + 20}">bars: fastest to slowest input</text>`
+      : '') +
+    `<text class="key" x="${WIDTH - MARGIN.right + 12}" y="${legendNote + (spec.kind === 'time' ? 36 : 20)}">dashes: fitted class</text>` +
     `<text class="axis" x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 10}" text-anchor="middle">n (input size, log scale)</text>` +
-    `<text class="axis" transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">time per call (log scale)</text>` +
+    `<text class="axis" transform="translate(18 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(spec.yTitle)}</text>` +
     `</svg>`
   );
 }
 
+/** Tick labels without needless decimals: 1 µs, 10 µs, 100 µs, 1 ms. */
+function tickSeconds(seconds: number): string {
+  const units: Array<[number, string]> = [
+    [1, 's'],
+    [1e-3, 'ms'],
+    [1e-6, 'µs'],
+    [1e-9, 'ns'],
+  ];
+  for (const [scale, unit] of units) {
+    if (seconds >= scale * 0.999) return `${Number((seconds / scale).toPrecision(3))} ${unit}`;
+  }
+  return `${Number((seconds / 1e-9).toPrecision(3))} ns`;
+}
+
+function tickBytes(bytes: number): string {
+  return formatBytes(bytes);
+}
+
 export function renderHtml(report: Report): string {
-  const title = `Analysis of ${report.target.name}`;
+  const title =
+    report.targets.length > 1
+      ? `Comparison of ${report.targets.map((t) => t.name).join(', ')}`
+      : `Analysis of ${report.target.name}`;
   const rows = (cells: string[][]): string =>
     cells.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
-  const growth = report.complexity.map((c) => [
-    `<code>${escapeHtml(c.name)}</code>`,
-    c.fit
-      ? `<strong>${escapeHtml(fitLabel(c.fit))}</strong>${c.fit.confidence === 'weak' ? ' <span class="weak">weak</span>' : ''}`
-      : 'too few points',
-    c.fit ? `${(c.fit.rms_error * 100).toFixed(1)} %` : '',
-    c.fit?.runner_up
-      ? `${escapeHtml(c.fit.runner_up)} (${((c.fit.runner_up_rms_error ?? 0) * 100).toFixed(1)} %)`
-      : '',
-    c.points.length > 0 ? `${c.points[0]?.n ?? ''}..${c.points[c.points.length - 1]?.n ?? ''}` : '',
-    escapeHtml(c.stopped ?? ''),
-  ]);
+  const table = (cls: string, head: string[], body: string[][]): string =>
+    `<table class="${cls}"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows(body.map((r) => r.map(escapeHtml)))}</tbody></table>`;
   const correctness = (report.correctness?.implementations ?? []).map((c) => [
     `<code>${escapeHtml(c.name)}</code>`,
-    c.name === report.correctness?.reference
-      ? 'reference'
-      : c.failure === null
-        ? `<span class="ok">agrees</span> on ${c.agreed} inputs`
-        : `<span class="bad">disagrees</span> at n=${c.failure.n}: input <code>${escapeHtml(c.failure.input)}</code>, expected <code>${escapeHtml(c.failure.expected)}</code>, got <code>${escapeHtml(c.failure.got)}</code>`,
+    c.status === 'agrees' || c.status === 'reference'
+      ? `<span class="ok">${escapeHtml(correctnessText(c, report.correctness?.reference ?? ''))}</span>`
+      : `<span class="bad">${escapeHtml(correctnessText(c, report.correctness?.reference ?? ''))}</span>`,
   ]);
   const functions = report.structure.functions.map((f) => [
     `<code>${escapeHtml(f.name)}</code>`,
@@ -131,6 +262,18 @@ export function renderHtml(report: Report): string {
   const doctests = report.doctests
     ? `${report.doctests.attempted - report.doctests.failed} of ${report.doctests.attempted} passed`
     : 'not run';
+  const env = report.environment;
+  const reasons = report.complexity
+    .filter((c) => c.fit?.reason)
+    .map((c) => `<li><code>${escapeHtml(c.name)}</code>: ${escapeHtml(c.fit?.reason ?? '')}</li>`);
+  const classes = classTable(report);
+  const hasMemory = report.complexity.some((c) => (c.memory?.points.length ?? 0) > 0);
+  const files = report.targets
+    .map(
+      (t) =>
+        `<code>${escapeHtml(t.file)}</code>${t.module ? ` (module <code>${escapeHtml(t.module)}</code>)` : ''}`,
+    )
+    .join(', ');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -138,25 +281,31 @@ export function renderHtml(report: Report): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>
-body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1000px; color: #222; padding: 0 1rem; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1040px; color: #222; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #eee; vertical-align: top; }
 pre { margin: 0; white-space: pre-wrap; font-size: 13px; } code { font-size: 13px; }
-.chart .plot { fill: #fcfcfc; stroke: #ccc; } .chart .grid { stroke: #eee; } .chart .tick, .chart .axis, .chart .legend { font-size: 12px; fill: #444; }
-.ok { color: #2a7d2a; } .bad, .weak { color: #b22; font-weight: 600; } .meta { color: #666; }
+.chart .plot { fill: #fcfcfc; stroke: #ccc; } .chart .grid { stroke: #eee; } .chart .tick, .chart .axis, .chart .legend, .chart .key { font-size: 12px; fill: #444; } .chart .key { fill: #777; }
+.ok { color: #2a7d2a; } .bad { color: #b22; font-weight: 600; } .meta { color: #666; }
+.verdict { padding: .6rem .8rem; border-radius: 4px; } .verdict.ok { background: #eef7ee; } .verdict.uncertain { background: #fff6e0; color: #222; } .verdict.failed { background: #fbeaea; color: #222; }
 </style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta"><code>${escapeHtml(report.target.file)}</code>${report.target.module ? ` (module <code>${escapeHtml(report.target.module)}</code>)` : ''}. Generated ${escapeHtml(report.generated_at)} by isolated-pymcp. Doctests: ${doctests}. Language server: ${escapeHtml(report.language_server ?? 'unavailable')}.</p>
+<p class="verdict ${report.verdict.status}"><strong>${escapeHtml(report.verdict.status.toUpperCase())}</strong>: ${escapeHtml(report.verdict.summary)}</p>
+<p class="meta">${files}. Generated ${escapeHtml(report.generated_at)} by isolated-pymcp. Doctests: ${doctests}. Language server: ${escapeHtml(report.language_server ?? 'unavailable')}. Python ${escapeHtml(env.python ?? '?')}, seed ${env.seed}, budget ${env.budget_seconds} s per implementation, up to ${env.inputs_per_size} inputs per size, load average ${escapeHtml(env.load_average_start.join(' '))} at the start and ${escapeHtml(env.load_average_end.join(' '))} at the end.</p>
 ${report.load_error ? `<h2>The module did not load</h2><pre>${escapeHtml(report.load_error)}</pre>` : ''}
+${report.declaration_errors.length > 0 ? `<h2>Declaration errors</h2><ul class="declaration-errors">${report.declaration_errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>` : ''}
 <h2>Time against n</h2>
 ${renderChart(report)}
 <h2>Fitted growth</h2>
-<table class="growth"><thead><tr><th>implementation</th><th>class</th><th>fit error</th><th>runner-up</th><th>n</th><th>stopped</th></tr></thead><tbody>${rows(growth)}</tbody></table>
-<p class="meta">Each class is fitted as t = a·f(n) + b by least squares on relative error; the fit error is its RMS relative error. "weak" means the runner-up fits almost as well.</p>
+${table('growth', GROWTH_HEAD, growthRows(report))}
+${reasons.length > 0 ? `<ul class="reasons">${reasons.join('')}</ul>` : ''}
+${classes === null ? '' : `<h3>Fit error of every class (bootstrap share in brackets, * chosen)</h3>${table('classes', classes.head, classes.rows)}`}
+<p class="meta">${escapeHtml(METHOD_NOTE)}</p>
+${hasMemory ? `<h2>Peak memory against n</h2>${renderMemoryChart(report)}${table('memory', MEMORY_HEAD, memoryRows(report))}<p class="meta">Peak bytes allocated during one call on the first input (tracemalloc, which counts Python allocations only), measured in a separate pass from the timing.</p>` : ''}
 <h2>Correctness</h2>
-${correctness.length > 0 ? `<table class="correctness"><tbody>${rows(correctness)}</tbody></table>` : '<p>No cross-check (the file declares no ANALYSIS).</p>'}
+${correctness.length > 0 ? `<table class="correctness"><tbody>${rows(correctness)}</tbody></table>` : '<p>No cross-check (nothing was declared).</p>'}
 <h2>Language-server findings</h2>
 <table class="functions"><thead><tr><th>function</th><th>line</th><th>signature</th><th>summary</th></tr></thead><tbody>${rows(functions)}</tbody></table>
 ${diagnostics.length > 0 ? `<h3>Diagnostics</h3><table class="diagnostics"><tbody>${rows(diagnostics)}</tbody></table>` : `<p>${report.structure.diagnostics.known ? 'No diagnostics.' : 'Diagnostics not known.'}</p>`}
@@ -177,11 +326,6 @@ function xTicks(lo: number, hi: number): number[] {
     }
   }
   return ticks;
-}
-
-function tickLabel(n: number): string {
-  const e = Math.round(Math.log10(n));
-  return n === 10 ** e && Math.abs(e) >= 3 ? `10${sup(e)}` : String(n);
 }
 
 function paddedRange(min: number, max: number): [number, number] {

@@ -14,7 +14,167 @@ export function fitLabel(fit: NonNullable<Report['complexity'][number]['fit']>):
     : fit.class;
 }
 
-const percent = (x: number): string => `${(x * 100).toFixed(1)} %`;
+const percent = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)} %`;
+
+type Entry = Report['complexity'][number];
+type Check = NonNullable<Report['correctness']>['implementations'][number];
+
+export function stopText(stop: Entry['stopped']): string {
+  if (stop === null) return '';
+  const at = stop.n === null ? '' : ` at n=${stop.n}`;
+  const what: Record<NonNullable<Entry['stopped']>['reason'], string> = {
+    max_size: 'max_size',
+    budget: 'budget spent',
+    slow_call: 'call too slow',
+    raised: 'raised',
+    input_error: 'input generator failed',
+    not_measured: 'not measured',
+    measuring_failed: 'measuring failed',
+  };
+  return `${what[stop.reason]}${stop.reason === 'max_size' ? ` ${stop.n ?? ''}` : at}${stop.detail && stop.reason !== 'max_size' && stop.reason !== 'budget' ? `: ${stop.detail}` : ''}`;
+}
+
+export function correctnessText(check: Check, reference: string): string {
+  const sizes = check.checked_sizes;
+  const range =
+    sizes.length === 0
+      ? ''
+      : ` at ${sizes.length} size${sizes.length === 1 ? '' : 's'} (n=${sizes[0]}..${sizes[sizes.length - 1]})`;
+  const unchecked =
+    check.unchecked_sizes.length > 0 && check.failure === null
+      ? `; ${check.unchecked_sizes.length} larger size${check.unchecked_sizes.length === 1 ? '' : 's'} not checked within the budget${check.note ? ` (${check.note})` : ''}`
+      : '';
+  switch (check.status) {
+    case 'reference':
+      return 'reference';
+    case 'agrees':
+      return `agrees with ${reference} on ${check.checked_inputs} inputs${range}${unchecked}`;
+    case 'failed':
+      return `NOT CHECKED: ${check.note ?? 'the cross-check failed'}`;
+    case 'disagrees':
+    case 'raised':
+    case 'did_not_finish': {
+      const f = check.failure;
+      const verb =
+        check.status === 'disagrees'
+          ? 'DISAGREES'
+          : check.status === 'raised'
+            ? 'RAISED'
+            : 'DID NOT FINISH';
+      if (f === null) return verb;
+      return `${verb} at n=${f.n}${check.bisected ? ' (smallest failing n, bisected)' : ''}: input ${f.input}, expected ${f.expected}, got ${f.got}`;
+    }
+  }
+}
+
+export function classText(fit: NonNullable<Entry['fit']>): string {
+  if (fit.certain) return fitLabel(fit);
+  return [fitLabel(fit), ...fit.alternatives.map((a) => a.class)].join(' or ') + ' (uncertain)';
+}
+
+export function exponentText(fit: NonNullable<Entry['fit']>): string {
+  const e = fit.exponent;
+  return e === null ? '' : `n^${e.value.toFixed(2)} [${e.low.toFixed(2)}, ${e.high.toFixed(2)}]`;
+}
+
+/** A size as a reader takes it in: 250000, but 10^15 rather than 1000000000000000. */
+export function formatN(n: number): string {
+  if (n < 1e6) return String(n);
+  const e = Math.log10(n);
+  return Number.isInteger(e) ? `10^${e}` : n.toExponential(2).replace('e+', 'e');
+}
+
+export function growthRows(report: Report): string[][] {
+  return report.complexity.map((c) => {
+    const last = c.points[c.points.length - 1];
+    const first = c.points[0];
+    return [
+      c.name,
+      first && last ? `${formatN(first.n)}..${formatN(last.n)}` : '-',
+      last
+        ? `${formatSeconds(last.seconds)}${last.high > last.low ? ` (${formatSeconds(last.low)}..${formatSeconds(last.high)})` : ''}`
+        : '-',
+      c.fit ? classText(c.fit) : c.points.length > 0 ? 'too few points' : '-',
+      c.fit ? percent(c.fit.confidence, 0) : '',
+      c.fit ? exponentText(c.fit) : '',
+      c.fit ? percent(c.fit.rms_error) : '',
+      stopText(c.stopped),
+    ];
+  });
+}
+
+export const GROWTH_HEAD = [
+  'implementation',
+  'n',
+  'time at largest n (inputs)',
+  'class',
+  'confidence',
+  'exponent [90 %]',
+  'fit error',
+  'stopped',
+];
+
+export function memoryRows(report: Report): string[][] {
+  return report.complexity
+    .flatMap((c) => (c.memory === null ? [] : [{ name: c.name, memory: c.memory }]))
+    .map(({ name, memory }) => {
+      const last = memory.points[memory.points.length - 1];
+      const fit = memory.fit;
+      return [
+        name,
+        last ? `${formatN(memory.points[0]?.n ?? 0)}..${formatN(last.n)}` : '-',
+        last ? formatBytes(last.bytes) : '-',
+        fit ? fit.class : 'too few points',
+        fit === null || fit.exponent === null || fit.class === 'O(1)'
+          ? ''
+          : `n^${fit.exponent.toFixed(2)}`,
+        stopText(memory.stopped),
+      ];
+    });
+}
+
+export const MEMORY_HEAD = [
+  'implementation',
+  'n',
+  'peak at largest n',
+  'class',
+  'exponent',
+  'stopped',
+];
+
+/** Every class's fit error (and bootstrap share) per implementation. */
+export function classTable(report: Report): { head: string[]; rows: string[][] } | null {
+  const fitted = report.complexity.filter((c) => c.fit !== null);
+  const first = fitted[0]?.fit;
+  if (first === undefined || first === null) return null;
+  const classes = first.classes.map((k) => k.class);
+  return {
+    head: ['implementation', ...classes],
+    rows: fitted.map((c) => [
+      c.name,
+      ...classes.map((k) => {
+        const row = c.fit?.classes.find((r) => r.class === k);
+        if (row === undefined) return '';
+        return `${percent(row.rms_error)}${row.share > 0 ? ` (${percent(row.share, 0)})` : ''}${k === c.fit?.class ? ' *' : ''}`;
+      }),
+    ]),
+  };
+}
+
+export function formatBytes(bytes: number): string {
+  const units: Array<[number, string]> = [
+    [2 ** 30, 'GiB'],
+    [2 ** 20, 'MiB'],
+    [2 ** 10, 'KiB'],
+  ];
+  for (const [scale, unit] of units) {
+    if (bytes >= scale) return `${Number((bytes / scale).toPrecision(3))} ${unit}`;
+  }
+  return `${Math.round(bytes)} B`;
+}
+
+export const METHOD_NOTE =
+  'Each size is timed on several seeded inputs; an input counts its best repeat, a size the median over its inputs (the range in brackets is the fastest and slowest input). Every class is fitted as y = a·f(n) + b by least squares on relative error and the one with the lowest BIC is chosen (O(1) when its fitted cost changes by under 20 % over the range); confidence is the share of 200 bootstrap resamples (inputs and repeats drawn with replacement) that choose it, and below 90 % the report says "uncertain" and names the classes the data cannot separate. The exponent is k in y = a·n^k + c with a 90 % bootstrap interval.';
 
 interface Section {
   title: string;
@@ -25,10 +185,14 @@ interface Section {
 function sections(report: Report): Section[] {
   const out: Section[] = [];
   const { structure } = report;
+  out.push({
+    title: 'Verdict',
+    lines: [`${report.verdict.status.toUpperCase()}: ${report.verdict.summary}`],
+  });
   const overview: string[] = [];
-  overview.push(
-    `File: ${report.target.file}${report.target.module ? ` (module ${report.target.module})` : ''}`,
-  );
+  for (const target of report.targets) {
+    overview.push(`File: ${target.file}${target.module ? ` (module ${target.module})` : ''}`);
+  }
   if (structure.available) {
     const count = structure.diagnostics.items.length;
     overview.push(
@@ -49,7 +213,19 @@ function sections(report: Report): Section[] {
       `Doctests: ${attempted - failed} of ${attempted} passed${failed > 0 ? ` (${failed} FAILED)` : ''}`,
     );
   }
+  if (report.declaration) {
+    const d = report.declaration;
+    overview.push(
+      `Declared by ${d.source === 'ANALYSIS' ? 'ANALYSIS' : 'the options'}: input ${d.input}, sizes ${d.sizes[0] ?? ''}..${d.sizes[d.sizes.length - 1] ?? ''} (${d.sizes.length}), reference ${d.reference}`,
+    );
+  }
+  const env = report.environment;
+  overview.push(
+    `Environment: Python ${env.python ?? '?'}, ${env.cpus} cpus, load ${env.load_average_start.join(' ')} -> ${env.load_average_end.join(' ')}; seed ${env.seed}, budget ${env.budget_seconds} s per implementation, up to ${env.inputs_per_size} inputs per size`,
+  );
   out.push({ title: 'Overview', lines: overview });
+  if (report.declaration_errors.length > 0)
+    out.push({ title: 'Declaration errors', lines: report.declaration_errors });
 
   if (structure.functions.length > 0) {
     out.push({
@@ -78,51 +254,39 @@ function sections(report: Report): Section[] {
     out.push({ title: 'Doctest failures', lines: [report.doctests.report.trim().slice(0, 4000)] });
   }
   if (report.correctness) {
+    const reference = report.correctness.reference;
     out.push({
-      title: `Correctness (each implementation against ${report.correctness.reference})`,
+      title: `Correctness (each implementation against ${reference}, on the inputs it is timed on)`,
       table: {
         head: ['implementation', 'result'],
         rows: report.correctness.implementations.map((c) => [
           c.name,
-          c.name === report.correctness?.reference
-            ? 'reference'
-            : c.failure === null
-              ? `agrees on ${c.agreed} inputs`
-              : `DISAGREES at n=${c.failure.n}: input ${c.failure.input}, expected ${c.failure.expected}, got ${c.failure.got}`,
+          correctnessText(c, reference),
         ]),
       },
     });
   }
   if (report.complexity.length > 0) {
     out.push({
-      title: 'Growth (best time per call, fitted by least squares)',
-      table: {
-        head: [
-          'implementation',
-          'n',
-          'time at largest n',
-          'fitted class',
-          'fit error',
-          'runner-up',
-          'stopped',
-        ],
-        rows: report.complexity.map((c) => {
-          const last = c.points[c.points.length - 1];
-          const first = c.points[0];
-          return [
-            c.name,
-            first && last ? `${first.n}..${last.n}` : '-',
-            last ? formatSeconds(last.seconds) : '-',
-            c.fit
-              ? `${fitLabel(c.fit)}${c.fit.confidence === 'weak' ? ' (weak)' : ''}`
-              : 'too few points',
-            c.fit ? percent(c.fit.rms_error) : '',
-            c.fit?.runner_up ? `${c.fit.runner_up} ${percent(c.fit.runner_up_rms_error ?? 0)}` : '',
-            c.stopped ?? '',
-          ];
-        }),
-      },
+      title: 'Growth of time (median over inputs, class by BIC, bootstrap confidence)',
+      table: { head: GROWTH_HEAD, rows: growthRows(report) },
     });
+    const reasons = report.complexity
+      .filter((c) => c.fit?.reason)
+      .map((c) => `${c.name}: ${c.fit?.reason ?? ''}`);
+    if (reasons.length > 0) out.push({ title: 'About these classes', lines: reasons });
+    const classes = classTable(report);
+    if (classes !== null)
+      out.push({
+        title: 'Fit error of every class (bootstrap share in brackets, * chosen)',
+        table: classes,
+      });
+    const memory = memoryRows(report);
+    if (memory.length > 0)
+      out.push({
+        title: 'Peak memory per call (tracemalloc, measured apart from the timing)',
+        table: { head: MEMORY_HEAD, rows: memory },
+      });
   }
   if (report.notes.length > 0) out.push({ title: 'Notes', lines: report.notes });
   return out;
@@ -135,10 +299,7 @@ export function renderText(report: Report): string {
     if (section.lines) parts.push(...section.lines);
     if (section.table) parts.push(...alignTable(section.table.head, section.table.rows));
   }
-  parts.push(
-    '',
-    'Fit error is the RMS relative error of the fitted curve; "weak" means the runner-up fits almost as well.',
-  );
+  parts.push('', METHOD_NOTE);
   return parts.join('\n') + '\n';
 }
 
@@ -173,8 +334,14 @@ export function renderMarkdown(report: Report): string {
     }
   }
   if (report.complexity.some((c) => c.points.length > 0)) {
-    parts.push('', '## Timings', '', ...timingTable(report));
+    parts.push(
+      '',
+      '## Timings (median over inputs; fastest..slowest input)',
+      '',
+      ...timingTable(report),
+    );
   }
+  parts.push('', `_${METHOD_NOTE}_`);
   return parts.join('\n') + '\n';
 }
 
@@ -187,7 +354,10 @@ function timingTable(report: Report): string[] {
     String(n),
     ...report.complexity.map((c) => {
       const point = c.points.find((p) => p.n === n);
-      return point ? formatSeconds(point.seconds) : '';
+      if (!point) return '';
+      return point.high > point.low
+        ? `${formatSeconds(point.seconds)} (${formatSeconds(point.low)}..${formatSeconds(point.high)})`
+        : formatSeconds(point.seconds);
     }),
   ]);
   return [

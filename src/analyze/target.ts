@@ -60,6 +60,59 @@ export async function resolveTarget(spec: string, cwd: string): Promise<Analysis
 }
 
 /**
+ * Several targets analysed together (`analyze A.py B.py`): one workspace must hold them all, so
+ * it is the deepest directory containing every file (the package root for bundled names), and
+ * each file's label (its stem) must be unique, since implementations are named `label.fn`.
+ */
+export async function resolveTargets(
+  specs: readonly string[],
+  cwd: string,
+): Promise<AnalysisTarget[]> {
+  const single = await Promise.all(specs.map((spec) => resolveTarget(spec, cwd)));
+  if (single.length <= 1) return single;
+  const absolute = single.map((t) => path.join(t.workspace, t.file));
+  const realCwd = await realpath(cwd);
+  const inCwd = absolute.every((file) => !path.relative(realCwd, file).startsWith('..'));
+  const workspace = inCwd ? realCwd : commonDirectory(absolute.map((file) => path.dirname(file)));
+  if (workspace === path.parse(workspace).root) {
+    throw new PymcpError(
+      'input_invalid',
+      'the files to compare share no directory but the root; put them under one directory',
+    );
+  }
+  const labels = new Set<string>();
+  const out: AnalysisTarget[] = [];
+  for (const [index, target] of single.entries()) {
+    if (labels.has(target.name)) {
+      throw new PymcpError(
+        'input_invalid',
+        `two files are named ${target.name}.py; rename one to compare them (implementations are named ${target.name}.FUNCTION)`,
+      );
+    }
+    labels.add(target.name);
+    const file = path
+      .relative(workspace, absolute[index] ?? '')
+      .split(path.sep)
+      .join('/');
+    out.push({
+      name: target.name,
+      workspace,
+      file,
+      dotted: await dottedName(file, (relative) => pathExists(path.join(workspace, relative))),
+    });
+  }
+  return out;
+}
+
+function commonDirectory(dirs: readonly string[]): string {
+  let common = dirs[0] ?? '/';
+  for (const dir of dirs) {
+    while (path.relative(common, dir).startsWith('..')) common = path.dirname(common);
+  }
+  return common;
+}
+
+/**
  * `pkg/sub/mod.py` -> `pkg.sub.mod` when every directory on the way is a package, as `exists`
  * (given a '/'-separated path relative to the workspace) says.
  */

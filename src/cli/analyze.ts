@@ -1,11 +1,13 @@
-/** `isolated-pymcp analyze <ALGO | file.py>`: explore an algorithm and report. */
+/** `isolated-pymcp analyze <ALGO | file.py ...>`: explore algorithms and report. */
 import { writeFile } from 'node:fs/promises';
 import { PymcpError } from '../shared/errors.js';
 import { analyze } from '../analyze/analyze.js';
 import { connectUrl, spawnServer } from '../analyze/connect.js';
+import { samplesCsv } from '../analyze/csv.js';
 import { renderHtml } from '../analyze/render-html.js';
 import { renderMarkdown, renderText } from '../analyze/render-text.js';
-import { listBundled, resolveTarget } from '../analyze/target.js';
+import { parseSizes } from '../analyze/sizes.js';
+import { listBundled, resolveTargets } from '../analyze/target.js';
 
 import type { Format } from '../analyze/formats.js';
 
@@ -14,7 +16,15 @@ export interface AnalyzeFlags {
   out?: string;
   /** Also write the HTML page here. */
   html?: string;
+  /** Also write every timed repeat here, as CSV. */
+  csv?: string;
   budget: number;
+  seed: number;
+  inputs: number;
+  impl?: string[];
+  input?: string;
+  sizes?: string;
+  reference?: string;
   list?: boolean;
   lsp?: string;
   /** A running `serve --http` endpoint to use instead of spawning a server. */
@@ -23,7 +33,7 @@ export interface AnalyzeFlags {
 }
 
 export async function analyzeCommand(
-  spec: string | undefined,
+  specs: readonly string[],
   flags: AnalyzeFlags,
 ): Promise<number> {
   if (flags.list) {
@@ -32,36 +42,52 @@ export async function analyzeCommand(
     }
     return 0;
   }
-  if (spec === undefined)
+  if (specs.length === 0)
     throw new PymcpError('input_invalid', 'name an algorithm (see --list) or a Python file');
   if (flags.format === 'html' && flags.out === undefined) {
     throw new PymcpError('input_invalid', '--format html needs --out FILE');
   }
-  const target = await resolveTarget(spec, process.cwd());
+  if (!(flags.budget > 0 && flags.budget <= 600))
+    throw new PymcpError('input_invalid', '--budget must be more than 0 and at most 600 seconds');
+  if (!Number.isInteger(flags.inputs) || flags.inputs < 1 || flags.inputs > 50)
+    throw new PymcpError('input_invalid', '--inputs must be an integer from 1 to 50');
+  if (!Number.isSafeInteger(flags.seed) || flags.seed < 0)
+    throw new PymcpError('input_invalid', '--seed must be a non-negative integer');
+  const sizes = flags.sizes === undefined ? undefined : parseSizes(flags.sizes);
+  const targets = await resolveTargets(specs, process.cwd());
+  const first = targets[0];
+  if (first === undefined) throw new PymcpError('input_invalid', 'nothing to analyse');
   const progress = progressPrinter();
   let connection;
   if (flags.url === undefined) {
-    progress(`starting the server (workspace ${target.workspace})`);
-    connection = await spawnServer(target.workspace, flags.lsp ? ['--lsp', flags.lsp] : []);
+    progress(`starting the server (workspace ${first.workspace})`);
+    connection = await spawnServer(first.workspace, flags.lsp ? ['--lsp', flags.lsp] : []);
   } else {
     const { loadToken, TOKEN_ENV } = await import('../server/http.js');
     const token = await loadToken(flags.tokenFile, process.env[TOKEN_ENV]);
     if (token === undefined) {
       throw new PymcpError('input_invalid', `--url needs --token-file FILE or $${TOKEN_ENV}`);
     }
-    progress(`connecting to ${flags.url} (its workspace must hold ${target.file})`);
+    progress(`connecting to ${flags.url} (its workspace must hold ${first.file})`);
     connection = await connectUrl(flags.url, token);
   }
-  let report;
+  let result;
   try {
-    report = await analyze(connection.client, target, {
+    result = await analyze(connection.client, targets, {
       budgetSeconds: flags.budget,
+      seed: flags.seed,
+      inputsPerSize: flags.inputs,
+      ...(flags.impl && flags.impl.length > 0 ? { implementations: flags.impl } : {}),
+      ...(flags.input === undefined ? {} : { input: flags.input }),
+      ...(sizes === undefined ? {} : { sizes }),
+      ...(flags.reference === undefined ? {} : { reference: flags.reference }),
       onProgress: progress,
     });
   } finally {
     progress.done();
     await connection.close();
   }
+  const { report } = result;
   const rendered =
     flags.format === 'json'
       ? JSON.stringify(report, null, 2) + '\n'
@@ -79,11 +105,11 @@ export async function analyzeCommand(
     await writeFile(flags.html, renderHtml(report));
     process.stderr.write(`wrote ${flags.html}\n`);
   }
-  const broken =
-    report.load_error !== null ||
-    (report.doctests?.failed ?? 0) > 0 ||
-    (report.correctness?.implementations.some((c) => c.failure !== null) ?? false);
-  return broken ? 1 : 0;
+  if (flags.csv !== undefined) {
+    await writeFile(flags.csv, samplesCsv(result.samples));
+    process.stderr.write(`wrote ${flags.csv} (${result.samples.length} samples)\n`);
+  }
+  return report.verdict.status === 'failed' ? 1 : 0;
 }
 
 /** Progress on stderr: one updating line on a terminal, plain lines otherwise. */

@@ -9,6 +9,10 @@ import { addSandboxOptions, number, type SandboxFlags } from './options.js';
 import type { RunFlags } from './run.js';
 import type { ServeFlags } from './serve.js';
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 function format(value: string): Format {
   if (!(FORMATS as readonly string[]).includes(value)) {
     throw new InvalidArgumentError(`expected one of ${FORMATS.join(', ')}`);
@@ -60,23 +64,38 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('analyze')
     .description(
-      'explore an algorithm: run it, test it, measure how its cost grows, read its types (a client of this server)',
+      'explore algorithms: run them, cross-check them, measure how their cost grows, read their types (a client of this server)',
     )
     .argument(
-      '[algorithm]',
-      'a bundled algorithm (see --list) or a Python file that declares ANALYSIS',
+      '[algorithms...]',
+      'bundled algorithms (see --list) or Python files; several are compared on one chart',
     )
     .option('--list', 'list the bundled algorithms')
+    .option(
+      '--impl <name>',
+      'a function to analyse (repeat for several; FILE_STEM.name picks one file)',
+      collect,
+      [],
+    )
+    .option(
+      '--input <expr>',
+      'arguments for size n: a preset (int, random_ints, sorted_ints, distinct_ints, random_string, random_floats) or a Python expression of n and rng; a tuple is the argument list',
+    )
+    .option('--sizes <list>', 'sizes: comma-separated (10,100,1000) or a ladder A..B')
+    .option('--reference <name>', 'the implementation the others are checked against')
+    .option('--seed <n>', 'seed of the inputs and of the bootstrap', number, 0)
+    .option('--inputs <k>', 'seeded inputs per size', number, 5)
     .option('--format <format>', `report format: ${FORMATS.join(', ')}`, format, 'text' as Format)
     .option('--out <file>', 'write the report to a file instead of stdout (needed for html)')
-    .option('--html <file>', 'also write the HTML page (chart and tables) to this file')
+    .option('--html <file>', 'also write the HTML page (charts and tables) to this file')
+    .option('--csv <file>', 'also write every timed repeat to this CSV file')
     .option('--budget <seconds>', 'measuring time per implementation', number, 3)
     .option('--lsp <server>', 'language server: pyright, pylsp, basedpyright, off')
     .option('--url <url>', 'use a running `serve --http` server (e.g. http://127.0.0.1:8765/mcp)')
     .option('--token-file <file>', 'bearer token for --url (default: $ISOLATED_PYMCP_TOKEN)')
-    .action(async (algorithm: string | undefined, flags: AnalyzeFlags) => {
+    .action(async (algorithms: string[], flags: AnalyzeFlags) => {
       const { analyzeCommand } = await import('./analyze.js');
-      exitCode = await analyzeCommand(algorithm, flags);
+      exitCode = await analyzeCommand(algorithms, flags);
     });
 
   try {

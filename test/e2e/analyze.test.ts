@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Report } from '../../src/analyze/report.js';
 import { runCli } from '../helpers/cli.js';
+import { startServer } from '../helpers/mcp-client.js';
 
 const FILES: Record<string, string> = {
   'summing.py': `"""Sum of 0..n-1, three ways."""
@@ -146,7 +147,9 @@ describe('analyze', () => {
     const { report } = await analyse('hangs.py');
     const forever = report.correctness?.implementations.find((c) => c.name === 'forever');
     expect(forever?.failure?.got).toMatch(/did not finish/);
-    expect(report.complexity.find((c) => c.name === 'forever')?.stopped).toMatch(/not measured/);
+    expect(report.complexity.find((c) => c.name === 'forever')?.stopped).toMatchObject({
+      reason: 'not_measured',
+    });
     expect(report.complexity.find((c) => c.name === 'fine')?.points.length).toBeGreaterThan(3);
   }, 120_000);
 
@@ -166,6 +169,42 @@ describe('analyze', () => {
       doc: expect.stringContaining('Twice x.'),
     });
   }, 60_000);
+
+  test('the analyze_algorithm tool sets isError when an implementation disagrees, not when all agree', async () => {
+    const server = await startServer(['--workspace', dir]);
+    try {
+      const wrong = await server.call('analyze_algorithm', {
+        algorithm: 'summing.py',
+        budget_seconds: 0.5,
+      });
+      expect(wrong.isError).toBe(true);
+      const report = wrong.structuredContent as Report;
+      expect(report.verdict.status).toBe('failed');
+      expect(report.verdict.problems.join('\n')).toMatch(
+        /sum_wrong disagrees with sum_formula at n=3/,
+      );
+      // The same file, told to analyse only the correct functions: no error.
+      const fine = await server.call('analyze_algorithm', {
+        algorithm: 'summing.py',
+        budget_seconds: 0.5,
+        implementations: ['sum_formula', 'sum_loop'],
+        input: 'int',
+        sizes: [1, 2, 4, 8, 16, 64, 256, 1024],
+      });
+      expect(fine.isError ?? false).toBe(false);
+      expect((fine.structuredContent as Report).verdict.status).not.toBe('failed');
+      const broken = await server.call('analyze_algorithm', {
+        algorithm: 'broken_syntax.py',
+        budget_seconds: 0.5,
+      });
+      expect(broken.isError).toBe(true);
+      expect((broken.structuredContent as Report).verdict.problems[0]).toMatch(
+        /the module did not load: SyntaxError/,
+      );
+    } finally {
+      expect(await server.close()).toEqual([]);
+    }
+  }, 180_000);
 
   test('--list names the bundled algorithms', async () => {
     const result = await runCli(['analyze', '--list']);

@@ -33,7 +33,7 @@ export function registerAnalyzeAlgorithm(
     {
       title: 'Analyse an algorithm',
       description:
-        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings over growing n fitted to a growth class (O(1) ... O(2^n)). Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md); without it, only structure, diagnostics and doctests are checked.',
+        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings on several seeded inputs per size fitted to a growth class (O(1) ... O(2^n)) with a bootstrap confidence and a power-law exponent, and peak memory per size. Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md), or pass implementations (and input) for any file. isError is set when the module did not load, the declaration is wrong, a doctest failed or an implementation disagreed with the reference.',
       inputSchema: {
         algorithm: z
           .string()
@@ -46,6 +46,42 @@ export function registerAnalyzeAlgorithm(
           .max(30)
           .default(2)
           .describe('Measuring time per implementation (default 2)'),
+        implementations: z
+          .array(z.string().min(1).max(200))
+          .max(20)
+          .optional()
+          .describe(
+            "Function names to analyse in a file without ANALYSIS (or instead of its list); the file's doctests run either way",
+          ),
+        input: z
+          .string()
+          .max(2000)
+          .optional()
+          .describe(
+            'Arguments for size n: a preset (int, random_ints, sorted_ints, distinct_ints, random_string, random_floats) or a Python expression of n and rng (a random.Random); a tuple is the argument list, any other value the single argument',
+          ),
+        sizes: z
+          .array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER))
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            'Sizes n to measure, ascending (default: ANALYSIS["sizes"], else a ladder from 4)',
+          ),
+        reference: z
+          .string()
+          .max(200)
+          .optional()
+          .describe('The implementation the others are checked against (default: the first)'),
+        seed: z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31)
+          .default(0)
+          .describe(
+            'Seed of the inputs and of the bootstrap (the same seed gives the same inputs)',
+          ),
       },
       outputSchema: ReportSchema.shape,
       annotations: {
@@ -86,14 +122,22 @@ export function registerAnalyzeAlgorithm(
         };
         const connection = await deps.connectInternal();
         try {
-          const report = await analyze(connection.client, target, {
+          const { report } = await analyze(connection.client, [target], {
             budgetSeconds: args.budget_seconds,
+            seed: args.seed,
+            ...(args.implementations ? { implementations: args.implementations } : {}),
+            ...(args.input === undefined ? {} : { input: args.input }),
+            ...(args.sizes === undefined ? {} : { sizes: args.sizes }),
+            ...(args.reference === undefined ? {} : { reference: args.reference }),
             onProgress,
             signal: extra.signal,
           });
+          // A module that did not load, a wrong declaration, a failed doctest or a disagreeing
+          // implementation is an outcome the model must see: isError, with the whole report.
           return {
             content: [{ type: 'text', text: renderMarkdown(report) }],
             structuredContent: report,
+            ...(report.verdict.status === 'failed' ? { isError: true } : {}),
           };
         } finally {
           await connection.close();
@@ -128,9 +172,9 @@ export function registerAnalyzeAlgorithm(
                 '2. Create a session (create_session) and use its session_id for the following run_python_code calls.',
                 `3. Load it: \`import sys; sys.path.append('.'); import ${module} as m; m.ANALYSIS\` shows the implementations, the input generator and the sizes.`,
                 '4. Doctests: `import doctest; doctest.testmod(m)`.',
-                "5. Correctness: for a few small sizes n, build `args = m.ANALYSIS['input'](n, random.Random(n))` and check every implementation returns the same as the reference; report the smallest input where one disagrees.",
-                '6. Growth: for each implementation, time calls over the declared sizes with time.perf_counter (repeat fast calls, keep the best of several samples, stop when a call takes over a second or a max_size is reached), then decide which class fits: O(1), O(log n), O(n), O(n log n), O(n^2), O(n^3) or O(2^n). Use timeout_seconds to bound each call.',
-                '7. Summarise: a table of implementations with their fitted class and how confident you are, any disagreements, diagnostics and doctest failures.',
+                "5. Correctness: for every size n you will time, build a few inputs `args = m.ANALYSIS['input'](n, random.Random(f'{n}:{i}'))` and check every implementation returns the same as the reference; report the smallest input where one disagrees (a failure can start anywhere, not only at small n).",
+                '6. Growth: for each implementation, time several inputs per size with time.thread_time (repeat fast calls, keep the best repeat per input and the median over inputs, stop when a call takes over a second or a max_size is reached), then decide which class fits: O(1), O(log n), O(n), O(n log n), O(n^1.5), O(n^2), O(n^3) or O(2^n), and fit the exponent k of a·n^k + c. Use timeout_seconds to bound each call.',
+                '7. Summarise: a table of implementations with their fitted class, the exponent, and how sure you are; say "uncertain" and name both classes when neighbours fit about as well. Then any disagreements, diagnostics and doctest failures.',
                 '',
                 'The analyze_algorithm tool does all of this in one call and returns a JSON report if you prefer.',
               ].join('\n'),

@@ -1,0 +1,61 @@
+/** The report's top-level verdict, and what the cross-check left unchecked. */
+import type { Report } from './report.js';
+
+export function uncheckedMeasuredSizes(report: Report): string[] {
+  const out: string[] = [];
+  for (const entry of report.complexity) {
+    const check = report.correctness?.implementations.find((c) => c.name === entry.name);
+    if (check === undefined || check.status === 'reference' || check.status !== 'agrees') continue;
+    const checked = new Set(check.checked_sizes);
+    const missing = entry.points.map((p) => p.n).filter((n) => !checked.has(n));
+    if (missing.length > 0)
+      out.push(
+        `${entry.name} was measured at ${missing.length} size${missing.length === 1 ? '' : 's'} the cross-check did not reach within its budget (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}).`,
+      );
+  }
+  return out;
+}
+
+/** The top-level verdict: what failed, else whether any class is uncertain. */
+export function verdictOf(report: Report): Report['verdict'] {
+  const problems: string[] = [];
+  if (report.load_error !== null) {
+    const line = report.load_error.trim().split('\n').pop() ?? '';
+    problems.push(`the module did not load: ${line}`);
+  }
+  problems.push(...report.declaration_errors);
+  if (report.doctests !== null && report.doctests.failed > 0)
+    problems.push(`${report.doctests.failed} of ${report.doctests.attempted} doctests failed`);
+  for (const c of report.correctness?.implementations ?? []) {
+    if (c.failure !== null) {
+      const f = c.failure;
+      problems.push(
+        `${c.name} ${c.status === 'did_not_finish' ? 'did not finish' : c.status === 'raised' ? 'raised' : 'disagrees with ' + (report.correctness?.reference ?? 'the reference')} at n=${f.n}: got ${f.got}, expected ${f.expected}`,
+      );
+    } else if (c.status === 'failed')
+      problems.push(`${c.name}: ${c.note ?? 'the cross-check failed'}`);
+  }
+  const classes = report.complexity.map((c) => {
+    if (c.fit === null) return `${c.name} not fitted (${c.points.length} points)`;
+    const label =
+      c.fit.class === 'O(2^n)' && c.fit.base !== null
+        ? `O(${c.fit.base.toFixed(2)}^n)`
+        : c.fit.class;
+    if (c.fit.certain) return `${c.name} ${label}`;
+    const others = c.fit.alternatives.map((a) => a.class);
+    return `${c.name} ${[label, ...others].join(' or ')} (uncertain, ${Math.round(c.fit.confidence * 100)} %)`;
+  });
+  const uncertain = report.complexity.some((c) => c.fit !== null && !c.fit.certain);
+  const status = problems.length > 0 ? 'failed' : uncertain ? 'uncertain' : 'ok';
+  const agreeing = (report.correctness?.implementations ?? []).filter((c) => c.status === 'agrees');
+  const parts: string[] = [];
+  if (classes.length > 0) parts.push(classes.join('; '));
+  if (report.correctness !== null && agreeing.length > 0)
+    parts.push(
+      `${agreeing.length} implementation${agreeing.length === 1 ? '' : 's'} agree${agreeing.length === 1 ? 's' : ''} with ${report.correctness.reference}`,
+    );
+  if (problems.length > 0) parts.unshift(`FAILED: ${problems.join('; ')}`);
+  if (parts.length === 0)
+    parts.push(report.declared ? 'nothing was measured' : 'not measured (no declaration)');
+  return { status, summary: parts.join('. '), problems };
+}

@@ -1,0 +1,205 @@
+/**
+ * `analyze` on code nobody prepared for it (test/fixtures/analyze/): no wrapper, its own
+ * doctests, every declaration mistake named, failures attributed to what failed, and the
+ * sizes measured before a failure kept.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { Report } from '../../src/analyze/report.js';
+import { runCli } from '../helpers/cli.js';
+
+const DIR = 'test/fixtures/analyze';
+
+async function analyse(
+  files: string[],
+  extra: string[],
+): Promise<{ code: number | null; report: Report; stderr: string }> {
+  const result = await runCli(
+    [
+      'analyze',
+      ...files.map((f) => `${DIR}/${f}`),
+      '--format',
+      'json',
+      '--lsp',
+      'off',
+      '--budget',
+      '0.5',
+      ...extra,
+    ],
+    { timeoutMs: 150_000 },
+  );
+  expect(result.stdout, result.stderr).not.toBe('');
+  return { code: result.code, report: JSON.parse(result.stdout) as Report, stderr: result.stderr };
+}
+
+const entry = (report: Report, name: string): Report['complexity'][number] => {
+  const found = report.complexity.find((c) => c.name === name);
+  if (found === undefined) throw new Error(`${name} was not measured`);
+  return found;
+};
+const check = (report: Report, name: string) =>
+  report.correctness?.implementations.find((c) => c.name === name);
+
+describe('analyze on foreign code', () => {
+  test('a Binet Fibonacci wrong from n = 71 is caught at n = 71, past the old n <= 64 cross-check, and the file’s own doctests run', async () => {
+    const { code, report } = await analyse(
+      ['binet.py'],
+      ['--impl', 'fib_loop', '--impl', 'fib_binet', '--input', 'int', '--sizes', '10,20,40,80,160'],
+    );
+    expect(code).toBe(1);
+    expect(report.verdict.status).toBe('failed');
+    expect(report.declaration).toMatchObject({
+      source: 'options',
+      input: 'int',
+      reference: 'fib_loop',
+    });
+    // The module's doctests (3 examples in 3 docstrings), not a wrapper's.
+    expect(report.doctests).toMatchObject({ attempted: 3, failed: 0 });
+    expect(check(report, 'fib_loop')?.status).toBe('reference');
+    expect(check(report, 'fib_binet')).toMatchObject({
+      status: 'disagrees',
+      bisected: true,
+      failure: { n: 71, input: '(71,)', expected: '308061521170129' },
+    });
+    expect(report.verdict.problems.join('\n')).toMatch(/fib_binet disagrees with fib_loop at n=71/);
+    expect(report.environment).toMatchObject({
+      python: expect.stringMatching(/^3\.\d+\.\d+$/),
+      seed: 0,
+      budget_seconds: 0.5,
+      inputs_per_size: 5,
+      bootstrap_resamples: 200,
+    });
+    expect(report.environment.load_average_start).toHaveLength(3);
+  }, 150_000);
+
+  test('a misspelt ANALYSIS key is an error that names it and suggests the right one', async () => {
+    const { code, report } = await analyse(['misspelt.py'], []);
+    expect(code).toBe(1);
+    expect(report.declared).toBe(false);
+    expect(report.declaration_errors).toEqual([
+      expect.stringMatching(
+        /ANALYSIS has an unknown key "implementation"; did you mean "implementations"\?/,
+      ),
+    ]);
+    expect(report.verdict.status).toBe('failed');
+  }, 60_000);
+
+  test('an input generator without rng is blamed on the generator, with its signature', async () => {
+    const { code, report } = await analyse(['bad_generator.py'], []);
+    expect(code).toBe(1);
+    expect(report.declaration_errors.join('\n')).toMatch(
+      /the input generator make_input\(n\) must take two arguments \(n, rng\)/,
+    );
+    expect(report.correctness).toBeNull();
+  }, 60_000);
+
+  test('an input generator that returns a bare value is told to return a tuple', async () => {
+    const { code, report } = await analyse(['wrong_shape.py'], []);
+    expect(code).toBe(1);
+    expect(report.declaration_errors.join('\n')).toMatch(
+      /the input generator make_input returned int 1 at n=1; it must return a tuple of positional arguments/,
+    );
+  }, 60_000);
+
+  test('a generator that raises at a larger n is named, not the implementation, and earlier sizes are kept', async () => {
+    const { code, report } = await analyse(['generator_raises.py'], []);
+    expect(code).toBe(1);
+    const loop = check(report, 'total_loop');
+    expect(loop?.status).toBe('failed');
+    expect(loop?.note).toMatch(
+      /the input generator make_input raised ValueError: cannot build an input of size 64 at n=64/,
+    );
+    const measured = entry(report, 'total_formula');
+    expect(measured.stopped).toMatchObject({ reason: 'input_error', n: 64 });
+    expect(measured.points.map((p) => p.n)).toEqual([2, 4, 8, 16, 32]);
+  }, 90_000);
+
+  test('an implementation that raises mid-way: the exception line in full as a structured stop, the sizes before it kept and fitted', async () => {
+    const { report } = await analyse(
+      ['deep.py'],
+      ['--impl', 'sum_loop', '--impl', 'sum_recursive', '--input', 'int', '--sizes', '16..4096'],
+    );
+    const recursive = entry(report, 'sum_recursive');
+    expect(recursive.stopped).toMatchObject({
+      reason: 'raised',
+      detail: expect.stringMatching(/^RecursionError: maximum recursion depth exceeded/),
+    });
+    const stoppedAt = recursive.stopped?.n ?? 0;
+    expect(stoppedAt).toBeGreaterThan(900);
+    expect(recursive.points.length).toBeGreaterThanOrEqual(6);
+    expect(recursive.points.every((p) => p.n < stoppedAt)).toBe(true);
+    expect(recursive.fit).not.toBeNull();
+    // The cross-check bisects down to the first n past the recursion limit.
+    expect(check(report, 'sum_recursive')).toMatchObject({ status: 'raised', bisected: true });
+    expect(check(report, 'sum_recursive')?.failure?.got).toMatch(/^raised RecursionError/);
+  }, 150_000);
+
+  test('two files compared on one report: implementations named by file, cross-checked, each file’s doctests run; the CSV holds the samples behind every point', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'pymcp-csv-'));
+    const csv = path.join(dir, 'samples.csv');
+    const { code, report } = await analyse(
+      ['cmp_a.py', 'cmp_b.py'],
+      ['--impl', 'total', '--input', 'int', '--sizes', '16..4096', '--csv', csv],
+    );
+    const rows = (await readFile(csv, 'utf8')).trim().split('\n');
+    await rm(dir, { recursive: true, force: true });
+    expect(rows[0]).toBe('implementation,n,input,repeat,seconds_per_call');
+    // The best repeat of each input, then the median over inputs, is the reported point.
+    const loop = entry(report, 'cmp_a.total');
+    // Every class's fit is reported, with the chosen one's coefficients (y = a·f(n) + b).
+    expect(loop.fit?.classes.map((c) => c.class)).toEqual([
+      'O(1)',
+      'O(log n)',
+      'O(n)',
+      'O(n log n)',
+      'O(n^1.5)',
+      'O(n^2)',
+      'O(n^3)',
+      'O(2^n)',
+    ]);
+    const chosenRow = loop.fit?.classes.find((c) => c.class === loop.fit?.class);
+    expect(loop.fit?.coefficients).toEqual({ a: chosenRow?.a, b: chosenRow?.b });
+    expect(loop.fit?.coefficients.a).toBeGreaterThan(0);
+    for (const point of loop.points) {
+      const best = new Map<string, number>();
+      for (const row of rows.slice(1)) {
+        const [impl, n, input, , seconds] = row.split(',');
+        if (impl !== 'cmp_a.total' || Number(n) !== point.n) continue;
+        best.set(input ?? '', Math.min(best.get(input ?? '') ?? Infinity, Number(seconds)));
+      }
+      const sorted = [...best.values()].sort((a, b) => a - b);
+      expect(sorted).toHaveLength(point.inputs);
+      expect(Number(sorted[(sorted.length - 1) / 2]?.toPrecision(4))).toBe(point.seconds);
+    }
+    expect(code).toBe(0);
+    expect(report.targets.map((t) => t.name)).toEqual(['cmp_a', 'cmp_b']);
+    expect(report.complexity.map((c) => c.name)).toEqual(['cmp_a.total', 'cmp_b.total']);
+    expect(check(report, 'cmp_b.total')?.status).toBe('agrees');
+    expect(report.doctests).toMatchObject({ attempted: 2, failed: 0 });
+    // Memory is measured for each: the loop allocates nothing that grows.
+    expect(entry(report, 'cmp_a.total').memory?.fit?.class).toBe('O(1)');
+  }, 150_000);
+
+  test('an unknown --impl name is an error with a suggestion', async () => {
+    const { code, report } = await analyse(['binet.py'], ['--impl', 'fib_bient', '--input', 'int']);
+    expect(code).toBe(1);
+    expect(report.declaration_errors.join('\n')).toMatch(
+      /--impl fib_bient: no function named "fib_bient" .*; did you mean "fib_binet"\?/,
+    );
+  }, 60_000);
+
+  test('a bad --sizes is refused before anything starts', async () => {
+    const result = await runCli([
+      'analyze',
+      `${DIR}/binet.py`,
+      '--impl',
+      'fib_loop',
+      '--sizes',
+      '10,5',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--sizes 10,5: sizes must be strictly ascending/);
+  });
+});
