@@ -10,6 +10,7 @@
  * interval for the power-law exponent.
  */
 import {
+  classShape,
   fitClasses,
   fitPowerLaw,
   selectClass,
@@ -150,10 +151,6 @@ export function analyseGrowth(
     GROWTH_CLASSES.map((g) => [g, (counts.get(g) ?? 0) / total]),
   ) as Record<GrowthClass, number>;
   const confidence = shares[chosen.growth];
-  const certain = confidence >= options.threshold;
-  const alternatives = GROWTH_CLASSES.filter((g) => g !== chosen.growth && shares[g] >= 0.05)
-    .map((growth) => ({ growth, share: shares[growth] }))
-    .sort((a, b) => b.share - a.share);
   const power = fitPowerLaw(points);
   const sorted = [...exponents].sort((a, b) => a - b);
   const exponent =
@@ -164,6 +161,20 @@ export function analyseGrowth(
           low: quantile(sorted, 0.05) ?? power.exponent,
           high: quantile(sorted, 0.95) ?? power.exponent,
         };
+  const straddled =
+    exponent === null
+      ? []
+      : straddledNeighbours(
+          chosen.growth,
+          exponent,
+          points.map((p) => p.n),
+        );
+  const certain = confidence >= options.threshold && straddled.length === 0;
+  const alternatives = GROWTH_CLASSES.filter(
+    (g) => g !== chosen.growth && (shares[g] >= 0.05 || straddled.some((s) => s.growth === g)),
+  )
+    .map((growth) => ({ growth, share: shares[growth] }))
+    .sort((a, b) => b.share - a.share);
   return {
     chosen,
     all,
@@ -171,7 +182,7 @@ export function analyseGrowth(
     confidence,
     certain,
     alternatives,
-    reason: explain(chosen, all, certain, confidence, alternatives, flat),
+    reason: explain(chosen, all, certain, confidence, alternatives, flat, exponent, straddled),
     exponent,
   };
 }
@@ -183,6 +194,8 @@ function explain(
   confidence: number,
   alternatives: ReadonlyArray<{ growth: GrowthClass; share: number }>,
   flat: Decision['flat'],
+  exponent: GrowthFit['exponent'],
+  straddled: readonly Neighbour[],
 ): string | null {
   const parts: string[] = [];
   const lowest = [...all].sort((a, b) => a.rmsError - b.rmsError)[0];
@@ -195,6 +208,13 @@ function explain(
       `${lowest.growth} fits slightly better (${pct(lowest.rmsError)} against ${pct(chosen.rmsError)}) but has ${lowest.parameters - chosen.parameters} more parameter${lowest.parameters - chosen.parameters === 1 ? '' : 's'}, and BIC charges ln(N) for each`,
     );
   }
+  if (exponent !== null && straddled.length > 0) {
+    const own = straddled[0]?.own ?? 0;
+    const named = straddled.map((s) => `${s.growth}'s ${s.exponent.toFixed(2)}`).join(' and ');
+    parts.push(
+      `the exponent's interval (${exponent.low.toFixed(2)} to ${exponent.high.toFixed(2)}) reaches past halfway from ${chosen.growth}'s ${own.toFixed(2)} to ${named} over this range, so the class is not certain whatever the resamples chose`,
+    );
+  }
   if (!certain) {
     const others = alternatives.map((a) => `${a.growth} in ${pct(a.share, 0)}`).join(', ');
     parts.push(
@@ -202,6 +222,53 @@ function explain(
     );
   }
   return parts.length > 0 ? parts.join('; ') : null;
+}
+
+/** The classes whose curve the exponent can tell apart: their exponents are 1 or more. */
+const POLYNOMIAL: readonly GrowthClass[] = ['O(n)', 'O(n log n)', 'O(n^1.5)', 'O(n^2)', 'O(n^3)'];
+
+interface Neighbour {
+  growth: GrowthClass;
+  /** The neighbour's own exponent over the measured sizes (n log n's is above 1: 1.17 over 10..10^5). */
+  exponent: number;
+  /** The chosen class's own exponent over the same sizes. */
+  own: number;
+}
+
+/**
+ * The neighbouring classes (next lower and next higher among O(n) .. O(n^3)) whose exponent,
+ * over the measured sizes, the chosen class's exponent interval reaches past halfway towards. The
+ * bootstrap cannot see a bend that is the same in every sample (a cost per element that rises
+ * with n, a term that only shows at large n); the exponent can: an interval from 1.04 to 1.11,
+ * with O(n log n) at 1.17 over the range, says n log n as much as n.
+ */
+export function straddledNeighbours(
+  growth: GrowthClass,
+  exponent: { low: number; high: number },
+  sizes: readonly number[],
+): Neighbour[] {
+  if (!POLYNOMIAL.includes(growth) || sizes.length < 2) return [];
+  const own = (g: GrowthClass): number | null => {
+    const shape = classShape(g);
+    return fitPowerLaw(sizes.map((n) => ({ n, seconds: shape(n) })))?.exponent ?? null;
+  };
+  const mine = own(growth);
+  if (mine === null) return [];
+  const index = POLYNOMIAL.indexOf(growth);
+  const out: Neighbour[] = [];
+  const below = POLYNOMIAL[index - 1];
+  const above = POLYNOMIAL[index + 1];
+  if (below !== undefined) {
+    const e = own(below);
+    if (e !== null && exponent.low < (mine + e) / 2)
+      out.push({ growth: below, exponent: e, own: mine });
+  }
+  if (above !== undefined) {
+    const e = own(above);
+    if (e !== null && exponent.high > (mine + e) / 2)
+      out.push({ growth: above, exponent: e, own: mine });
+  }
+  return out;
 }
 
 const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)} %`;

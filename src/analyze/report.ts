@@ -169,7 +169,11 @@ export const ReportSchema = z.object({
         .object({
           class: z.string(),
           confidence: z.number().describe('Share of bootstrap resamples that chose this class'),
-          certain: z.boolean().describe('confidence >= environment.confidence_threshold'),
+          certain: z
+            .boolean()
+            .describe(
+              "confidence >= environment.confidence_threshold, and the exponent interval not past halfway to a neighbouring class's exponent",
+            ),
           alternatives: z.array(z.object({ class: z.string(), share: z.number() })),
           reason: z
             .string()

@@ -6,7 +6,12 @@ import {
   type GrowthClass,
   type Point,
 } from '../../src/analyze/fit.js';
-import { analyseGrowth, summarise, type SampleSet } from '../../src/analyze/growth-stats.js';
+import {
+  analyseGrowth,
+  straddledNeighbours,
+  summarise,
+  type SampleSet,
+} from '../../src/analyze/growth-stats.js';
 
 /** Deterministic pseudo-random noise in [-amplitude, amplitude]. */
 function noise(seed: number): (amplitude: number) => number {
@@ -191,6 +196,37 @@ describe('analyseGrowth (bootstrap confidence)', () => {
     expect(fit?.reason).toMatch(
       /the cost changes by only 9 % from n=16 to n=4096, so it is reported as O\(1\); O\(log n\) fits that drift best/,
     );
+  });
+
+  test('an exponent interval past halfway to a neighbouring class makes the class uncertain', () => {
+    // n + n log n / 8: a recursion's per-call cost plus a small n log n term. The resamples
+    // agree on one class (the bend is in every sample), but the exponent sits between n and
+    // n log n, so the report must not be certain of either.
+    const fit = analyseGrowth(
+      samples((n) => 1e-8 * n * (1 + Math.log2(n) / 8) + 1e-6, doubling(16, 131072), {
+        jitter: 0.02,
+      }),
+    );
+    expect(fit?.confidence).toBeGreaterThanOrEqual(0.9);
+    expect(fit?.certain).toBe(false);
+    const named = [fit?.chosen.growth, ...(fit?.alternatives.map((a) => a.growth) ?? [])];
+    expect(named).toEqual(expect.arrayContaining(['O(n)', 'O(n log n)']));
+    expect(fit?.reason).toMatch(/the exponent's interval \(.*\) reaches past halfway from O\(n/);
+  });
+
+  test('the neighbours an exponent interval reaches towards, over the measured sizes', () => {
+    const sizes = doubling(16, 131072);
+    const towards = straddledNeighbours('O(n)', { low: 1.04, high: 1.11 }, sizes);
+    expect(towards.map((t) => t.growth)).toEqual(['O(n log n)']);
+    expect(towards[0]?.exponent).toBeGreaterThan(1.1);
+    expect(towards[0]?.exponent).toBeLessThan(1.25);
+    expect(straddledNeighbours('O(n)', { low: 0.99, high: 1.03 }, sizes)).toEqual([]);
+    expect(straddledNeighbours('O(n^2)', { low: 1.95, high: 2.06 }, sizes)).toEqual([]);
+    expect(
+      straddledNeighbours('O(n^1.5)', { low: 1.31, high: 1.46 }, sizes).map((t) => t.growth),
+    ).toEqual(['O(n log n)']);
+    // O(log n) and O(1) have no exponent to compare: the rule leaves them alone.
+    expect(straddledNeighbours('O(log n)', { low: 0, high: 0.6 }, sizes)).toEqual([]);
   });
 
   test('the same samples and seed give the same confidence', () => {
