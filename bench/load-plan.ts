@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { mulberry32 } from '../src/shared/prng.js';
 
 /** How many clients, how long things may take, and the goals each configuration is read against. */
 export const LOAD = {
@@ -98,22 +99,11 @@ export interface Call {
   nonce: string | null;
 }
 
-/** Small seeded generator (mulberry32): the same mix and order on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The kinds client `seed` calls, in its order: MIX shuffled by a seeded Fisher-Yates. */
 export function planKinds(seed: number): CallKind[] {
   const kinds = CALL_KINDS.flatMap((kind) => Array.from({ length: MIX[kind] }, () => kind));
-  const random = seeded(seed + 1);
+  // Seeded: the same mix and order on every run.
+  const random = mulberry32(seed + 1);
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];

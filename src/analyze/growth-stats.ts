@@ -19,6 +19,7 @@ import {
   type GrowthClass,
   type Point,
 } from './fit.js';
+import { mulberry32 } from '../shared/prng.js';
 
 /** For each size, the repeated timings (seconds per call) of each input. */
 export type SampleSet = ReadonlyArray<{ n: number; inputs: ReadonlyArray<readonly number[]> }>;
@@ -286,16 +287,4 @@ function quantile(sorted: readonly number[], q: number): number | undefined {
   if (sorted.length === 0) return undefined;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
   return sorted[index];
-}
-
-/** A small seeded PRNG (mulberry32), so the same samples always give the same confidence. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
