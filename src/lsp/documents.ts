@@ -8,7 +8,8 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 import { PymcpError } from '../shared/errors.js';
 import { LSP_WORKSPACE, type LspClient } from './lsp-client.js';
 import { splitLines } from './positions.js';
-import { isPythonPath, stampOf, WorkspaceFiles, type FileText } from './workspace-files.js';
+import { stampOf } from '../shared/file-stamp.js';
+import { isPythonPath, WorkspaceFiles, type FileText } from './workspace-files.js';
 
 export interface SyncedDocument {
   uri: string;

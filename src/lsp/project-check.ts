@@ -6,12 +6,12 @@
  * that did not change, and nothing is closed while the server may still be analysing it.
  */
 import path from 'node:path';
+import { stampOf } from '../shared/file-stamp.js';
 import { isPymcpError } from '../shared/errors.js';
 import type { CodeIntel, DiagnosticItem } from './code-intel.js';
 import {
   pythonFiles,
   refusalReason,
-  stampOf,
   type FileText,
   type PythonFileListing,
   type Refusal,

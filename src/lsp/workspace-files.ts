@@ -5,10 +5,10 @@
  * check and one stat per file. A file the gate refuses (not UTF-8, over the size cap) is reported
  * with the gate's reason, never read past it.
  */
-import { statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { PymcpError, errorMessage } from '../shared/errors.js';
+import { fileStamp, stampOf } from '../shared/file-stamp.js';
 import {
   approvedIdentity,
   readWorkspaceText,
@@ -163,21 +163,23 @@ export class WorkspaceFiles {
       this.resolved.delete(input);
     }
     const file = await this.resolve(input);
-    const stamp = stampOf(file.absolute);
+    const stamped = fileStamp(file.absolute);
     // Only a path that is the file itself, whose stamp is of the inode the gate approved (not
     // of a file swapped in since the gate's check).
+    const identity = approvedIdentity(file);
     if (
-      stamp !== null &&
+      stamped !== null &&
       path.resolve(this.root, input) === file.absolute &&
-      isApprovedStamp(file, stamp)
+      identity?.dev === BigInt(stamped.dev) &&
+      identity.ino === BigInt(stamped.ino)
     ) {
       if (this.resolved.size >= MAX_RESOLVED) {
         const oldest = this.resolved.keys().next();
         if (oldest.done !== true) this.resolved.delete(oldest.value);
       }
-      this.resolved.set(input, { file, stamp });
+      this.resolved.set(input, { file, stamp: stamped.key });
     }
-    return { file, stamp };
+    return { file, stamp: stamped?.key ?? null };
   }
 
   /**
@@ -287,23 +289,4 @@ export function refusalReason(relative: string, error: unknown): string {
     if (message.startsWith(prefix)) return message.slice(prefix.length);
   }
   return message;
-}
-
-/**
- * mtime, size, device and inode of a host file (following links), or null when it cannot be
- * stat()ed. Synchronous: one stat of a local file takes microseconds, a trip through the thread
- * pool several times more, and every lsp_* answer takes one per open document.
- */
-export function stampOf(file: string): string | null {
-  // Numbers, not bigints: a bigint stat allocates a BigInt per field, several times the cost
-  // of the stat itself. An inode past 2^53 may then round; such a stamp never matches the
-  // gate's exact identity (isApprovedStamp), so its path is simply not cached.
-  const info = statSync(file, { throwIfNoEntry: false });
-  return info === undefined ? null : `${info.mtimeMs}:${info.size}:${info.dev}:${info.ino}`;
-}
-
-/** Whether a stamp names the device and inode the gate approved for `file`. */
-function isApprovedStamp(file: WorkspaceFile, stamp: string): boolean {
-  const identity = approvedIdentity(file);
-  return identity !== undefined && stamp.endsWith(`:${identity.dev}:${identity.ino}`);
 }

@@ -6,11 +6,12 @@
  * (/usr and the environment's own), so a symlink in a site-packages cannot show the host's
  * files. Every read is bounded.
  */
-import { constants, statSync, type Dir } from 'node:fs';
+import { constants, type Dir } from 'node:fs';
 import { open, opendir } from 'node:fs/promises';
 import path from 'node:path';
 import { descriptorPath } from './descriptor-path.js';
 import { readHeadAndClose } from './file-head.js';
+import { stampOf } from './file-stamp.js';
 import { isUnder } from './path-within.js';
 import type { PythonEnvironment } from './python-environment.js';
 
@@ -103,10 +104,7 @@ export class PackageListing {
 
   async scan(): Promise<PackageScan> {
     const stamps = scannedDirectories(this.environment)
-      .map((dir) => {
-        const info = statSync(dir, { throwIfNoEntry: false });
-        return info === undefined ? '-' : `${info.mtimeMs}:${info.ino}:${info.dev}`;
-      })
+      .map((dir) => stampOf(dir) ?? '-')
       .join('|');
     if (this.last?.stamps === stamps) return this.last.scan;
     const scan = await scanInstalledPackages(this.environment);
