@@ -3,6 +3,7 @@
  * base64, cut so that it fits a byte budget once JSON-escaped, always at a byte offset the next
  * page can start from. Pure.
  */
+import { jsonStringBytes } from './response-budget.js';
 
 export type ChunkEncoding = 'text' | 'base64';
 
@@ -43,11 +44,6 @@ export function textPrefix(data: Buffer, atEnd: boolean): { text: string; bytes:
   }
 }
 
-/** Bytes `text` takes inside a JSON string. */
-function jsonBytes(text: string): number {
-  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
-}
-
 /**
  * Fit `data` (read from the file at some offset; `atEnd`: it reaches the end of the file) into
  * `room` bytes of JSON. `want`: 'auto' picks text when the bytes are UTF-8, else base64.
@@ -64,7 +60,7 @@ export function fitChunk(
     for (;;) {
       const text = textPrefix(piece, end);
       if (text === null) break;
-      const size = jsonBytes(text.text);
+      const size = jsonStringBytes(text.text);
       if (size <= room || text.bytes === 0)
         return { encoding: 'text', content: text.text, bytes: text.bytes };
       // Escapes make some text longer than its bytes: shrink in proportion, then re-check.

@@ -17,6 +17,16 @@ export interface Clipped {
   droppedBytes: number;
 }
 
+/** Bytes `text` takes inside a JSON string (escapes counted, quotes not). */
+export function jsonStringBytes(text: string): number {
+  return utf8Bytes(JSON.stringify(text)) - 2;
+}
+
+/** Bytes `value` takes as JSON. */
+export function jsonValueBytes(value: unknown): number {
+  return utf8Bytes(JSON.stringify(value));
+}
+
 export function utf8Bytes(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }

@@ -8,6 +8,7 @@ import type { RunMedia } from '../sandbox/run-outcome.js';
 import { IMAGE_CAPS, type WorkerTable } from '../sandbox/worker-protocol.js';
 import { checkScratchName } from '../shared/scratch-path.js';
 import { SCRATCH_ROOT, fileUri, mimeTypeOf } from './session-files.js';
+import { jsonValueBytes } from './response-budget.js';
 
 /** Text of one image's or file's line, at most. */
 const LABEL_CHARS = 300;
@@ -126,7 +127,7 @@ export function mediaParts(
         };
         const line = `${clip(file.path)} (${file.size} bytes): ${uri}`;
         // Security: the links share the response budget; past their share the rest are counted.
-        used += jsonBytes(entry) + jsonBytes(link) + jsonBytes(line) + 2;
+        used += jsonValueBytes(entry) + jsonValueBytes(link) + jsonValueBytes(line) + 2;
         if (used > fileBudget) break;
         files.push(entry);
         links.push(link);
@@ -191,10 +192,6 @@ export function tableRecords(
 function clip(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length <= LABEL_CHARS ? flat : `${flat.slice(0, LABEL_CHARS - 3)}...`;
-}
-
-function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
 function kib(bytes: number): string {

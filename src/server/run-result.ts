@@ -8,7 +8,14 @@ import type { Limits } from '../shared/config.js';
 import type { ExecuteResult } from '../sandbox/executor.js';
 import { assertNever, sandboxSurvived, type RunOutcome } from '../sandbox/run-outcome.js';
 import { outputTailBytes, type ReturnValue, type WorkerTable } from '../sandbox/worker-protocol.js';
-import { clipSegments, clipText, shareBudget, suffixBytes, utf8Bytes } from './response-budget.js';
+import {
+  clipSegments,
+  clipText,
+  jsonStringBytes,
+  shareBudget,
+  suffixBytes,
+  utf8Bytes,
+} from './response-budget.js';
 import { mediaParts, tableRecords } from './run-media.js';
 
 export const RUN_STATUSES = [
@@ -136,8 +143,10 @@ export function toToolResult(
           traceback: duplicateOrPreview(error.traceback),
         };
   const structuredBytes =
-    streams.reduce((sum, stream) => sum + jsonBytes(stream.text), 0) +
-    (errorCopy === null ? 0 : jsonBytes(errorCopy.message) + jsonBytes(errorCopy.traceback)) +
+    streams.reduce((sum, stream) => sum + jsonStringBytes(stream.text), 0) +
+    (errorCopy === null
+      ? 0
+      : jsonStringBytes(errorCopy.message) + jsonStringBytes(errorCopy.traceback)) +
     returnJson.bytes;
 
   // The text: error, return value, the output's head and its tails share what is left, counted
@@ -149,7 +158,7 @@ export function toToolResult(
   const pieces = [errorText, returnText?.text ?? '', output.head, output.tail];
   const renderText = (room: number): string => {
     const [errorRoom = 0, returnRoom = 0, headRoom = 0, tailRoom = 0] = shareBudget(
-      pieces.map(jsonBytes),
+      pieces.map(jsonStringBytes),
       room,
     );
     const marker = (n: number): string =>
@@ -220,7 +229,7 @@ export function toToolResult(
 
   // The sections and the links are small and bounded (run-media.ts); the text fits around them.
   const mediaBytes =
-    jsonBytes(media.sections) +
+    jsonStringBytes(media.sections) +
     utf8Bytes(JSON.stringify(media.links)) +
     utf8Bytes(JSON.stringify(structured.images)) +
     utf8Bytes(JSON.stringify(structured.files)) +
@@ -255,12 +264,7 @@ function fitText(text: string, room: number, marker: (dropped: number) => string
 
 /** UTF-8 bytes of `text` that take about `room` bytes once JSON-escaped. */
 function rawRoom(text: string, room: number): number {
-  return Math.floor((room * utf8Bytes(text)) / Math.max(1, jsonBytes(text)));
-}
-
-/** Bytes `text` takes inside a JSON string (escapes counted, quotes not). */
-function jsonBytes(text: string): number {
-  return utf8Bytes(JSON.stringify(text)) - 2;
+  return Math.floor((room * utf8Bytes(text)) / Math.max(1, jsonStringBytes(text)));
 }
 
 function dropped(bytes: number): string {
@@ -292,14 +296,14 @@ function outputSegments(outcome: RunOutcome) {
 function streamCopy(outcome: RunOutcome, index: 0 | 1): { text: string; cut: boolean } {
   const { head, gap, tail } = streamSegments(outcome, index);
   const whole = head + tail;
-  if (gap === 0 && jsonBytes(whole) <= DUPLICATE_BYTES) return { text: whole, cut: false };
+  if (gap === 0 && jsonStringBytes(whole) <= DUPLICATE_BYTES) return { text: whole, cut: false };
   // Sized so that the preview takes about PREVIEW_BYTES once escaped.
   const clipped = clipSegments(head, gap, tail, rawRoom(whole, PREVIEW_BYTES), seeText);
   return { text: clipped.text, cut: clipped.droppedBytes > 0 };
 }
 
 function duplicateOrPreview(text: string): string {
-  return jsonBytes(text) <= DUPLICATE_BYTES ? text : fitText(text, PREVIEW_BYTES, seeText);
+  return jsonStringBytes(text) <= DUPLICATE_BYTES ? text : fitText(text, PREVIEW_BYTES, seeText);
 }
 
 function seeText(bytes: number): string {
@@ -335,7 +339,13 @@ function structuredReturn(
     return { value: null, bytes: 0, cut: true, whole: false, shown: 0 };
   }
   const text = duplicateOrPreview(value.text);
-  return { value: text, bytes: jsonBytes(text), cut: text !== value.text, whole: false, shown: 0 };
+  return {
+    value: text,
+    bytes: jsonStringBytes(text),
+    cut: text !== value.text,
+    whole: false,
+    shown: 0,
+  };
 }
 
 /** The first names whose JSON fits `room` bytes (the table's column count says how many in all). */

@@ -10,6 +10,7 @@ import {
   ReadResourceRequestSchema,
   type Resource,
 } from '@modelcontextprotocol/sdk/types.js';
+import { FILE_CHUNK_BYTES } from '../sandbox/worker-protocol.js';
 import { isPymcpError } from '../shared/errors.js';
 import { textPrefix } from './file-chunk.js';
 import {
@@ -23,7 +24,7 @@ import {
 import { ProtocolError } from './tools/tool-registry.js';
 
 /** Largest file resources/read returns whole; download_file pages larger ones. */
-export const RESOURCE_READ_BYTES = 1024 * 1024;
+export const RESOURCE_READ_BYTES = FILE_CHUNK_BYTES;
 /** Resources listed at most, all sessions together. */
 const LIST_MAX = 1000;
 /** JSON-RPC code for an unknown resource, as the MCP specification names it. */
@@ -78,7 +79,7 @@ export function registerSessionResources(server: McpServer, files: SessionFiles)
     }
     let chunk;
     try {
-      chunk = await files.read(target.sessionId, target.name, 0, RESOURCE_READ_BYTES + 1);
+      chunk = await files.read(target.sessionId, target.name, 0, RESOURCE_READ_BYTES);
     } catch (error) {
       if (!isPymcpError(error)) throw error;
       const code =
