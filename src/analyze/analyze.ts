@@ -9,7 +9,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { errorMessage } from '../shared/errors.js';
 import { packageFile } from '../shared/package-root.js';
 import { growthFitOf, memoryFit, round, sig } from './fit-report.js';
-import { analyseGrowth, summarise } from './growth-stats.js';
+import { analyseGrowth, DEFAULT_GROWTH_OPTIONS, summarise } from './growth-stats.js';
 import { createSession, lastLine, pyString, run, takeStored } from './mcp-calls.js';
 import {
   REPORT_SCHEMA_ID,
@@ -96,7 +96,6 @@ interface Measured {
 }
 
 const PROBE = packageFile('python', 'analyze_probe.py');
-const CONFIDENCE_THRESHOLD = 0.9;
 
 export async function analyze(
   client: Client,
@@ -108,7 +107,7 @@ export async function analyze(
   const progress = options.onProgress ?? (() => undefined);
   const seed = options.seed ?? 0;
   const inputsPerSize = options.inputsPerSize ?? 5;
-  const resamples = options.resamples ?? 200;
+  const resamples = options.resamples ?? DEFAULT_GROWTH_OPTIONS.resamples;
   const notes: string[] = [];
   const samples: SampleRow[] = [];
   const describeTarget = (t: AnalysisTarget): Report['target'] => ({
@@ -133,7 +132,7 @@ export async function analyze(
       budget_seconds: options.budgetSeconds,
       inputs_per_size: inputsPerSize,
       bootstrap_resamples: resamples,
-      confidence_threshold: CONFIDENCE_THRESHOLD,
+      confidence_threshold: DEFAULT_GROWTH_OPTIONS.threshold,
     },
     language_server: null,
     structure: {
@@ -367,7 +366,7 @@ async function measure(
   const growth = analyseGrowth(sampleSet, {
     resamples,
     seed: bootstrapSeed + 1,
-    threshold: CONFIDENCE_THRESHOLD,
+    threshold: DEFAULT_GROWTH_OPTIONS.threshold,
   });
   return { name, points, stopped: value.stopped, fit: growth && growthFitOf(growth), memory: null };
 }
