@@ -8,7 +8,6 @@ import type { Report } from './report.js';
 import {
   classTable,
   correctnessText,
-  formatBytes,
   formatSeconds,
   growthRows,
   GROWTH_HEAD,
@@ -17,6 +16,7 @@ import {
   METHOD_NOTE,
 } from './render-text.js';
 import { fitLabel } from './render-text.js';
+import { approxBytes } from '../shared/approx-bytes.js';
 
 const COLORS = [
   '#1f77b4',
@@ -85,7 +85,7 @@ export function renderMemoryChart(report: Report): string {
     ariaLabel: 'Peak memory per call against n, log-log, with fitted curves',
     yTitle: 'peak memory per call (log scale)',
     yTick: tickBytes,
-    yValue: formatBytes,
+    yValue: approxBytes,
     series: report.complexity.map((c) => ({
       name: c.name,
       label: `${c.name}${c.memory?.fit ? ` ${c.memory.fit.class}` : ''}`,
@@ -230,7 +230,7 @@ function tickSeconds(seconds: number): string {
 }
 
 function tickBytes(bytes: number): string {
-  return formatBytes(bytes);
+  return approxBytes(bytes);
 }
 
 export function renderHtml(report: Report): string {

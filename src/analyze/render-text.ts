@@ -1,5 +1,6 @@
 /** The report as terminal text and as Markdown. */
 import { DEFAULT_GROWTH_OPTIONS, FLAT_CHANGE } from './growth-stats.js';
+import { approxBytes } from '../shared/approx-bytes.js';
 import type { Report } from './report.js';
 
 export function formatSeconds(seconds: number): string {
@@ -124,7 +125,7 @@ export function memoryRows(report: Report): string[][] {
       return [
         name,
         last ? `${formatN(memory.points[0]?.n ?? 0)}..${formatN(last.n)}` : '-',
-        last ? formatBytes(last.bytes) : '-',
+        last ? approxBytes(last.bytes) : '-',
         fit ? fit.class : 'too few points',
         fit === null || fit.exponent === null || fit.class === 'O(1)'
           ? ''
@@ -160,18 +161,6 @@ export function classTable(report: Report): { head: string[]; rows: string[][] }
       }),
     ]),
   };
-}
-
-export function formatBytes(bytes: number): string {
-  const units: Array<[number, string]> = [
-    [2 ** 30, 'GiB'],
-    [2 ** 20, 'MiB'],
-    [2 ** 10, 'KiB'],
-  ];
-  for (const [scale, unit] of units) {
-    if (bytes >= scale) return `${Number((bytes / scale).toPrecision(3))} ${unit}`;
-  }
-  return `${Math.round(bytes)} B`;
 }
 
 export const METHOD_NOTE = `Each size is timed on several seeded inputs; an input counts its best repeat, a size the median over its inputs (the range in brackets is the fastest and slowest input). Every class is fitted as y = a·f(n) + b by least squares on relative error and the one with the lowest BIC is chosen (O(1) when its fitted cost changes by under ${Math.round((FLAT_CHANGE - 1) * 100)} % over the range); confidence is the share of ${DEFAULT_GROWTH_OPTIONS.resamples} bootstrap resamples (inputs and repeats drawn with replacement) that choose it, and below ${DEFAULT_GROWTH_OPTIONS.threshold * 100} %, or when the exponent interval reaches past halfway to the exponent of a neighbouring class over the range, the report says "uncertain" and names the classes the data cannot separate. The exponent is k in y = a·n^k + c with a 90 % bootstrap interval.`;

@@ -8,6 +8,7 @@ import type { RunMedia } from '../sandbox/run-outcome.js';
 import { IMAGE_CAPS, type WorkerTable } from '../sandbox/worker-protocol.js';
 import { checkScratchName } from '../shared/scratch-path.js';
 import { SCRATCH_ROOT, fileUri, mimeTypeOf } from './session-files.js';
+import { approxBytes } from '../shared/approx-bytes.js';
 import { jsonValueBytes } from './response-budget.js';
 
 /** Text of one image's or file's line, at most. */
@@ -88,7 +89,7 @@ export function mediaParts(
       scaled: image.scaled,
     });
     lines.push(
-      `image ${images.length}: ${label}; ${image.width}x${image.height} px PNG, ${kib(bytes)}${image.scaled ? ', scaled down to fit the limits' : ''}`,
+      `image ${images.length}: ${label}; ${image.width}x${image.height} px PNG, ${approxBytes(bytes)}${image.scaled ? ', scaled down to fit the limits' : ''}`,
     );
   }
   for (const item of media.imagesOmitted)
@@ -192,8 +193,4 @@ export function tableRecords(
 function clip(text: string): string {
   const flat = text.replace(/\s+/g, ' ');
   return flat.length <= LABEL_CHARS ? flat : `${flat.slice(0, LABEL_CHARS - 3)}...`;
-}
-
-function kib(bytes: number): string {
-  return bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
