@@ -24,7 +24,7 @@ import { mulberry32 } from '../shared/prng.js';
 /** For each size, the repeated timings (seconds per call) of each input. */
 export type SampleSet = ReadonlyArray<{ n: number; inputs: ReadonlyArray<readonly number[]> }>;
 
-export interface SummaryPoint {
+interface SummaryPoint {
   n: number;
   /** Median over inputs of each input's best time. */
   seconds: number;

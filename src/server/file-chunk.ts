@@ -5,9 +5,9 @@
  */
 import { jsonStringBytes } from './response-budget.js';
 
-export type ChunkEncoding = 'text' | 'base64';
+type ChunkEncoding = 'text' | 'base64';
 
-export interface FittedChunk {
+interface FittedChunk {
   encoding: ChunkEncoding;
   /** The content: the bytes as UTF-8 text, or their base64. */
   content: string;

@@ -38,7 +38,7 @@ export interface MediaParts {
   sections: string;
 }
 
-export const NO_MEDIA_PARTS: MediaParts = {
+const NO_MEDIA_PARTS: MediaParts = {
   images: [],
   imageInfo: [],
   imagesOmitted: 0,

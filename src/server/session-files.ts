@@ -10,7 +10,7 @@ import { PymcpError } from '../shared/errors.js';
 import { checkScratchName } from '../shared/scratch-path.js';
 
 export const SCRATCH_ROOT = SCRATCH_FILES.root;
-export const URI_PREFIX = 'pymcp://sessions/';
+const URI_PREFIX = 'pymcp://sessions/';
 export const URI_TEMPLATE = `${URI_PREFIX}{session_id}/files/{+path}`;
 
 export interface FileEntry {
@@ -20,7 +20,7 @@ export interface FileEntry {
   modified: string;
 }
 
-export interface FileChunk {
+interface FileChunk {
   /** Size of the whole file. */
   size: number;
   offset: number;

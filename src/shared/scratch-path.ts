@@ -5,9 +5,9 @@
  */
 
 /** Longest accepted name, in UTF-8 bytes. */
-export const SCRATCH_NAME_BYTES = 1024;
+const SCRATCH_NAME_BYTES = 1024;
 /** Deepest accepted name, in components. */
-export const SCRATCH_NAME_DEPTH = 16;
+const SCRATCH_NAME_DEPTH = 16;
 
 export type ScratchName = { ok: true; name: string } | { ok: false; reason: string };
 
