@@ -134,11 +134,11 @@ def listing(root, limit):
     truncated = False
     # Directories still to read, by name: one held descriptor each would run out of open files
     # (RLIMIT_NOFILE) on a wide tree and silently leave directories out.
-    stack = [([], 0)]
+    stack = [[]]
     root_fd = os.open(root, DIR_FLAGS)
     try:
         while stack and not truncated:
-            parts, depth = stack.pop()
+            parts = stack.pop()
             try:
                 # Security: reopened from the root one component at a time, never through a link.
                 fd = _open_dir(root_fd, parts, False)
@@ -155,8 +155,8 @@ def listing(root, limit):
                         if entry.name.startswith("."):
                             continue
                         rel = f"{prefix}/{entry.name}" if prefix else entry.name
-                        if entry.is_dir(follow_symlinks=False) and depth + 1 < MAX_DEPTH:
-                            stack.append((parts + [entry.name], depth + 1))
+                        if entry.is_dir(follow_symlinks=False) and len(parts) + 1 < MAX_DEPTH:
+                            stack.append(parts + [entry.name])
                         elif entry.is_file(follow_symlinks=False):
                             info = entry.stat(follow_symlinks=False)
                             entries.append([rel, info.st_size, int(info.st_mtime)])
