@@ -92,56 +92,52 @@ export function registerAnalyzeAlgorithm(
       },
     },
     async (args, extra) => {
-      {
-        if (deps.workspace === null) {
-          throw new PymcpError(
-            'path_denied',
-            'the server has no workspace; start it with --workspace DIR',
-          );
-        }
-        const input = NAME.test(args.algorithm)
-          ? `algorithms/${args.algorithm}.py`
-          : args.algorithm;
-        const file = await resolveWorkspaceFile(deps.workspace, input, {
-          maxBytes: 2 * 1024 * 1024,
+      if (deps.workspace === null) {
+        throw new PymcpError(
+          'path_denied',
+          'the server has no workspace; start it with --workspace DIR',
+        );
+      }
+      const input = NAME.test(args.algorithm) ? `algorithms/${args.algorithm}.py` : args.algorithm;
+      const file = await resolveWorkspaceFile(deps.workspace, input, {
+        maxBytes: 2 * 1024 * 1024,
+      });
+      if (!file.relative.endsWith('.py'))
+        throw new PymcpError('input_invalid', `${file.relative} is not a .py file`);
+      const target = await workspaceTarget(deps.workspace, file.relative);
+      const token = extra._meta?.progressToken;
+      let step = 0;
+      const onProgress = (message: string): void => {
+        step += 1;
+        if (token === undefined) return;
+        void extra
+          .sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken: token, progress: step, message },
+          })
+          .catch(() => undefined);
+      };
+      const connection = await deps.connectInternal();
+      try {
+        const { report } = await analyze(connection.client, [target], {
+          budgetSeconds: args.budget_seconds,
+          seed: args.seed,
+          ...(args.implementations ? { implementations: args.implementations } : {}),
+          ...(args.input === undefined ? {} : { input: args.input }),
+          ...(args.sizes === undefined ? {} : { sizes: args.sizes }),
+          ...(args.reference === undefined ? {} : { reference: args.reference }),
+          onProgress,
+          signal: extra.signal,
         });
-        if (!file.relative.endsWith('.py'))
-          throw new PymcpError('input_invalid', `${file.relative} is not a .py file`);
-        const target = await workspaceTarget(deps.workspace, file.relative);
-        const token = extra._meta?.progressToken;
-        let step = 0;
-        const onProgress = (message: string): void => {
-          step += 1;
-          if (token === undefined) return;
-          void extra
-            .sendNotification({
-              method: 'notifications/progress',
-              params: { progressToken: token, progress: step, message },
-            })
-            .catch(() => undefined);
+        // A module that did not load, a wrong declaration, a failed doctest or a disagreeing
+        // implementation is an outcome the model must see: isError, with the whole report.
+        return {
+          content: [{ type: 'text', text: renderMarkdown(report) }],
+          structuredContent: report,
+          ...(report.verdict.status === 'failed' ? { isError: true } : {}),
         };
-        const connection = await deps.connectInternal();
-        try {
-          const { report } = await analyze(connection.client, [target], {
-            budgetSeconds: args.budget_seconds,
-            seed: args.seed,
-            ...(args.implementations ? { implementations: args.implementations } : {}),
-            ...(args.input === undefined ? {} : { input: args.input }),
-            ...(args.sizes === undefined ? {} : { sizes: args.sizes }),
-            ...(args.reference === undefined ? {} : { reference: args.reference }),
-            onProgress,
-            signal: extra.signal,
-          });
-          // A module that did not load, a wrong declaration, a failed doctest or a disagreeing
-          // implementation is an outcome the model must see: isError, with the whole report.
-          return {
-            content: [{ type: 'text', text: renderMarkdown(report) }],
-            structuredContent: report,
-            ...(report.verdict.status === 'failed' ? { isError: true } : {}),
-          };
-        } finally {
-          await connection.close();
-        }
+      } finally {
+        await connection.close();
       }
     },
   );
