@@ -13,25 +13,8 @@ ALGO ?= fibonacci
 help: ## Show the targets (this list)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## Install what is missing: system packages (apt-get when root: bubblewrap, python3, numpy, matplotlib, pillow, pandas, pylsp, chromium for the HTML test) and npm dependencies
-	@missing=""; \
-	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
-	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
-	/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing="$$missing python3-numpy"; \
-	/usr/bin/python3 -c 'import matplotlib' 2>/dev/null || missing="$$missing python3-matplotlib"; \
-	/usr/bin/python3 -c 'import PIL' 2>/dev/null || missing="$$missing python3-pil"; \
-	/usr/bin/python3 -c 'import pandas' 2>/dev/null || missing="$$missing python3-pandas"; \
-	/usr/bin/python3 -c 'import pylsp, pyflakes' 2>/dev/null || missing="$$missing python3-pylsp python3-pyflakes"; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else \
-	    echo "missing system packages:$$missing"; \
-	    echo "install them with: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+setup: ## Install what is missing: system packages (scripts/system-packages.sh test: apt-get when root) and npm dependencies
+	@scripts/system-packages.sh install test
 	@$(MAKE) --no-print-directory $(NODE_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
