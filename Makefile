@@ -6,7 +6,7 @@ NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/bundle/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
-.PHONY: help setup build test lint run analyze bench bench-analyze bench-load bench-repo doctor clean
+.PHONY: help setup build test lint run analyze bench bench-analyze bench-load bench-repo bench-sizing doctor clean
 
 ALGO ?= fibonacci
 
@@ -52,6 +52,9 @@ bench-load: build ## Load benchmark: 32 HTTP clients + 1 parallel stdio client, 
 
 bench-repo: build ## LSP tools on a ~320-file repository-shaped workspace: first answer and warm, beside a tiny one (~4 min)
 	npm run bench:repo
+
+bench-sizing: build ## Memory per warm sandbox, per MCP session and of pyright (tiny and ~320-file workspace), for docs/deploy.md (~2 min)
+	npm run bench:sizing
 
 doctor: build ## Check bubblewrap, user namespaces, Python, the sandbox and the language servers
 	./bin/isolated-pymcp doctor
