@@ -28,6 +28,8 @@ TEST_ONLY=(
   'chromium|test -x /usr/bin/chromium'
   # test/integration/seccomp-profile.test.ts loads the Kubernetes seccomp profile with libseccomp
   'python3-seccomp|/usr/bin/python3 -c "import seccomp"'
+  # test/integration/kubernetes-nginx.test.ts runs the router's and the sidecar's configurations
+  'nginx|test -x /usr/sbin/nginx'
 )
 
 entries() {
