@@ -48,7 +48,23 @@ export function setTomlTable(
   const kept = removeTable(source, parent, name);
   const others = Object.fromEntries(Object.entries(servers ?? {}).filter(([key]) => key !== name));
   const expectedWithout = { ...before, ...(servers !== undefined && { [parent]: others }) };
-  if (!isDeepStrictEqual(parseToml(kept, file), expectedWithout)) {
+  let keptDocument: Table;
+  try {
+    keptDocument = parseToml(kept, file);
+  } catch (error) {
+    throw new PymcpError('file_failed', `could not update ${file} in place; left untouched`, {
+      cause: error,
+    });
+  }
+  // Our table may have been the only thing that made the parent exist.
+  if (
+    keptDocument[parent] === undefined &&
+    Object.keys(others).length === 0 &&
+    servers !== undefined
+  ) {
+    keptDocument[parent] = {};
+  }
+  if (!isDeepStrictEqual(keptDocument, expectedWithout)) {
     throw new PymcpError(
       'file_failed',
       `${file}: ${parent}.${name} is not written as its own [${parent}.${name}] table (an inline table or dotted keys); change it by hand, or delete it and run again; left untouched`,
@@ -76,8 +92,10 @@ function removeTable(text: string, parent: string, name: string): string {
   const out: string[] = [];
   let inside = false;
   let pending: string[] = [];
+  let inString: string | null = null;
   for (const line of lines) {
-    const header = headerPath(line);
+    const header = inString === null ? headerPath(line) : null;
+    inString = multiLineStringAfter(line, inString);
     if (header !== null) {
       const ours = header[0] === parent && header[1] === name;
       if (inside && !ours) out.push(...pending);
@@ -89,6 +107,30 @@ function removeTable(text: string, parent: string, name: string): string {
     else pending = [];
   }
   return out.join('');
+}
+
+/** Inside which multi-line string (its delimiter) the text after `line` is, or null. */
+function multiLineStringAfter(line: string, inString: string | null): string | null {
+  let state = inString;
+  let i = 0;
+  for (;;) {
+    if (state === null) {
+      const hash = line.indexOf('#', i);
+      const starts = ['"""', "'''"]
+        .map((delimiter) => ({ delimiter, at: line.indexOf(delimiter, i) }))
+        .filter(({ at }) => at !== -1 && (hash === -1 || at < hash))
+        .sort((a, b) => a.at - b.at);
+      const first = starts[0];
+      if (first === undefined) return null;
+      state = first.delimiter;
+      i = first.at + 3;
+    } else {
+      const end = line.indexOf(state, i);
+      if (end === -1) return state;
+      state = null;
+      i = end + 3;
+    }
+  }
 }
 
 /** The key path of a table header line (`[a.b]`, `[[a.b]]`), else null. */
