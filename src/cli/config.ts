@@ -13,7 +13,11 @@ import { VERSION } from '../shared/version.js';
 import { claudeMcpAdd } from './client-configs/claude-code.js';
 import { CLIENTS } from './client-configs/clients.js';
 import type { Where } from './client-configs/client.js';
-import { readConfigFile, writeConfigFile } from './client-configs/config-file.js';
+import {
+  assertStaysInProject,
+  readConfigFile,
+  writeConfigFile,
+} from './client-configs/config-file.js';
 import {
   checkEnvName,
   checkName,
@@ -76,6 +80,7 @@ export async function configCommand(
     writeNotes(notes);
     return 0;
   }
+  await assertStaysInProject(file, cwd);
   const current = await readConfigFile(file);
   const { text, replaced } = client.merge(current?.text ?? null, file, spec);
   assertNoSecret(text, secrets);

@@ -194,6 +194,18 @@ describe.each(CASES)('config $client --write', (c) => {
   });
 });
 
+test('writing the same configuration again writes nothing and makes no backup', async () => {
+  const dir = mkdtempSync(path.join(root, 'same-'));
+  const args = ['config', 'cursor', '--write', '--workspace', dir];
+  expect((await runCli(args, { cwd: dir, env: { HOME: dir } })).code).toBe(0);
+  const before = readFileSync(path.join(dir, '.cursor', 'mcp.json'), 'utf8');
+  const again = await runCli(args, { cwd: dir, env: { HOME: dir } });
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain('nothing written');
+  expect(readdirSync(path.join(dir, '.cursor'))).toEqual(['mcp.json']);
+  expect(readFileSync(path.join(dir, '.cursor', 'mcp.json'), 'utf8')).toBe(before);
+});
+
 describe('config refuses without touching anything', () => {
   test.each([
     ['claude-code', '.mcp.json', '{"mcpServers": {"other": {"command": "x"}},}'],

@@ -20,7 +20,11 @@ import { afterAll, describe, expect, test } from 'vitest';
 import type { z } from 'zod';
 import { claudeMcpAdd } from '../../src/cli/client-configs/claude-code.js';
 import { CLIENTS } from '../../src/cli/client-configs/clients.js';
-import { readConfigFile, writeConfigFile } from '../../src/cli/client-configs/config-file.js';
+import {
+  assertStaysInProject,
+  readConfigFile,
+  writeConfigFile,
+} from '../../src/cli/client-configs/config-file.js';
 import { JsonDocument } from '../../src/cli/client-configs/json-edit.js';
 import {
   checkEnvName,
@@ -361,5 +365,34 @@ describe('writing a configuration file', () => {
     const huge = path.join(dir, 'huge.json');
     writeFileSync(huge, Buffer.alloc(5 * 1024 * 1024, 0x20));
     await expect(readConfigFile(huge)).rejects.toThrow(/larger than/);
+  });
+});
+
+describe('a project file that leads out of the project through a symlink', () => {
+  test('.mcp.json linked to a file of the user, or .vscode linked to a directory elsewhere, is refused', async () => {
+    const base = mkdtempSync(path.join(root, 'planted-'));
+    const project = path.join(base, 'repo');
+    const outside = path.join(base, 'home');
+    mkdirSync(project);
+    mkdirSync(outside);
+    writeFileSync(path.join(outside, 'claude_desktop_config.json'), '{}');
+    symlinkSync(path.join(outside, 'claude_desktop_config.json'), path.join(project, '.mcp.json'));
+    symlinkSync(outside, path.join(project, '.vscode'));
+    await expect(assertStaysInProject(path.join(project, '.mcp.json'), project)).rejects.toThrow(
+      /leads out of the project/,
+    );
+    await expect(
+      assertStaysInProject(path.join(project, '.vscode', 'mcp.json'), project),
+    ).rejects.toThrow(/leads out of the project/);
+  });
+
+  test('links that stay inside, new files, and files outside the project (user files) pass', async () => {
+    const project = mkdtempSync(path.join(root, 'inside-'));
+    mkdirSync(path.join(project, 'conf'));
+    writeFileSync(path.join(project, 'conf', 'mcp.json'), '{}');
+    symlinkSync(path.join(project, 'conf', 'mcp.json'), path.join(project, '.mcp.json'));
+    await assertStaysInProject(path.join(project, '.mcp.json'), project);
+    await assertStaysInProject(path.join(project, '.cursor', 'mcp.json'), project);
+    await assertStaysInProject(path.join(root, 'elsewhere', 'settings.json'), project);
   });
 });

@@ -8,6 +8,7 @@ import { constants as fsConstants } from 'node:fs';
 import { copyFile, mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PymcpError, errorMessage } from '../../shared/errors.js';
+import { isUnder } from '../../shared/path-within.js';
 
 /** Larger than any client configuration; a bigger file is not one. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -60,6 +61,36 @@ export async function readConfigFile(file: string): Promise<CurrentFile | null> 
     return { realPath, text, mode: s.mode & 0o7777, stamp: fileStamp(s) };
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * A file of the project (under `cwd`) must stay in the project once symlinks are followed: a
+ * cloned repository could carry `.mcp.json` or `.vscode/` as a link to a file of the user's.
+ */
+export async function assertStaysInProject(file: string, cwd: string): Promise<void> {
+  const lexical = path.resolve(cwd, file);
+  if (!isUnder(lexical, cwd)) return;
+  const project = await realpath(cwd);
+  // The deepest part of the path that exists, resolved; the rest is created under it.
+  let existing = lexical;
+  let rest = '';
+  for (;;) {
+    try {
+      const real = await realpath(existing);
+      // Security: refuse to follow a project's symlink out of the project (a planted link).
+      if (!isUnder(path.join(real, rest), project)) {
+        throw new PymcpError(
+          'file_failed',
+          `${lexical} leads out of the project (${path.join(real, rest)}) through a symbolic link; left untouched`,
+        );
+      }
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      rest = path.join(path.basename(existing), rest);
+      existing = path.dirname(existing);
+    }
   }
 }
 
