@@ -19,4 +19,7 @@ await build({
   },
   // The language servers run as their own processes from node_modules; never bundled.
   external: ['pyright', 'basedpyright'],
+  // jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow; its ES
+  // module build is the same code.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
 });

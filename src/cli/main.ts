@@ -4,6 +4,7 @@ import { errorMessage, isPymcpError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { FORMATS, type Format } from '../analyze/formats.js';
 import type { AnalyzeFlags } from './analyze.js';
+import { addConfigOptions, type ClientId, type ConfigFlags } from './config-options.js';
 import { addHttpOptions } from './http-options.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
 import type { RunFlags } from './run.js';
@@ -97,6 +98,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { analyzeCommand } = await import('./analyze.js');
       exitCode = await analyzeCommand(algorithms, flags);
     });
+
+  addConfigOptions(
+    program
+      .command('config')
+      .description(
+        'print the configuration that adds this server to an MCP client, or merge it into the client file with --write',
+      ),
+  ).action(async (client: ClientId, serveFlags: string[], flags: ConfigFlags) => {
+    const { configCommand } = await import('./config.js');
+    exitCode = await configCommand(client, serveFlags, flags);
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
