@@ -41,6 +41,12 @@ export type ToolHandler<Input extends z.ZodRawShape> = (
   extra: ToolExtra,
 ) => CallToolResult | Promise<CallToolResult>;
 
+/** How a tools/call ended, for metrics: a bounded set, whatever the client sends. */
+export type ToolCallOutcome = 'ok' | 'error' | 'invalid_arguments' | 'unknown_tool';
+
+/** Told of every tools/call once it is answered; `tool` is a registered name or "unknown". */
+export type ToolCallObserver = (tool: string, outcome: ToolCallOutcome, seconds: number) => void;
+
 interface Entry {
   schema: z.ZodObject;
   keys: ReadonlySet<string>;
@@ -66,9 +72,10 @@ export class ToolRegistry {
   constructor(
     private readonly server: McpServer,
     private readonly logger: Logger,
+    private readonly observe?: ToolCallObserver,
   ) {
     server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      this.call(request.params.name, request.params.arguments, extra),
+      this.observed(request.params.name, request.params.arguments, extra),
     );
   }
 
@@ -88,6 +95,23 @@ export class ToolRegistry {
   private failure(name: string, error: unknown): CallToolResult {
     if (!isPymcpError(error)) this.logger.error(`tool ${name} failed`, error);
     return failureResult(error);
+  }
+
+  private async observed(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
+    const observe = this.observe;
+    if (observe === undefined) return this.call(name, args, extra);
+    const began = performance.now();
+    // Security: a metric label is a registered tool name, never a string the client made up.
+    const tool = this.tools.has(name) ? name : 'unknown';
+    let outcome: ToolCallOutcome = 'unknown_tool';
+    try {
+      const result = await this.call(name, args, extra);
+      outcome =
+        result.isError !== true ? 'ok' : INVALID.has(result) ? 'invalid_arguments' : 'error';
+      return result;
+    } finally {
+      observe(tool, outcome, (performance.now() - began) / 1000);
+    }
   }
 
   private async call(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
@@ -164,9 +188,14 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/** The results invalidArguments made, told apart from the tools' own isError results. */
+const INVALID = new WeakSet<CallToolResult>();
+
 function invalidArguments(message: string): CallToolResult {
-  return {
+  const result: CallToolResult = {
     content: [{ type: 'text', text: `Invalid arguments for ${message}` }],
     isError: true,
   };
+  INVALID.add(result);
+  return result;
 }
