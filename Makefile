@@ -13,7 +13,7 @@ ALGO ?= fibonacci
 help: ## Show the targets (this list)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: ## Install what is missing: system packages (apt-get when root: bubblewrap, python3, numpy, matplotlib, pillow, pandas, pylsp, chromium for the HTML test) and npm dependencies
+setup: ## Install what is missing: system packages (apt-get when root: bubblewrap, python3, numpy, matplotlib, pillow, pandas, pylsp, chromium for the HTML test, nginx for the replicas test) and npm dependencies
 	@missing=""; \
 	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
 	[ -x /usr/bin/python3 ] || missing="$$missing python3"; \
@@ -23,6 +23,7 @@ setup: ## Install what is missing: system packages (apt-get when root: bubblewra
 	/usr/bin/python3 -c 'import pandas' 2>/dev/null || missing="$$missing python3-pandas"; \
 	/usr/bin/python3 -c 'import pylsp, pyflakes' 2>/dev/null || missing="$$missing python3-pylsp python3-pyflakes"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing:$$missing"; \
