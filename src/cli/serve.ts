@@ -76,6 +76,8 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
     replicaId: flags.replicaId ?? null,
     draining: () => http?.draining ?? false,
   });
+  // Aborted when a drain ends with calls still running: they are cancelled and told why.
+  const shutdown = new AbortController();
   // Listen before the server is ready, so that a probe can see it is alive but not yet ready.
   const stop = nextStopSignal();
   try {
@@ -89,6 +91,7 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
           ...connectionDeps(runtime, logger),
           connectionId,
           onToolCall: metrics.onToolCall,
+          shutdown: shutdown.signal,
         }),
       logger,
       maxSessions: flags.maxHttpSessions ?? HTTP_DEFAULTS.maxSessions,
@@ -114,6 +117,9 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
     deadlineMs: (flags.drainSeconds ?? SERVICE_DEFAULTS.drainSeconds) * 1000,
     logger,
     signal,
+    cancelCalls: () => {
+      shutdown.abort();
+    },
   });
   return 0;
 }

@@ -41,6 +41,8 @@ export interface ServerDeps {
   logger: Logger;
   /** Told of every tool call this connection answers (the HTTP server's metrics). */
   onToolCall?: ToolCallObserver | undefined;
+  /** Aborted when the server stops draining: the calls still running are cancelled. */
+  shutdown?: AbortSignal | undefined;
 }
 
 export interface ServerHandle {
@@ -59,7 +61,10 @@ export function createServer(deps: ServerDeps): ServerHandle {
     },
   );
   const owner = deps.connectionId;
-  const tools = new ToolRegistry(server, deps.logger, deps.onToolCall);
+  const tools = new ToolRegistry(server, deps.logger, {
+    observe: deps.onToolCall,
+    shutdown: deps.shutdown,
+  });
   registerRunPythonCode(tools, { ...deps, owner });
   registerSessionTools(tools, { ...deps, owner });
   const files = new SessionFiles(deps.executor, owner);

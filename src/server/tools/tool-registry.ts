@@ -72,7 +72,11 @@ export class ToolRegistry {
   constructor(
     private readonly server: McpServer,
     private readonly logger: Logger,
-    private readonly observe?: ToolCallObserver,
+    private readonly options: {
+      observe?: ToolCallObserver | undefined;
+      /** Aborted when the server stops: calls still running are cancelled and told why. */
+      shutdown?: AbortSignal | undefined;
+    } = {},
   ) {
     server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
       this.observed(request.params.name, request.params.arguments, extra),
@@ -98,7 +102,7 @@ export class ToolRegistry {
   }
 
   private async observed(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
-    const observe = this.observe;
+    const observe = this.options.observe;
     if (observe === undefined) return this.call(name, args, extra);
     const began = performance.now();
     // Security: a metric label is a registered tool name, never a string the client made up.
@@ -127,13 +131,28 @@ export class ToolRegistry {
     // Synchronous: no schema here has async refinements, and each await is a turn of the loop.
     const parsed = tool.schema.safeParse(args ?? {});
     if (!parsed.success) return invalidArguments(`${name}: ${describeIssues(parsed.error)}`);
+    const { shutdown } = this.options;
+    const signal =
+      shutdown === undefined ? extra.signal : AbortSignal.any([extra.signal, shutdown]);
     try {
-      return await tool.handler(parsed.data, extra);
+      const result = await tool.handler(parsed.data, { ...extra, signal });
+      // Whatever the handler made of the cancellation, the client learns the real reason.
+      return shutdown?.aborted === true ? SHUT_DOWN : result;
     } catch (error) {
-      return this.failure(name, error);
+      return shutdown?.aborted === true ? SHUT_DOWN : this.failure(name, error);
     }
   }
 }
+
+const SHUT_DOWN: CallToolResult = {
+  content: [
+    {
+      type: 'text',
+      text: 'Error (shutting_down): the server stopped before this call finished, so it was cancelled (its sandbox was killed). Start a new session and run it again.',
+    },
+  ],
+  isError: true,
+};
 
 /** A failure as the model sees it: short, with its code; an internal one is logged in full. */
 function failureResult(error: unknown): CallToolResult {
