@@ -77,7 +77,8 @@ export function checkToken(authorization: string | undefined, tokenDigest: Buffe
 }
 
 export function checkPath(url: string | undefined): Refusal | null {
-  // Security: one endpoint, nothing else to probe.
+  // Security: one MCP endpoint, nothing else to probe (the probes and /metrics of http-service.ts
+  // are answered before this check, and only those three paths).
   if ((url ?? '').split('?')[0] === MCP_PATH) return null;
   return { status: 404, code: SERVER_ERROR, message: `Not found: the MCP endpoint is ${MCP_PATH}` };
 }
