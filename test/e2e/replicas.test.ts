@@ -2,7 +2,8 @@
  * Three `serve --http` replicas behind a real nginx, configured by deploy/nginx/generate.js:
  * new sessions spread over every replica, each session's calls land on the replica that holds
  * it, and when a replica is killed its clients get 404 (not a hang, not a 502), start a new
- * session elsewhere, and the other replicas' sessions lose nothing.
+ * session elsewhere, and the other replicas' sessions lose nothing; a draining replica's call in
+ * flight finishes through nginx while new sessions go to the others.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,6 +72,8 @@ describe.skipIf(NGINX === undefined)('replicas behind nginx', () => {
           `127.0.0.1:${nginxPort}`,
           '--max-sessions',
           '64',
+          '--workspace',
+          dir,
           '--log-level',
           'warn',
         ]),
@@ -191,8 +194,37 @@ describe.skipIf(NGINX === undefined)('replicas behind nginx', () => {
       }
       // The other replicas' sessions lost nothing: same MCP session, same Python variables.
       await Promise.all(kept.map((agent) => expectReads(agent, 2)));
-      for (const agent of kept)
+      for (const agent of kept) {
         expect(agent.transport.sessionId?.startsWith(`${agent.replica}.`)).toBe(true);
+      }
+
+      // Drain r3 (SIGTERM) with a call in flight: new sessions go to r1, the call finishes.
+      const draining = replicas.get('r3')!;
+      const busy = agents.find((a) => a.replica === 'r3')!;
+      const inFlight = runIn(
+        busy.client,
+        busy.pythonSession,
+        "import os, time\nwhile not os.path.exists('/workspace/go'):\n    time.sleep(0.05)\nx",
+      );
+      await until(async () => {
+        const metrics = await scrape(draining.port);
+        return sample(metrics, 'isolated_pymcp_runs_in_progress') === 1;
+      }, 'the call is running on r3');
+      draining.child.kill('SIGTERM');
+      await until(
+        async () => (await raw(draining.port, { method: 'GET', path: '/readyz' })).status === 503,
+        'r3 is draining',
+      );
+      // r3 refuses initialize with 503; nginx sends it on to the next replica, r1.
+      for (let n = 100; n < 104; n += 1) {
+        const newcomer = await agentThrough(url, n);
+        agents.push(newcomer);
+        expect(newcomer.replica).toBe('r1');
+      }
+      writeFileSync(path.join(dir, 'go'), '');
+      const finished = await inFlight;
+      expect(structured(finished), textOf(finished)).toMatchObject({ return_value: busy.n });
+      expect(await draining.stop()).toBe(0);
     },
   );
 });
@@ -241,6 +273,15 @@ async function callFails(client: Client, session: string): Promise<unknown> {
     return error;
   }
   throw new Error('the call through a killed replica succeeded');
+}
+
+/** Poll `check` every 100 ms for at most 30 s (a bound that turns a hang into a failure). */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not ${what} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function countBy(values: readonly string[]): Map<string, number> {
