@@ -7,6 +7,7 @@ import type { AnalyzeFlags } from './analyze.js';
 import { addConfigOptions, type ClientId, type ConfigFlags } from './config-options.js';
 import { addHttpOptions } from './http-options.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
+import { addServiceOptions } from './service-options.js';
 import type { RunFlags } from './run.js';
 import type { ServeFlags } from './serve.js';
 
@@ -30,10 +31,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
 
   addSandboxOptions(
-    addHttpOptions(
-      program
-        .command('serve', { isDefault: true })
-        .description('serve MCP over stdio (the default command), or over HTTP with --http'),
+    addServiceOptions(
+      addHttpOptions(
+        program
+          .command('serve', { isDefault: true })
+          .description('serve MCP over stdio (the default command), or over HTTP with --http'),
+      ),
     ),
   ).action(async (flags: ServeFlags) => {
     // Each command loads only its own modules: start-up time is a feature.

@@ -1,16 +1,18 @@
 /** `isolated-pymcp serve`: the MCP server, over stdio (default) or Streamable HTTP (`--http`). */
-import { createLogger, type Logger } from '../shared/log.js';
+import { createLogger, logLine, type LogFormat } from '../shared/log.js';
 import { connectionDeps, createRuntime } from '../server/runtime.js';
 import { PymcpError } from '../shared/errors.js';
+import type { HttpServer } from '../server/http.js';
 import { HTTP_DEFAULTS, type HttpFlags } from './http-options.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
+import { SERVICE_DEFAULTS, type ServiceFlags } from './service-options.js';
 
-export interface ServeFlags extends SandboxFlags, HttpFlags {}
+export interface ServeFlags extends SandboxFlags, HttpFlags, ServiceFlags {}
 
 export async function serveCommand(flags: ServeFlags): Promise<number> {
   if (flags.http === true) return serveHttpCommand(flags);
   const { config, workspaceIsDefault } = configFromFlags(flags);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, flags.logFormat);
   // Start the runtime (its Python probe is a subprocess) while the MCP modules load.
   const starting = createRuntime(config, logger, { workspaceIsDefault });
   starting.catch(() => undefined);
@@ -31,7 +33,8 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
 
 async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   // Loaded here, so that serving stdio does not pay for the HTTP stack at start-up.
-  const { assertLoopback, resolveToken, serveHttp, TOKEN_ENV } = await import('../server/http.js');
+  const { assertLoopback, digest, loadToken, resolveToken, serveHttp, TOKEN_ENV } =
+    await import('../server/http.js');
   const host = flags.host ?? HTTP_DEFAULTS.host;
   const port = flags.port ?? HTTP_DEFAULTS.port;
   // Refuse a bad address, port or token before starting any sandbox.
@@ -43,51 +46,87 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
     );
   }
   const { token, generated } = await resolveToken(flags.tokenFile, process.env[TOKEN_ENV]);
+  const metricsToken =
+    flags.metricsTokenFile === undefined
+      ? undefined
+      : await loadToken(flags.metricsTokenFile, undefined);
   const { config, workspaceIsDefault } = configFromFlags(flags);
-  const logger = createLogger(config.logLevel);
+  const format = flags.logFormat ?? SERVICE_DEFAULTS.logFormat;
+  const logger = createLogger(config.logLevel, undefined, format);
   const starting = createRuntime(config, logger, { workspaceIsDefault });
   starting.catch(() => undefined);
-  const [{ createServer }, { LSP_START_DELAY_MS }, { maxRequestBytes }] = await Promise.all([
+  const [
+    { createServer },
+    { LSP_START_DELAY_MS },
+    { maxRequestBytes },
+    { createServiceMetrics },
+    { readiness },
+    { drainAndClose, nextStopSignal },
+  ] = await Promise.all([
     import('../server/create-server.js'),
     import('../server/stdio.js'),
     import('../server/request-limits.js'),
+    import('../server/service-metrics.js'),
+    import('../server/health.js'),
+    import('../server/drain.js'),
   ]);
   const runtime = await starting;
-  let http;
+  let http: HttpServer | undefined;
+  const metrics = createServiceMetrics(runtime, {
+    replicaId: flags.replicaId ?? null,
+    draining: () => http?.draining ?? false,
+  });
+  // Aborted when a drain ends with calls still running: they are cancelled and told why.
+  const shutdown = new AbortController();
+  // Listen before the server is ready, so that a probe can see it is alive but not yet ready.
+  const stop = nextStopSignal();
   try {
     http = await serveHttp({
       host,
       port,
       token,
       maxBodyBytes: maxRequestBytes(config.limits.codeBytes),
-      connect: (connectionId) => createServer({ ...connectionDeps(runtime, logger), connectionId }),
+      connect: (connectionId) =>
+        createServer({
+          ...connectionDeps(runtime, logger),
+          connectionId,
+          onToolCall: metrics.onToolCall,
+          shutdown: shutdown.signal,
+        }),
       logger,
       maxSessions: flags.maxHttpSessions ?? HTTP_DEFAULTS.maxSessions,
       idleMs: (flags.httpIdle ?? HTTP_DEFAULTS.idleSeconds) * 1000,
+      replicaId: flags.replicaId ?? null,
+      allowedHosts: flags.allowedHost ?? [],
+      service: {
+        readiness: (draining) => readiness(runtime, draining),
+        metrics: metrics.registry,
+        metricsTokenDigest: metricsToken === undefined ? null : digest(metricsToken),
+      },
     });
   } catch (error) {
+    stop.cancel();
     await runtime.close();
     throw error;
   }
-  if (generated) process.stderr.write(`isolated-pymcp: HTTP token: ${token}\n`);
-  process.stderr.write(`isolated-pymcp: serving MCP on ${http.url}\n`);
+  if (generated) announce(format, `HTTP token: ${token}`);
+  announce(format, `serving MCP on ${http.url}`);
   runtime.startCodeIntelSoon(LSP_START_DELAY_MS);
-  await stopSignal(logger);
-  await http.close();
-  await runtime.close();
+  const signal = await stop.signal;
+  await drainAndClose(http, () => runtime.close(), {
+    deadlineMs: (flags.drainSeconds ?? SERVICE_DEFAULTS.drainSeconds) * 1000,
+    logger,
+    signal,
+    cancelCalls: () => {
+      shutdown.abort();
+    },
+  });
   return 0;
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function stopSignal(logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      logger.info(`${signal}: shutting down`);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+/** A line the user must see whatever the log level: the address, a generated token. */
+function announce(format: LogFormat, message: string): void {
+  process.stderr.write(
+    format === 'json' ? logLine('json', 'info', message) : `isolated-pymcp: ${message}\n`,
+  );
 }

@@ -102,6 +102,8 @@ export class LspClient {
   /** Dynamic registrations (client/registerCapability): id -> method. */
   private readonly registered = new Map<string, string>();
   private restarts: number[] = [];
+  /** Restarts since this client was created (restarts[] keeps only the recent window). */
+  private restartsTotal = 0;
   private failure: string | null = null;
   private generation = 0;
   private readonly diagnosticsListeners = new Set<(params: PublishDiagnosticsParams) => void>();
@@ -127,6 +129,11 @@ export class LspClient {
 
   get currentState(): LspState {
     return this.state;
+  }
+
+  /** How many times the server has been restarted after a crash. */
+  get restartCount(): number {
+    return this.restartsTotal;
   }
 
   /** Start in the background (idempotent); requests wait for readiness. */
@@ -368,6 +375,7 @@ export class LspClient {
       return;
     }
     this.restarts.push(now);
+    this.restartsTotal += 1;
     this.spec.logger.warn(`${this.kind} ${reason}; restarting it`);
     // The new server knows no documents: forget them now, so the next request opens them again.
     for (const listener of this.restartListeners) listener();

@@ -44,6 +44,18 @@ export interface SessionInfo {
   idle_expires_in_seconds: number;
 }
 
+export interface ExecutorStats {
+  /** The pool has started a sandbox and its latest start succeeded. */
+  poolWarm: boolean;
+  sandboxesAlive: number;
+  /** Calls holding a run slot. */
+  runsInProgress: number;
+  /** Calls waiting for a run slot. */
+  runsQueued: number;
+  /** Python sessions open. */
+  sessions: number;
+}
+
 interface Session {
   id: string;
   owner: string;
@@ -65,19 +77,41 @@ export class Executor {
   private readonly closing = new Set<Promise<void>>();
   private readonly queue: RunQueue;
   private closed = false;
+  /** Sandboxes started and not yet exited: pooled, in sessions and running fresh calls. */
+  private alive = 0;
 
   constructor(
     private readonly config: Config,
     startSandbox: () => Promise<Sandbox>,
     private readonly logger: Logger,
   ) {
-    this.pool = new SandboxPool(startSandbox, config.poolSize, logger);
+    const counted = async (): Promise<Sandbox> => {
+      const sandbox = await startSandbox();
+      this.alive += 1;
+      sandbox.onClose(() => {
+        this.alive -= 1;
+      });
+      return sandbox;
+    };
+    this.pool = new SandboxPool(counted, config.poolSize, logger);
     const slots = config.maxConcurrentRuns;
     this.queue = new RunQueue({
       slots,
       perClient: config.maxRunsPerClient ?? Math.max(1, slots - 1),
       maxQueued: config.maxQueuedRuns,
     });
+  }
+
+  /** What a health check or a metrics scrape reports. */
+  get stats(): ExecutorStats {
+    const { running, queued } = this.queue.stats;
+    return {
+      poolWarm: this.pool.isWarm,
+      sandboxesAlive: this.alive,
+      runsInProgress: running,
+      runsQueued: queued,
+      sessions: this.sessions.size,
+    };
   }
 
   /** Begin warming the pool in the background. */

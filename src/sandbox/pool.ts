@@ -22,6 +22,8 @@ export class SandboxPool {
   private starting = 0;
   private readonly waiters: Waiter[] = [];
   private failures = 0;
+  /** Whether a sandbox has ever started: false until the pool's first one is up. */
+  private started = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private refillTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -38,6 +40,11 @@ export class SandboxPool {
     while (this.idle.length + this.starting - this.waiters.length < this.size) {
       this.startOne();
     }
+  }
+
+  /** The pool has started a sandbox and the latest start did not fail: it can serve calls. */
+  get isWarm(): boolean {
+    return this.started && this.failures === 0 && !this.closed;
   }
 
   /** An idle, ready sandbox: from the pool when one is waiting, else the next one to start. */
@@ -68,6 +75,7 @@ export class SandboxPool {
       (sandbox) => {
         this.starting -= 1;
         this.failures = 0;
+        this.started = true;
         const waiter = this.waiters.shift();
         if (waiter) {
           waiter.resolve(sandbox);

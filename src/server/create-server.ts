@@ -21,7 +21,7 @@ import { registerDiagnosticsTools } from './tools/lsp-diagnostics.js';
 import { registerNavigationTools } from './tools/lsp-navigation.js';
 import { registerRenameTool } from './tools/lsp-rename.js';
 import { registerSymbolTools } from './tools/lsp-symbols.js';
-import { ToolRegistry } from './tools/tool-registry.js';
+import { ToolRegistry, type ToolCallObserver } from './tools/tool-registry.js';
 
 export const SERVER_NAME = 'isolated-pymcp';
 
@@ -39,6 +39,10 @@ export interface ServerDeps {
   workspace: string | null;
   /** Where internal errors of tool calls are logged in full (stderr). */
   logger: Logger;
+  /** Told of every tool call this connection answers (the HTTP server's metrics). */
+  onToolCall?: ToolCallObserver | undefined;
+  /** Aborted when the server stops draining: the calls still running are cancelled. */
+  shutdown?: AbortSignal | undefined;
 }
 
 export interface ServerHandle {
@@ -57,7 +61,10 @@ export function createServer(deps: ServerDeps): ServerHandle {
     },
   );
   const owner = deps.connectionId;
-  const tools = new ToolRegistry(server, deps.logger);
+  const tools = new ToolRegistry(server, deps.logger, {
+    observe: deps.onToolCall,
+    shutdown: deps.shutdown,
+  });
   registerRunPythonCode(tools, { ...deps, owner });
   registerSessionTools(tools, { ...deps, owner });
   const files = new SessionFiles(deps.executor, owner);
@@ -98,8 +105,10 @@ async function connectInternal(
     import('@modelcontextprotocol/sdk/client/index.js'),
     import('@modelcontextprotocol/sdk/inMemory.js'),
   ]);
+  // Calls a tool makes internally are part of that tool's call, not calls of their own.
   const handle = createServer({
     ...deps,
+    onToolCall: undefined,
     connectionId: `${deps.connectionId}/internal-${++internalConnections}`,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -35,16 +35,31 @@ export function loopbackAuthorities(port: number): string[] {
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
 }
 
-export function checkHost(host: string | undefined, port: number): Refusal | null {
+/**
+ * `extra`: authorities a balancer in front forwards (its own, e.g. `127.0.0.1:8080`), given by
+ * the operator; the client's Host passes through the balancer and is checked here.
+ */
+export function checkHost(
+  host: string | undefined,
+  port: number,
+  extra: readonly string[] = [],
+): Refusal | null {
   // Security: DNS rebinding; a page on attacker.example resolved to 127.0.0.1 still sends its own Host.
-  if (host !== undefined && loopbackAuthorities(port).includes(host.toLowerCase())) return null;
+  const allowed = [...loopbackAuthorities(port), ...extra];
+  if (host !== undefined && allowed.includes(host.toLowerCase())) return null;
   return forbidden('Forbidden: Host header is not this loopback server');
 }
 
-export function checkOrigin(origin: string | undefined, port: number): Refusal | null {
+export function checkOrigin(
+  origin: string | undefined,
+  port: number,
+  extra: readonly string[] = [],
+): Refusal | null {
   // Non-browser clients send no Origin; browsers always do on cross-origin requests.
   if (origin === undefined) return null;
-  const allowed = loopbackAuthorities(port).map((authority) => `http://${authority}`);
+  const allowed = [...loopbackAuthorities(port), ...extra].map(
+    (authority) => `http://${authority}`,
+  );
   // Security: cross-origin requests from browser pages; only this server's own origin may call.
   if (allowed.includes(origin.toLowerCase())) return null;
   return forbidden('Forbidden: Origin is not allowed');
@@ -62,7 +77,8 @@ export function checkToken(authorization: string | undefined, tokenDigest: Buffe
 }
 
 export function checkPath(url: string | undefined): Refusal | null {
-  // Security: one endpoint, nothing else to probe.
+  // Security: one MCP endpoint, nothing else to probe (the probes and /metrics of http-service.ts
+  // are answered before this check, and only those three paths).
   if ((url ?? '').split('?')[0] === MCP_PATH) return null;
   return { status: 404, code: SERVER_ERROR, message: `Not found: the MCP endpoint is ${MCP_PATH}` };
 }

@@ -78,6 +78,8 @@ export class SessionTable<T> {
   readonly #limits: SessionLimits;
   readonly #closeValue: (value: T) => Promise<void>;
   readonly #logger: Logger;
+  /** Waiting for no POST to be in flight in any session (a drain). */
+  #quietWaiters: (() => void)[] = [];
 
   constructor(options: {
     limits: SessionLimits;
@@ -88,6 +90,24 @@ export class SessionTable<T> {
     this.#limits = options.limits;
     this.#closeValue = options.close;
     this.#logger = options.logger;
+  }
+
+  /** Sessions open. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** POST requests being answered, all sessions together. */
+  get inFlight(): number {
+    let total = 0;
+    for (const entry of this.#entries.values()) total += entry.use.inFlight;
+    return total;
+  }
+
+  /** Resolves once no session has a POST in flight (at once when none has). */
+  whenQuiet(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#quietWaiters.push(resolve));
   }
 
   get(id: string): T | undefined {
@@ -142,6 +162,7 @@ export class SessionTable<T> {
       else use.streams -= 1;
       use.lastUsed = Date.now();
       this.#arm(id, entry);
+      if (kind === 'call') this.#wakeIfQuiet();
     };
   }
 
@@ -159,8 +180,14 @@ export class SessionTable<T> {
     if (entry === undefined) return;
     this.#entries.delete(id);
     clearTimeout(entry.timer);
+    this.#wakeIfQuiet();
     this.#logger[level](`http: session ${id} closed (${why})`);
     await this.#closeValue(entry.value);
+  }
+
+  #wakeIfQuiet(): void {
+    if (this.#quietWaiters.length === 0 || this.inFlight > 0) return;
+    for (const wake of this.#quietWaiters.splice(0)) wake();
   }
 
   /** The table's own decision (eviction, expiry): news to a client, whose next request gets 404. */

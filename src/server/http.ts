@@ -4,6 +4,8 @@
  * method, and for POST the media type, a byte-capped body, its JSON-RPC shape and the batch rule.
  * Then it goes to its MCP session: one stateful SDK transport and one createServer() per session,
  * kept by http-sessions.ts (closed on DELETE, when idle or evicted for a new one, at shutdown).
+ * Beside /mcp, http-service.ts answers /healthz, /readyz and /metrics. drain() stops new sessions
+ * and waits for the calls in flight, so that a SIGTERM ends the process without cutting them off.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -39,7 +41,22 @@ import {
   type Refusal,
 } from './http-checks.js';
 
-export { LOOPBACK_HOSTS, TOKEN_ENV, assertLoopback, loadToken, resolveToken } from './http-auth.js';
+import {
+  answerService,
+  checkMetricsToken,
+  checkServiceMethod,
+  serviceEndpoint,
+  type HttpService,
+} from './http-service.js';
+
+export {
+  LOOPBACK_HOSTS,
+  TOKEN_ENV,
+  assertLoopback,
+  digest,
+  loadToken,
+  resolveToken,
+} from './http-auth.js';
 export { MCP_PATH } from './http-checks.js';
 /** Idle keep-alive time of a connection: longer than clients' own (see where it is set). */
 const KEEP_ALIVE_MS = 65_000;
@@ -59,12 +76,26 @@ export interface HttpOptions {
   idleMs: number;
   /** A session that sends nothing after initialize is closed this long after it. */
   initMs?: number;
+  /** Names this server in its session ids (`NAME.<uuid>`), so a balancer routes by them. */
+  replicaId?: string | null;
+  /** Host authorities besides loopback:port that name this server (a balancer's, in front). */
+  allowedHosts?: readonly string[];
+  /** /healthz, /readyz and /metrics; without it they answer 404 like any other path. */
+  service?: HttpService;
 }
 
 export interface HttpServer {
   /** The MCP endpoint, e.g. http://127.0.0.1:8765/mcp. */
   url: string;
   port: number;
+  /** MCP sessions open. */
+  readonly sessions: number;
+  readonly draining: boolean;
+  /**
+   * Refuse new MCP sessions from now on (readiness goes false), keep serving the open ones;
+   * resolves once no call is in flight in any session.
+   */
+  drain(): Promise<void>;
   /** Stop listening, close every MCP session and every connection. */
   close(): Promise<void>;
 }
@@ -91,6 +122,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   });
   let port = options.port;
   let closing = false;
+  let draining = false;
+  const extraHosts = options.allowedHosts ?? [];
+  const { service } = options;
 
   const openSession = async (
     req: IncomingMessage,
@@ -100,6 +134,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     // Checked again here, after the body was read: a session added after shutdown would leak.
     if (closing) {
       refuse(res, logger, SHUTTING_DOWN);
+      return;
+    }
+    if (draining) {
+      refuse(res, logger, DRAINING);
       return;
     }
     // Security: a bounded number of sessions; an idle one makes room, a busy one never does.
@@ -112,7 +150,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       });
       return;
     }
-    const id = randomUUID();
+    const id =
+      (options.replicaId ?? null) === null ? randomUUID() : `${options.replicaId}.${randomUUID()}`;
     const handle = options.connect(`http:${id}`);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
     // Set before connect(): the SDK chains its own handler after this one. After a DELETE, or
@@ -143,9 +182,22 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { headers } = req;
+    const endpoint = service === undefined ? null : serviceEndpoint(req.url);
+    if (service !== undefined && endpoint !== null) {
+      const early =
+        checkHost(headers.host, port, extraHosts) ??
+        checkOrigin(headers.origin, port, extraHosts) ??
+        checkServiceMethod(req.method) ??
+        (endpoint === 'metrics'
+          ? checkMetricsToken(headers.authorization, service.metricsTokenDigest, tokenDigest)
+          : null);
+      if (early !== null) refuse(res, logger, early);
+      else answerService(endpoint, req, res, service, draining || closing);
+      return;
+    }
     const refusal =
-      checkHost(headers.host, port) ??
-      checkOrigin(headers.origin, port) ??
+      checkHost(headers.host, port, extraHosts) ??
+      checkOrigin(headers.origin, port, extraHosts) ??
       checkToken(headers.authorization, tokenDigest) ??
       checkPath(req.url) ??
       checkMethod(req.method) ??
@@ -242,9 +294,26 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   const address = server.address();
   if (address !== null && typeof address === 'object') port = address.port;
   const urlHost = options.host === '::1' ? '[::1]' : options.host;
+  if (service?.metrics != null) {
+    service.metrics.gauge(
+      'isolated_pymcp_mcp_sessions_open',
+      'MCP sessions open.',
+      () => sessions.size,
+    );
+  }
   return {
     url: `http://${urlHost}:${port}${MCP_PATH}`,
     port,
+    get sessions() {
+      return sessions.size;
+    },
+    get draining() {
+      return draining;
+    },
+    drain() {
+      draining = true;
+      return sessions.whenQuiet();
+    },
     async close() {
       if (closing) return;
       closing = true;
@@ -266,6 +335,12 @@ const SHUTTING_DOWN: Refusal = {
   status: 503,
   code: SERVER_ERROR,
   message: 'the server is shutting down',
+};
+const DRAINING: Refusal = {
+  status: 503,
+  code: SERVER_ERROR,
+  message: 'the server is draining before it stops and takes no new sessions; start one elsewhere',
+  headers: { 'Retry-After': '5' },
 };
 const INTERNAL_ERROR: Refusal = { status: 500, code: -32603, message: 'Internal error' };
 

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
+import { errorMessage } from '../shared/errors.js';
 import { describeEnvironment } from '../shared/python-environment.js';
 import { Executor } from '../sandbox/executor.js';
 import { createSandboxFactory, type SandboxFactory } from '../sandbox/sandbox-factory.js';
@@ -20,6 +21,8 @@ export interface Runtime {
   executor: Executor;
   /** The language server, started on first call (or by startCodeIntelSoon), or why there is none. */
   codeIntel(): Promise<CodeIntelState>;
+  /** The language server as it is now, without starting it. */
+  codeIntelStatus(): CodeIntelState | 'not_started' | 'starting';
   /** Start the language server in the background after `delayMs`. */
   startCodeIntelSoon(delayMs: number): void;
   close(): Promise<void>;
@@ -35,10 +38,12 @@ export async function createRuntime(
   executor.start();
   const { spec } = factory;
   let started: Promise<CodeIntelState> | null = null;
+  let settled: CodeIntelState | null = null;
   let timer: NodeJS.Timeout | null = null;
   const codeIntel = (): Promise<CodeIntelState> => {
     if (timer !== null) clearTimeout(timer);
-    started ??=
+    if (started !== null) return started;
+    started =
       options.withLsp === false
         ? Promise.resolve({ unavailable: 'not started for this command' })
         : import('../lsp/lsp-factory.js')
@@ -61,6 +66,14 @@ export async function createRuntime(
                 logger.debug(`code intelligence off: ${state.unavailable}`);
               return state;
             });
+    started.then(
+      (state) => {
+        settled = state;
+      },
+      (error: unknown) => {
+        settled = { unavailable: `the language server did not start: ${errorMessage(error)}` };
+      },
+    );
     return started;
   };
   logger.debug(
@@ -71,6 +84,7 @@ export async function createRuntime(
     factory,
     executor,
     codeIntel,
+    codeIntelStatus: () => settled ?? (started === null ? 'not_started' : 'starting'),
     startCodeIntelSoon(delayMs) {
       if (started !== null || timer !== null) return;
       timer = setTimeout(() => {

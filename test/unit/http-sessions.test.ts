@@ -1,6 +1,12 @@
 /** Which MCP session makes room for a new one, and when an idle one expires. */
 import { describe, expect, test } from 'vitest';
-import { evictionCandidate, expiresAt, type SessionUse } from '../../src/server/http-sessions.js';
+import {
+  evictionCandidate,
+  expiresAt,
+  SessionTable,
+  type SessionUse,
+} from '../../src/server/http-sessions.js';
+import { silentLogger } from '../../src/shared/log.js';
 
 /** An established (initialize, then more), idle session with no stream, last used at `lastUsed`. */
 function use(lastUsed: number, more: Partial<SessionUse> = {}): SessionUse {
@@ -55,5 +61,49 @@ describe('expiresAt', () => {
     ['a session answering a call: never', busy(5000), Infinity],
   ])('%s', (_name, session, expected) => {
     expect(expiresAt(session, limits)).toBe(expected);
+  });
+});
+
+describe('SessionTable.whenQuiet (a drain)', () => {
+  const table = (): SessionTable<string> =>
+    new SessionTable<string>({
+      limits: { maxSessions: 8, idleMs: 60_000, initMs: 60_000 },
+      close: () => Promise.resolve(),
+      logger: silentLogger,
+    });
+
+  test('resolves at once when no call is in flight, streams notwithstanding', async () => {
+    const sessions = table();
+    sessions.add('a', 'a');
+    sessions.begin('a', 'stream');
+    await expect(sessions.whenQuiet()).resolves.toBeUndefined();
+    await sessions.closeAll('test');
+  });
+
+  test('resolves when the last call in flight ends, not before', async () => {
+    const sessions = table();
+    sessions.add('a', 'a');
+    sessions.add('b', 'b');
+    const endA = sessions.begin('a', 'call');
+    const endB = sessions.begin('b', 'call');
+    let quiet = false;
+    const waiting = sessions.whenQuiet().then(() => (quiet = true));
+    endA();
+    await Promise.resolve();
+    expect(quiet).toBe(false);
+    expect(sessions.inFlight).toBe(1);
+    endB();
+    await waiting;
+    expect(quiet).toBe(true);
+    await sessions.closeAll('test');
+  });
+
+  test('a session closed with a call in flight no longer holds the drain', async () => {
+    const sessions = table();
+    sessions.add('a', 'a');
+    sessions.begin('a', 'call');
+    const waiting = sessions.whenQuiet();
+    await sessions.close('a', 'test');
+    await expect(waiting).resolves.toBeUndefined();
   });
 });

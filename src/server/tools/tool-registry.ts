@@ -41,6 +41,12 @@ export type ToolHandler<Input extends z.ZodRawShape> = (
   extra: ToolExtra,
 ) => CallToolResult | Promise<CallToolResult>;
 
+/** How a tools/call ended, for metrics: a bounded set, whatever the client sends. */
+export type ToolCallOutcome = 'ok' | 'error' | 'invalid_arguments' | 'unknown_tool';
+
+/** Told of every tools/call once it is answered; `tool` is a registered name or "unknown". */
+export type ToolCallObserver = (tool: string, outcome: ToolCallOutcome, seconds: number) => void;
+
 interface Entry {
   schema: z.ZodObject;
   keys: ReadonlySet<string>;
@@ -66,9 +72,14 @@ export class ToolRegistry {
   constructor(
     private readonly server: McpServer,
     private readonly logger: Logger,
+    private readonly options: {
+      observe?: ToolCallObserver | undefined;
+      /** Aborted when the server stops: calls still running are cancelled and told why. */
+      shutdown?: AbortSignal | undefined;
+    } = {},
   ) {
     server.server.setRequestHandler(CallToolRequestSchema, (request, extra) =>
-      this.call(request.params.name, request.params.arguments, extra),
+      this.observed(request.params.name, request.params.arguments, extra),
     );
   }
 
@@ -90,6 +101,23 @@ export class ToolRegistry {
     return failureResult(error);
   }
 
+  private async observed(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
+    const observe = this.options.observe;
+    if (observe === undefined) return this.call(name, args, extra);
+    const began = performance.now();
+    // Security: a metric label is a registered tool name, never a string the client made up.
+    const tool = this.tools.has(name) ? name : 'unknown';
+    let outcome: ToolCallOutcome = 'unknown_tool';
+    try {
+      const result = await this.call(name, args, extra);
+      outcome =
+        result.isError !== true ? 'ok' : INVALID.has(result) ? 'invalid_arguments' : 'error';
+      return result;
+    } finally {
+      observe(tool, outcome, (performance.now() - began) / 1000);
+    }
+  }
+
   private async call(name: string, args: unknown, extra: ToolExtra): Promise<CallToolResult> {
     const tool = this.tools.get(name);
     if (tool === undefined) {
@@ -103,13 +131,28 @@ export class ToolRegistry {
     // Synchronous: no schema here has async refinements, and each await is a turn of the loop.
     const parsed = tool.schema.safeParse(args ?? {});
     if (!parsed.success) return invalidArguments(`${name}: ${describeIssues(parsed.error)}`);
+    const { shutdown } = this.options;
+    const signal =
+      shutdown === undefined ? extra.signal : AbortSignal.any([extra.signal, shutdown]);
     try {
-      return await tool.handler(parsed.data, extra);
+      const result = await tool.handler(parsed.data, { ...extra, signal });
+      // Whatever the handler made of the cancellation, the client learns the real reason.
+      return shutdown?.aborted === true ? SHUT_DOWN : result;
     } catch (error) {
-      return this.failure(name, error);
+      return shutdown?.aborted === true ? SHUT_DOWN : this.failure(name, error);
     }
   }
 }
+
+const SHUT_DOWN: CallToolResult = {
+  content: [
+    {
+      type: 'text',
+      text: 'Error (shutting_down): the server stopped before this call finished, so it was cancelled (its sandbox was killed). Start a new session and run it again.',
+    },
+  ],
+  isError: true,
+};
 
 /** A failure as the model sees it: short, with its code; an internal one is logged in full. */
 function failureResult(error: unknown): CallToolResult {
@@ -164,9 +207,14 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/** The results invalidArguments made, told apart from the tools' own isError results. */
+const INVALID = new WeakSet<CallToolResult>();
+
 function invalidArguments(message: string): CallToolResult {
-  return {
+  const result: CallToolResult = {
     content: [{ type: 'text', text: `Invalid arguments for ${message}` }],
     isError: true,
   };
+  INVALID.add(result);
+  return result;
 }
