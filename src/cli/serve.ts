@@ -11,11 +11,17 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   if (flags.http === true) return serveHttpCommand(flags);
   const { config, workspaceIsDefault } = configFromFlags(flags);
   const logger = createLogger(config.logLevel);
-  // Start the runtime (its Python probe is a subprocess) while the MCP modules load.
-  const starting = createRuntime(config, logger, { workspaceIsDefault });
-  starting.catch(() => undefined);
-  const { serveStdio } = await import('../server/stdio.js');
-  const runtime = await starting;
+  // The runtime first: its Python probe and then its first sandbox run in their own processes,
+  // and the sandbox keeps starting while the MCP modules load. Loaded the other way round, the
+  // modules' evaluation (tens of ms of the one JavaScript thread) held back the probe's spawn.
+  const runtime = await createRuntime(config, logger, { workspaceIsDefault });
+  let serveStdio;
+  try {
+    ({ serveStdio } = await import('../server/stdio.js'));
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
   const stop = (): void => {
     void runtime.close().finally(() => process.exit(0));
   };
