@@ -48,6 +48,11 @@ export async function createSandboxFactory(
      * at once (a warming pool): an early sandbox nobody takes would outlive its owner.
      */
     startEarly?: boolean;
+    /**
+     * Called once the processes this starts on its own (the probe, an early sandbox) are
+     * spawned: from then on the caller may keep the event loop busy without delaying them.
+     */
+    spawned?: () => void;
   } = {},
 ): Promise<SandboxFactory> {
   // The probe runs the interpreter (tens of ms): everything else is found meanwhile.
@@ -79,6 +84,7 @@ export async function createSandboxFactory(
     logger,
   };
   const early = options.startEarly === true ? await startEarly(config, base) : null;
+  options.spawned?.();
   try {
     const python = await probing;
     const { environment, skipped } = await resolveEnvironment(config, {

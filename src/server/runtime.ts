@@ -28,7 +28,7 @@ export interface Runtime {
 export async function createRuntime(
   config: Config,
   logger: Logger,
-  options: { workspaceIsDefault?: boolean; withLsp?: boolean } = {},
+  options: { workspaceIsDefault?: boolean; withLsp?: boolean; spawned?: () => void } = {},
 ): Promise<Runtime> {
   // The pool takes the first sandbox at once (executor.start below), so it may start early.
   const factory = await createSandboxFactory(config, logger, {
