@@ -9,6 +9,28 @@ import process from 'node:process';
 import { build } from 'esbuild';
 
 const OUT = 'dist/bundle';
+
+/**
+ * zod re-exports every locale it has (`z.locales`, ~370 kB, half of zod's source), and V8 parses
+ * all of it at start-up (compiling zod was ~70% of its load time). Nothing here or in the SDK
+ * uses a locale but the default English one (zod's schemas import that one directly), so the
+ * namespace keeps `en` only.
+ */
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: 'zod-locales', namespace: 'zod-english-only' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js';",
+      resolveDir: process.cwd(),
+      loader: 'js',
+    }));
+  },
+};
 // Chunk names carry a content hash: start empty, or chunks of earlier builds pile up (and would
 // be packed).
 await rm(OUT, { recursive: true, force: true });
@@ -29,4 +51,5 @@ await build({
   },
   // The language servers run as their own processes from node_modules; never bundled.
   external: ['pyright', 'basedpyright'],
+  plugins: [englishOnly],
 });
