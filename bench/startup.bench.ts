@@ -1,6 +1,6 @@
 /**
  * Start-up alone: tables 1 and 1b of run-python.bench.ts (spawn -> first result of a fresh
- * `serve`, next to bare node, CPython and bubblewrap; then where the time goes). About 30 s.
+ * `serve`, next to bare node, CPython and bubblewrap; then where the time goes). 15-30 s.
  *
  *   npm run build && node dist/bench/startup.bench.js
  */
