@@ -74,6 +74,12 @@ async function main(): Promise<void> {
             MCP_RUN_PYTHON.spawn,
           ],
           [
+            `spawn -> first result p50 <= ${TARGETS.spawnVsNode}x bare node -e`,
+            ratio(spawn.server.p50 / spawn.node.p50),
+            pass(spawn.server.p50 / spawn.node.p50 <= TARGETS.spawnVsNode),
+            '-',
+          ],
+          [
             `fib(25) median <= ${TARGETS.fibRatio}x bare CPython`,
             ratio(fibRatio),
             pass(fibRatio <= TARGETS.fibRatio),

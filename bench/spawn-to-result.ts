@@ -22,6 +22,7 @@ import {
 import {
   LATENCY_HEADER,
   latencyRow,
+  ratio,
   renderTable,
   summarize,
   verdict,
@@ -31,7 +32,12 @@ import {
 export interface SpawnFigures {
   python: Summary;
   server: Summary;
+  /** Bare `node -e`, spawn -> exit, measured alternately with the servers. */
+  node: Summary;
 }
+
+/** A bare Node.js process: the floor for a server written in Node. */
+const NODE_ARGS = ['-e', 'console.log(1+1)'];
 
 export async function spawnToFirstResult(): Promise<SpawnFigures> {
   progress('table 1: bare baselines');
@@ -47,8 +53,10 @@ export async function spawnToFirstResult(): Promise<SpawnFigures> {
   const samples = variants.map(() => ({ total: [] as number[], call: [] as number[] }));
   const init: number[] = [];
   const closing: number[] = [];
-  // Alternate the configurations so that all see the same machine noise.
+  const node: number[] = [];
+  // Alternate the configurations, and bare node, so that all see the same machine noise.
   for (let i = 0; i < RUNS.spawn; i++) {
+    node.push(...(await timeSpawns(2, '2', process.execPath, NODE_ARGS, { env: {} })));
     for (const [index, variant] of variants.entries()) {
       const server = await launch(variant.args);
       await server.run('1+1');
@@ -63,7 +71,9 @@ export async function spawnToFirstResult(): Promise<SpawnFigures> {
     }
   }
   const server = summarize(samples[0]!.total);
+  const nodeSummary = summarize(node);
   const rows = [
+    latencyRow('bare node -e: spawn -> exit', nodeSummary),
     latencyRow('bare /usr/bin/python3 -c: spawn -> exit', python),
     latencyRow('bare bwrap + python3 -I -c: spawn -> exit', bwrap),
     latencyRow(
@@ -91,6 +101,8 @@ export async function spawnToFirstResult(): Promise<SpawnFigures> {
       LATENCY_HEADER,
       rows,
       [
+        `serve p50 / bare node -e p50: ${ratio(server.p50 / nodeSummary.p50)} ` +
+          verdict(server.p50 / nodeSummary.p50, TARGETS.spawnVsNode, `${TARGETS.spawnVsNode}x`),
         `mcp-run-python (published, not run here): ${MCP_RUN_PYTHON.spawn} spawn -> first result.`,
         'Server: node bin/isolated-pymcp serve --log-level warn [flags] under the SDK',
         'StdioClientTransport; the first request after initialize is run_python_code (no',
@@ -98,7 +110,7 @@ export async function spawnToFirstResult(): Promise<SpawnFigures> {
       ],
     ),
   );
-  return { python, server };
+  return { python, server, node: nodeSummary };
 }
 
 /**

@@ -180,8 +180,13 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       name: 'language servers',
       run: async () => {
         const python = await resolvePython(config.python);
+        // As the sandbox factory decides: under root, sandboxes run as the configured ids.
+        const sandboxIds =
+          process.getuid?.() === 0 ? { uid: config.sandboxUid, gid: config.sandboxGid } : null;
         const found = await Promise.all(
-          LSP_KINDS.map(async (kind) => [kind, await locateServer(kind, python)] as const),
+          LSP_KINDS.map(
+            async (kind) => [kind, await locateServer(kind, python, sandboxIds)] as const,
+          ),
         );
         const lines = found.map(([kind, result]) =>
           result.available

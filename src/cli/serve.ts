@@ -13,11 +13,28 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   if (flags.http === true) return serveHttpCommand(flags);
   const { config, workspaceIsDefault } = configFromFlags(flags);
   const logger = createLogger(config.logLevel, undefined, flags.logFormat);
-  // Start the runtime (its Python probe is a subprocess) while the MCP modules load.
-  const starting = createRuntime(config, logger, { workspaceIsDefault });
+  // The runtime's processes first (the Python probe, the first sandbox), then the MCP modules,
+  // which load while those run. The other way round, the modules' evaluation (tens of ms of the
+  // one JavaScript thread) held back their spawn.
+  let spawned = (): void => undefined;
+  const processesSpawned = new Promise<void>((resolve) => (spawned = resolve));
+  const starting = createRuntime(config, logger, { workspaceIsDefault, spawned });
   starting.catch(() => undefined);
-  const { serveStdio } = await import('../server/stdio.js');
-  const runtime = await starting;
+  await Promise.race([
+    processesSpawned,
+    starting.then(
+      () => undefined,
+      () => undefined,
+    ),
+  ]);
+  const [loaded, started] = await Promise.allSettled([import('../server/stdio.js'), starting]);
+  if (started.status === 'rejected') throw started.reason;
+  const runtime = started.value;
+  if (loaded.status === 'rejected') {
+    await runtime.close();
+    throw loaded.reason;
+  }
+  const { serveStdio } = loaded.value;
   const stop = (): void => {
     void runtime.close().finally(() => process.exit(0));
   };

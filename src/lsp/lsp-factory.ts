@@ -41,7 +41,7 @@ export async function createCodeIntel(
 ): Promise<CodeIntelHandle | { unavailable: string }> {
   const kind = config.lsp.server;
   if (kind === 'off') return { unavailable: 'the language server is disabled (--lsp off)' };
-  const found = await locateServer(kind, env.python);
+  const found = await locateServer(kind, env.python, env.hostIds);
   if (!found.available) return { unavailable: found.reason };
   const client = new LspClient({
     bwrap: env.bwrap,

@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { stampOf } from '../shared/file-stamp.js';
 import { isPymcpError } from '../shared/errors.js';
+import { MAX_PROJECT_FILES } from './answer-limits.js';
 import type { CodeIntel, DiagnosticItem } from './code-intel.js';
 import {
   pythonFiles,
@@ -17,7 +18,6 @@ import {
   type Refusal,
 } from './workspace-files.js';
 
-export const MAX_PROJECT_FILES = 500;
 /** Files asked about at once: pull requests queue in the server; pushed reports (pylsp lints
  * half a second after a change) come in parallel. */
 const CHECK_PARALLEL = 8;

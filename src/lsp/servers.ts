@@ -7,6 +7,7 @@ import { access, constants, realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { LspKind } from '../shared/config.js';
+import { unreachableReason } from '../shared/host-layout.js';
 import { runCommand } from '../shared/process.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 import { OWN_FILES } from '../shared/sandbox-description.js';
@@ -32,15 +33,33 @@ const require = createRequire(import.meta.url);
 /** Heap for Node-based servers: pyright on a large workspace needs room, but not unbounded. */
 const NODE_HEAP_MB = 3072;
 
+/**
+ * `hostIds`: the ids the sandbox runs as when the server runs as root (else null). A Node-based
+ * server installed where they cannot read it (npx as root puts it under /root/.npm) is
+ * unavailable, with the reason, rather than a server that dies at start.
+ */
 export async function locateServer(
   kind: LspKind,
   python: PythonRuntime,
+  hostIds: { uid: number; gid: number } | null = null,
 ): Promise<ServerAvailability> {
   switch (kind) {
     case 'pyright':
-      return nodeServer(kind, 'pyright', 'langserver.index.js', 'npm ci (pyright is a dependency)');
+      return nodeServer(
+        kind,
+        'pyright',
+        'langserver.index.js',
+        'npm ci (pyright is a dependency)',
+        hostIds,
+      );
     case 'basedpyright':
-      return nodeServer(kind, 'basedpyright', 'langserver.index.js', 'npm install basedpyright');
+      return nodeServer(
+        kind,
+        'basedpyright',
+        'langserver.index.js',
+        'npm install basedpyright',
+        hostIds,
+      );
     case 'pylsp':
       return pylsp(python);
   }
@@ -51,6 +70,7 @@ async function nodeServer(
   pkg: string,
   entry: string,
   fix: string,
+  hostIds: { uid: number; gid: number } | null,
 ): Promise<ServerAvailability> {
   let dir: string;
   try {
@@ -64,6 +84,17 @@ async function nodeServer(
   // Node outside /usr (nvm, a tarball): mount its installation read-only at the same path.
   const nodePrefix = path.dirname(path.dirname(node));
   if (!node.startsWith('/usr/')) mounts.push([nodePrefix, nodePrefix]);
+  if (hostIds !== null) {
+    for (const [host] of mounts) {
+      const reason = await unreachableReason(host, hostIds.uid, hostIds.gid);
+      if (reason !== null) {
+        return {
+          available: false,
+          reason: `${pkg} in ${host} cannot be read by the sandbox's uid ${hostIds.uid}: ${reason}; install it where that user can read it (npm install -g, or a project outside private directories)`,
+        };
+      }
+    }
+  }
   const version = (require(`${pkg}/package.json`) as { version?: string }).version ?? '?';
   return {
     available: true,

@@ -14,6 +14,7 @@
  */
 import type { Location, LocationLink, Position } from 'vscode-languageserver-protocol';
 import { PymcpError } from '../shared/errors.js';
+import { MAX_CHECKED_NAMES, MAX_NAME_FILES } from './answer-limits.js';
 import { identifierAt, namePattern } from './addressing.js';
 import { uriOf, type DocumentStore, type SyncedDocument } from './documents.js';
 import { isFunctionLocal } from './local-scope.js';
@@ -21,10 +22,6 @@ import type { LspClient } from './lsp-client.js';
 import { lineLength, splitLines, toLsp } from './positions.js';
 import type { FileText, Refusal } from './workspace-files.js';
 
-/** Files that name the symbol given to the server for one answer. */
-export const MAX_NAME_FILES = 500;
-/** Names checked with go-to-definition for one answer (servers with a bounded search). */
-export const MAX_CHECKED_NAMES = 400;
 /** Definition requests in flight at once while checking names. */
 const CHECK_PARALLEL = 4;
 

@@ -12,9 +12,15 @@ import type { Logger } from '../shared/log.js';
 import { packageFile } from '../shared/package-root.js';
 import { probeHostLayout, unreachableReason } from '../shared/host-layout.js';
 import type { PythonEnvironment } from '../shared/python-environment.js';
-import { resolvePython, isUnder, type PythonRuntime } from '../shared/python-runtime.js';
+import {
+  isUnder,
+  likelyInterpreter,
+  resolvePython,
+  type PythonRuntime,
+} from '../shared/python-runtime.js';
+import { findVenv } from '../shared/venv-discovery.js';
 import { resolveEnvironment } from './environment-probe.js';
-import { WORKER_HELPERS } from './profile.js';
+import { WORKER_HELPERS, bwrapArgs } from './profile.js';
 import { Sandbox, type SandboxSpec } from './sandbox-process.js';
 
 const BWRAP_CANDIDATES = ['/usr/bin/bwrap', '/usr/local/bin/bwrap'];
@@ -34,11 +40,26 @@ export interface SandboxFactory {
 export async function createSandboxFactory(
   config: Config,
   logger: Logger,
-  options: { workspaceIsDefault?: boolean } = {},
+  options: {
+    workspaceIsDefault?: boolean;
+    /**
+     * Start the first sandbox while the interpreter is still being probed, when its command
+     * line can be foreseen; the first start() returns it. Only for a caller that calls start()
+     * at once (a warming pool): an early sandbox nobody takes would outlive its owner.
+     */
+    startEarly?: boolean;
+    /**
+     * Called once the processes this starts on its own (the probe, an early sandbox) are
+     * spawned: from then on the caller may keep the event loop busy without delaying them.
+     */
+    spawned?: () => void;
+  } = {},
 ): Promise<SandboxFactory> {
-  const [bwrap, python, layout, workerSource, helperSources] = await Promise.all([
+  // The probe runs the interpreter (tens of ms): everything else is found meanwhile.
+  const probing = resolvePython(config.python);
+  probing.catch(() => undefined);
+  const [bwrap, layout, workerSource, helperSources] = await Promise.all([
     findBwrap(),
-    resolvePython(config.python),
     probeHostLayout(),
     readFile(workerPath()),
     Promise.all(WORKER_HELPERS.map((name) => readFile(packageFile('python', name)))),
@@ -51,17 +72,8 @@ export async function createSandboxFactory(
     options.workspaceIsDefault ?? false,
     logger,
   );
-  const { environment, skipped } = await resolveEnvironment(config, {
+  const base = {
     bwrap,
-    layout,
-    hostIds,
-    python,
-    workspace,
-  });
-  for (const note of skipped) logger.warn(`not using the virtual environment ${note}`);
-  const spec: SandboxSpec = {
-    bwrap,
-    environment,
     layout,
     workerSource,
     helperSources,
@@ -71,7 +83,92 @@ export async function createSandboxFactory(
     startTimeoutMs: START_TIMEOUT_MS,
     logger,
   };
-  return { start: () => Sandbox.start(spec), spec, python, environment, skippedVenvs: skipped };
+  const early = options.startEarly === true ? await startEarly(config, base) : null;
+  options.spawned?.();
+  try {
+    const python = await probing;
+    const { environment, skipped } = await resolveEnvironment(config, {
+      bwrap,
+      layout,
+      hostIds,
+      python,
+      workspace,
+    });
+    for (const note of skipped) logger.warn(`not using the virtual environment ${note}`);
+    const spec: SandboxSpec = { ...base, environment };
+    let first: Promise<Sandbox> | null = null;
+    if (early !== null) {
+      // Security: the early sandbox is kept only if it is exactly the sandbox `spec` describes
+      // (same mounts, environment variables, limits and command), else it is thrown away.
+      if (sameSandbox(early.spec, spec)) {
+        first = early.sandbox;
+      } else {
+        logger.debug('the sandbox started early differs from the probed environment; discarded');
+        discard(early.sandbox);
+      }
+    }
+    const start = (): Promise<Sandbox> => {
+      const sandbox = first ?? Sandbox.start(spec);
+      first = null;
+      return sandbox;
+    };
+    return { start, spec, python, environment, skippedVenvs: skipped };
+  } catch (error) {
+    if (early !== null) discard(early.sandbox);
+    throw error;
+  }
+}
+
+/**
+ * A sandbox started before the interpreter's probe has answered, on the foreseeable case: no
+ * virtual environment to find and an interpreter under /usr (always mounted; nothing else to
+ * mount). The caller compares its spec with the probed one before using it.
+ */
+async function startEarly(
+  config: Config,
+  base: Omit<SandboxSpec, 'environment'>,
+): Promise<{ spec: SandboxSpec; sandbox: Promise<Sandbox> } | null> {
+  const [interpreter, venvs] = await Promise.all([
+    likelyInterpreter(config.python),
+    findVenv({
+      venv: config.venv,
+      python: config.python,
+      virtualEnv: config.virtualEnv,
+      workspace: base.workspace,
+    }).catch(() => null),
+  ]);
+  if (interpreter === null || !isUnder(interpreter, '/usr')) return null;
+  if (venvs === null || venvs.found !== null || venvs.skipped.length > 0) return null;
+  const environment: PythonEnvironment = {
+    interpreter,
+    version: '',
+    mounts: [],
+    sysPath: [],
+    venv: null,
+  };
+  const spec: SandboxSpec = { ...base, environment };
+  const sandbox = Sandbox.start(spec);
+  sandbox.catch(() => undefined);
+  return { spec, sandbox };
+}
+
+/** Whether two specs start the same sandbox: the same bwrap command line, as the same user. */
+function sameSandbox(a: SandboxSpec, b: SandboxSpec): boolean {
+  const left = bwrapArgs(a);
+  const right = bwrapArgs(b);
+  return (
+    a.bwrap === b.bwrap &&
+    a.hostIds === b.hostIds &&
+    left.length === right.length &&
+    left.every((arg, index) => arg === right[index])
+  );
+}
+
+function discard(sandbox: Promise<Sandbox>): void {
+  void sandbox.then(
+    (s) => s.close(),
+    () => undefined,
+  );
 }
 
 /** python/worker.py, shipped with the package. */

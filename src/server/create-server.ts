@@ -8,6 +8,7 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
 import type { PythonEnvironment } from '../shared/python-environment.js';
 import { VERSION } from '../shared/version.js';
+import { LazySchemaValidator } from './lazy-schema-validator.js';
 import type { Executor } from '../sandbox/executor.js';
 import { registerRunPythonCode } from './tools/run-python-code.js';
 import { registerSessionTools } from './tools/sessions.js';
@@ -56,6 +57,7 @@ export function createServer(deps: ServerDeps): ServerHandle {
     { name: SERVER_NAME, version: VERSION },
     {
       capabilities: { tools: {}, prompts: {}, resources: {} },
+      jsonSchemaValidator: new LazySchemaValidator(),
       instructions:
         "Runs Python in an isolated sandbox (run_python_code; matplotlib figures come back as images, pandas tables as tables) with optional stateful sessions (create_session) whose files move in and out with upload_file, download_file and list_files (and are resources), and the project's installed packages (list_packages), and answers questions about the workspace's Python code with a real language server (lsp_* tools: diagnostics, hover, definition, references, completions, symbols, rename).",
     },

@@ -31,9 +31,13 @@ export interface Runtime {
 export async function createRuntime(
   config: Config,
   logger: Logger,
-  options: { workspaceIsDefault?: boolean; withLsp?: boolean } = {},
+  options: { workspaceIsDefault?: boolean; withLsp?: boolean; spawned?: () => void } = {},
 ): Promise<Runtime> {
-  const factory = await createSandboxFactory(config, logger, options);
+  // The pool takes the first sandbox at once (executor.start below), so it may start early.
+  const factory = await createSandboxFactory(config, logger, {
+    ...options,
+    startEarly: config.poolSize > 0,
+  });
   const executor = new Executor(config, () => factory.start(), logger);
   executor.start();
   const { spec } = factory;

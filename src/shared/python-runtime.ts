@@ -22,7 +22,7 @@ export interface PythonRuntime {
   sysPath: string[];
 }
 
-const DEFAULT_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'];
+const DEFAULT_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'] as const;
 const PROBE =
   'import json,sys; print(json.dumps([sys.executable, sys.version.split()[0], sys.base_prefix, sys.path]))';
 const ProbeSchema = z.tuple([
@@ -57,6 +57,22 @@ export async function resolvePython(requested?: string): Promise<PythonRuntime> 
     `no usable Python 3 interpreter (tried ${failures.join('; ')}). ` +
       'Install one (Debian: apt-get install python3) or pass --python /path/to/python3.',
   );
+}
+
+/**
+ * The real path of the interpreter resolvePython will most likely probe, found without running
+ * anything; null when that cannot be told cheaply (a binary inside a venv, a missing file). A
+ * guess, for starting work early: what resolvePython returns is the answer.
+ */
+export async function likelyInterpreter(requested?: string): Promise<string | null> {
+  try {
+    if (requested !== undefined && (await binaryInsideVenv(requested))) return null;
+    const file = await realpath(requested ?? DEFAULT_CANDIDATES[0]);
+    await access(file, constants.X_OK);
+    return file;
+  } catch {
+    return null;
+  }
 }
 
 async function probe(candidate: string): Promise<PythonRuntime> {

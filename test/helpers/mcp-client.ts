@@ -22,13 +22,13 @@ export interface ServerUnderTest {
 
 export async function startServer(
   args: readonly string[] = [],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; bin?: string } = {},
 ): Promise<ServerUnderTest> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     // The language server is started only by tests that use it (it costs a core for a second).
     args: [
-      BIN,
+      options.bin ?? BIN,
       'serve',
       '--log-level',
       'warn',

@@ -10,10 +10,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
 import { resolveWorkspaceFile } from '../../shared/path-gate.js';
-import { analyze } from '../../analyze/analyze.js';
 import { ReportSchema } from '../../analyze/report.js';
-import { renderMarkdown } from '../../analyze/render-text.js';
-import { workspaceTarget } from '../../analyze/target.js';
 
 export interface AnalyzeToolDeps {
   workspace: string | null;
@@ -104,6 +101,12 @@ export function registerAnalyzeAlgorithm(
       });
       if (!file.relative.endsWith('.py'))
         throw new PymcpError('input_invalid', `${file.relative} is not a .py file`);
+      // The analysis modules load at first use: the server's start-up does not pay for them.
+      const [{ analyze }, { renderMarkdown }, { workspaceTarget }] = await Promise.all([
+        import('../../analyze/analyze.js'),
+        import('../../analyze/render-text.js'),
+        import('../../analyze/target.js'),
+      ]);
       const target = await workspaceTarget(deps.workspace, file.relative);
       const token = extra._meta?.progressToken;
       let step = 0;

@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { PymcpError } from '../../shared/errors.js';
 import type { CodeIntel, Coverage, SourceLocation, Target } from '../../lsp/code-intel.js';
 import type { CodeIntelHandle } from '../../lsp/lsp-factory.js';
-import { MAX_CHECKED_NAMES, MAX_NAME_FILES } from '../../lsp/whole-workspace.js';
+import { MAX_CHECKED_NAMES, MAX_NAME_FILES } from '../../lsp/answer-limits.js';
 import type { CodeIntelState } from '../runtime.js';
 
 /** The language server, started on first use (or shortly after start-up) and then shared. */

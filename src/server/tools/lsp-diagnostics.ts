@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { ToolRegistry } from './tool-registry.js';
 import { PymcpError } from '../../shared/errors.js';
 import type { CodeIntel, DiagnosticItem } from '../../lsp/code-intel.js';
-import { MAX_PROJECT_FILES, ProjectCheck } from '../../lsp/project-check.js';
+import { MAX_PROJECT_FILES } from '../../lsp/answer-limits.js';
+import type { ProjectCheck } from '../../lsp/project-check.js';
 import {
   READ_ONLY,
   codeInput,
@@ -125,6 +126,8 @@ export function registerDiagnosticsTools(
         }
         let check = checks.get(intel);
         if (check === undefined) {
+          // Loaded at first use, like the rest of the language-server code.
+          const { ProjectCheck } = await import('../../lsp/project-check.js');
           check = new ProjectCheck(intel);
           checks.set(intel, check);
         }
