@@ -245,6 +245,33 @@ describe('readiness waits for the language server', () => {
   );
 });
 
+describe('readiness without a pool', () => {
+  test(
+    'with --pool-size 0 (nothing to pre-start), /readyz is 200, not 503 forever',
+    { timeout: 90_000 },
+    async () => {
+      const server = await startHttp(['--pool-size', '0']);
+      try {
+        await until(
+          async () => (await get(server.port, '/readyz')).status === 200,
+          30_000,
+          'ready',
+        );
+        expect(JSON.parse((await get(server.port, '/readyz')).body)).toEqual({
+          ready: true,
+          checks: { pool: 'warm', language_server: 'off', draining: false },
+        });
+        // And it does serve: a call starts its own sandbox.
+        const client = await connect(server.url);
+        expect(structured(await run(client, '6 * 7'))).toMatchObject({ return_value: 42 });
+        await client.close();
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    },
+  );
+});
+
 describe('service flags', () => {
   test.each([
     [['--replica-id', 'R1'], '--replica-id'],
