@@ -61,6 +61,16 @@ function parseReplicas(values) {
   return list;
 }
 
+/**
+ * The upstream of one replica. Its own prefix keeps it apart from the names the configuration
+ * uses itself: a replica called "new" or "unknown" must not become `pymcp_new` (the round-robin
+ * upstream: nginx refuses the duplicate) or `pymcp_unknown` (the map's value for "no such
+ * replica": every session of that replica would get 404).
+ */
+function upstreamOf(name) {
+  return `pymcp_replica_${name}`;
+}
+
 /** The JSON-RPC error body of a 404 the balancer answers itself. */
 function gone(message, code = -32001) {
   const body = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null });
@@ -78,12 +88,12 @@ function httpBlock(replicas, listen) {
     '    default    pymcp_unknown;  # a session id that names no replica here',
     '    ""         "";             # no session id: a new session',
   );
-  for (const { name } of replicas) push(`    ~^${name}\\.    pymcp_${name};`);
+  for (const { name } of replicas) push(`    ~^${name}\\.    ${upstreamOf(name)};`);
   push('}', '', '# New sessions: round-robin over every replica.', 'upstream pymcp_new {');
   for (const { address } of replicas) push(`    server ${address} max_fails=1 fail_timeout=5s;`);
   push('    keepalive 32;', '}');
   for (const { name, address } of replicas) {
-    push('', `upstream pymcp_${name} {`, `    server ${address};`, '    keepalive 8;', '}');
+    push('', `upstream ${upstreamOf(name)} {`, `    server ${address};`, '    keepalive 8;', '}');
   }
   push(
     '',
