@@ -23,12 +23,18 @@ import { parseArgs } from 'node:util';
 
 /** The server's own rule for --replica-id (src/cli/service-options.ts). */
 const REPLICA_ID = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-const ADDRESS = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\]):[0-9]{1,5}$/i;
+const ADDRESS = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\]):([0-9]{1,5})$/i;
 /** A path nginx reads unquoted: no spaces, quotes, semicolons or braces. */
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 /** The longest a tool call may run (--max-timeout's ceiling) plus queueing: nginx must wait. */
 const READ_TIMEOUT_SECONDS = 3900;
+
+/** HOST:PORT with a port nginx accepts (1 to 65535): else `nginx -t` fails on the output. */
+function isAddress(value) {
+  const port = Number(ADDRESS.exec(value)?.[1]);
+  return port >= 1 && port <= 65535;
+}
 
 function fail(message) {
   process.stderr.write(`generate.js: ${message}\n`);
@@ -54,7 +60,8 @@ function parseReplicas(values) {
   const seen = new Set();
   for (const { name, address } of list) {
     if (!REPLICA_ID.test(name)) fail(`replica name ${JSON.stringify(name)} is not valid`);
-    if (!ADDRESS.test(address)) fail(`replica address ${JSON.stringify(address)} is not HOST:PORT`);
+    if (!isAddress(address))
+      fail(`replica address ${JSON.stringify(address)} is not HOST:PORT (port 1 to 65535)`);
     if (seen.has(name)) fail(`replica name ${name} is given twice`);
     seen.add(name);
   }
@@ -189,7 +196,7 @@ function main() {
     },
   });
   const replicas = parseReplicas(values);
-  if (!ADDRESS.test(values.listen)) fail('--listen: expected HOST:PORT');
+  if (!isAddress(values.listen)) fail('--listen: expected HOST:PORT (port 1 to 65535)');
   const block = httpBlock(replicas, values.listen);
   const runtimeDir = values['runtime-dir'];
   if (runtimeDir === undefined) {

@@ -135,6 +135,10 @@ describe('deploy/nginx/generate.js with the real nginx', () => {
     ['an upper-case name', ['--replica', 'R1=127.0.0.1:9001']],
     ['a listen address with a parameter', ['--replicas', '1', '--listen', '127.0.0.1:80 ssl']],
     ['a runtime dir with a semicolon', ['--replicas', '1', '--runtime-dir', '/tmp/x;y']],
+    // Ports nginx itself refuses: the output would fail `nginx -t`.
+    ['a replica port above 65535', ['--replica', 'r1=127.0.0.1:99999']],
+    ['a replica port 0', ['--replica', 'r1=127.0.0.1:0']],
+    ['a listen port above 65535', ['--replicas', '1', '--listen', '127.0.0.1:70000']],
   ])('refuses %s, writing nothing', async (_what, args) => {
     const result = await run(process.execPath, [GENERATE, ...args]);
     expect(result.code).toBe(2);
