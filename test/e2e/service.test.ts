@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -271,6 +272,29 @@ describe('readiness without a pool', () => {
       }
     },
   );
+});
+
+describe('JSON logs when start-up fails', () => {
+  test('a fatal error (the port is taken) is a JSON line too, like every other', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const result = await runCli(
+        ['serve', '--http', '--port', String(port), '--log-format', 'json', '--lsp', 'off'],
+        { timeoutMs: 30_000, env: { ISOLATED_PYMCP_TOKEN: TOKEN } },
+      );
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trimEnd().split('\n');
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(entries.at(-1)).toMatchObject({
+        level: 'error',
+        msg: expect.stringContaining('cannot listen'),
+      });
+    } finally {
+      taken.close();
+    }
+  });
 });
 
 describe('service flags', () => {
