@@ -23,12 +23,18 @@ import { parseArgs } from 'node:util';
 
 /** The server's own rule for --replica-id (src/cli/service-options.ts). */
 const REPLICA_ID = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
-const ADDRESS = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\]):[0-9]{1,5}$/i;
+const ADDRESS = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\]):([0-9]{1,5})$/i;
 /** A path nginx reads unquoted: no spaces, quotes, semicolons or braces. */
 const SAFE_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 /** The longest a tool call may run (--max-timeout's ceiling) plus queueing: nginx must wait. */
 const READ_TIMEOUT_SECONDS = 3900;
+
+/** HOST:PORT with a port nginx accepts (1 to 65535): else `nginx -t` fails on the output. */
+function isAddress(value) {
+  const port = Number(ADDRESS.exec(value)?.[1]);
+  return port >= 1 && port <= 65535;
+}
 
 function fail(message) {
   process.stderr.write(`generate.js: ${message}\n`);
@@ -54,11 +60,22 @@ function parseReplicas(values) {
   const seen = new Set();
   for (const { name, address } of list) {
     if (!REPLICA_ID.test(name)) fail(`replica name ${JSON.stringify(name)} is not valid`);
-    if (!ADDRESS.test(address)) fail(`replica address ${JSON.stringify(address)} is not HOST:PORT`);
+    if (!isAddress(address))
+      fail(`replica address ${JSON.stringify(address)} is not HOST:PORT (port 1 to 65535)`);
     if (seen.has(name)) fail(`replica name ${name} is given twice`);
     seen.add(name);
   }
   return list;
+}
+
+/**
+ * The upstream of one replica. Its own prefix keeps it apart from the names the configuration
+ * uses itself: a replica called "new" or "unknown" must not become `pymcp_new` (the round-robin
+ * upstream: nginx refuses the duplicate) or `pymcp_unknown` (the map's value for "no such
+ * replica": every session of that replica would get 404).
+ */
+function upstreamOf(name) {
+  return `pymcp_replica_${name}`;
 }
 
 /** The JSON-RPC error body of a 404 the balancer answers itself. */
@@ -78,12 +95,12 @@ function httpBlock(replicas, listen) {
     '    default    pymcp_unknown;  # a session id that names no replica here',
     '    ""         "";             # no session id: a new session',
   );
-  for (const { name } of replicas) push(`    ~^${name}\\.    pymcp_${name};`);
+  for (const { name } of replicas) push(`    ~^${name}\\.    ${upstreamOf(name)};`);
   push('}', '', '# New sessions: round-robin over every replica.', 'upstream pymcp_new {');
   for (const { address } of replicas) push(`    server ${address} max_fails=1 fail_timeout=5s;`);
   push('    keepalive 32;', '}');
   for (const { name, address } of replicas) {
-    push('', `upstream pymcp_${name} {`, `    server ${address};`, '    keepalive 8;', '}');
+    push('', `upstream ${upstreamOf(name)} {`, `    server ${address};`, '    keepalive 8;', '}');
   }
   push(
     '',
@@ -179,7 +196,7 @@ function main() {
     },
   });
   const replicas = parseReplicas(values);
-  if (!ADDRESS.test(values.listen)) fail('--listen: expected HOST:PORT');
+  if (!isAddress(values.listen)) fail('--listen: expected HOST:PORT (port 1 to 65535)');
   const block = httpBlock(replicas, values.listen);
   const runtimeDir = values['runtime-dir'];
   if (runtimeDir === undefined) {

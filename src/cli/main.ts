@@ -1,6 +1,7 @@
 /** The command line: argv -> typed options -> a command. The only place that exits the process. */
 import { Command, InvalidArgumentError } from 'commander';
 import { errorMessage, isPymcpError } from '../shared/errors.js';
+import { logLine, type LogFormat } from '../shared/log.js';
 import { VERSION } from '../shared/version.js';
 import { FORMATS, type Format } from '../analyze/formats.js';
 import type { AnalyzeFlags } from './analyze.js';
@@ -29,6 +30,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(VERSION)
     .showHelpAfterError();
   let exitCode = 0;
+  /** How a failure is written: as the log lines are, so that a JSON log stays JSON. */
+  let errorFormat = 'text' as LogFormat;
 
   addSandboxOptions(
     addServiceOptions(
@@ -39,6 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ),
     ),
   ).action(async (flags: ServeFlags) => {
+    errorFormat = flags.logFormat ?? 'text';
     // Each command loads only its own modules: start-up time is a feature.
     const { serveCommand } = await import('./serve.js');
     exitCode = await serveCommand(flags);
@@ -116,8 +120,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
+    const message = isPymcpError(error) ? error.message : errorMessage(error);
     process.stderr.write(
-      `isolated-pymcp: ${isPymcpError(error) ? error.message : errorMessage(error)}\n`,
+      errorFormat === 'json' ? logLine('json', 'error', message) : `isolated-pymcp: ${message}\n`,
     );
     return 1;
   }

@@ -20,6 +20,18 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const processesSpawned = new Promise<void>((resolve) => (spawned = resolve));
   const starting = createRuntime(config, logger, { workspaceIsDefault, spawned });
   starting.catch(() => undefined);
+  // From the first sandbox on, a SIGTERM or SIGINT closes the runtime (once it is up) and exits
+  // 0, even during start-up: without a listener, Node would die of it (143) mid start-up.
+  const stop = (): void => {
+    void starting
+      .then(
+        (runtime) => runtime.close(),
+        () => undefined,
+      )
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   await Promise.race([
     processesSpawned,
     starting.then(
@@ -35,11 +47,6 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     throw loaded.reason;
   }
   const { serveStdio } = loaded.value;
-  const stop = (): void => {
-    void runtime.close().finally(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   try {
     await serveStdio(runtime, logger);
   } finally {
@@ -50,8 +57,10 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
 
 async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   // Loaded here, so that serving stdio does not pay for the HTTP stack at start-up.
-  const { assertLoopback, digest, loadToken, resolveToken, serveHttp, TOKEN_ENV } =
-    await import('../server/http.js');
+  const [
+    { assertLoopback, digest, loadToken, resolveToken, serveHttp, TOKEN_ENV },
+    { drainAndClose, nextStopSignal },
+  ] = await Promise.all([import('../server/http.js'), import('../server/drain.js')]);
   const host = flags.host ?? HTTP_DEFAULTS.host;
   const port = flags.port ?? HTTP_DEFAULTS.port;
   // Refuse a bad address, port or token before starting any sandbox.
@@ -70,24 +79,33 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   const { config, workspaceIsDefault } = configFromFlags(flags);
   const format = flags.logFormat ?? SERVICE_DEFAULTS.logFormat;
   const logger = createLogger(config.logLevel, undefined, format);
+  // From the first sandbox on, a SIGTERM or SIGINT stops cleanly (exit 0), even one that comes
+  // before the server is ready: without a listener, Node would die of it (143) mid start-up.
+  const stop = nextStopSignal();
   const starting = createRuntime(config, logger, { workspaceIsDefault });
-  starting.catch(() => undefined);
+  starting.catch(() => {
+    stop.cancel();
+  });
   const [
     { createServer },
     { LSP_START_DELAY_MS },
     { maxRequestBytes },
     { createServiceMetrics },
     { readiness },
-    { drainAndClose, nextStopSignal },
   ] = await Promise.all([
     import('../server/create-server.js'),
     import('../server/stdio.js'),
     import('../server/request-limits.js'),
     import('../server/service-metrics.js'),
     import('../server/health.js'),
-    import('../server/drain.js'),
   ]);
   const runtime = await starting;
+  const early = stop.received;
+  if (early !== null) {
+    logger.info(`${early} during start-up: stopping before serving`);
+    await runtime.close();
+    return 0;
+  }
   let http: HttpServer | undefined;
   const metrics = createServiceMetrics(runtime, {
     replicaId: flags.replicaId ?? null,
@@ -96,7 +114,6 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   // Aborted when a drain ends with calls still running: they are cancelled and told why.
   const shutdown = new AbortController();
   // Listen before the server is ready, so that a probe can see it is alive but not yet ready.
-  const stop = nextStopSignal();
   try {
     http = await serveHttp({
       host,

@@ -46,9 +46,12 @@ export class SandboxPool {
     if (this.idle.length + this.starting - this.waiters.length < this.size) this.startOne();
   }
 
-  /** The pool has started a sandbox and the latest start did not fail: it can serve calls. */
+  /**
+   * The pool has started a sandbox (or is sized 0: nothing to pre-start) and the latest start
+   * did not fail: it can serve calls.
+   */
   get isWarm(): boolean {
-    return this.started && this.failures === 0 && !this.closed;
+    return (this.started || this.size === 0) && this.failures === 0 && !this.closed;
   }
 
   /** An idle, ready sandbox: from the pool when one is waiting, else the next one to start. */

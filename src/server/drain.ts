@@ -11,8 +11,16 @@ import type { HttpServer } from './http.js';
 
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-/** Resolves with the next stop signal; `cancel` removes the listeners. */
-export function nextStopSignal(): { signal: Promise<NodeJS.Signals>; cancel(): void } {
+/**
+ * Resolves with the next stop signal, also kept in `received` (null until then); `cancel`
+ * removes the listeners.
+ */
+export function nextStopSignal(): {
+  signal: Promise<NodeJS.Signals>;
+  readonly received: NodeJS.Signals | null;
+  cancel(): void;
+} {
+  let received: NodeJS.Signals | null = null;
   let stop: (signal: NodeJS.Signals) => void = () => undefined;
   const cancel = (): void => {
     for (const name of STOP_SIGNALS) process.off(name, stop);
@@ -20,11 +28,18 @@ export function nextStopSignal(): { signal: Promise<NodeJS.Signals>; cancel(): v
   const signal = new Promise<NodeJS.Signals>((resolve) => {
     stop = (name) => {
       cancel();
+      received = name;
       resolve(name);
     };
   });
   for (const name of STOP_SIGNALS) process.on(name, stop);
-  return { signal, cancel };
+  return {
+    signal,
+    get received() {
+      return received;
+    },
+    cancel,
+  };
 }
 
 /** How the drain ended: every call finished, the deadline passed, or a second signal came. */

@@ -4,7 +4,9 @@
  * finishes and its client gets the result, a new session is refused meanwhile, the process exits
  * 0 and leaves no sandbox behind.
  */
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -21,7 +23,7 @@ import {
   type HttpServerProcess,
   type RawResponse,
 } from '../helpers/http.js';
-import { structured, textOf } from '../helpers/mcp-client.js';
+import { BIN, ROOT, structured, textOf } from '../helpers/mcp-client.js';
 import { descendants, waitGone } from '../helpers/processes.js';
 
 const METRICS_TOKEN = 'metrics-token-abcdef0123456789';
@@ -245,6 +247,56 @@ describe('readiness waits for the language server', () => {
   );
 });
 
+describe('readiness without a pool', () => {
+  test(
+    'with --pool-size 0 (nothing to pre-start), /readyz is 200, not 503 forever',
+    { timeout: 90_000 },
+    async () => {
+      const server = await startHttp(['--pool-size', '0']);
+      try {
+        await until(
+          async () => (await get(server.port, '/readyz')).status === 200,
+          30_000,
+          'ready',
+        );
+        expect(JSON.parse((await get(server.port, '/readyz')).body)).toEqual({
+          ready: true,
+          checks: { pool: 'warm', language_server: 'off', draining: false },
+        });
+        // And it does serve: a call starts its own sandbox.
+        const client = await connect(server.url);
+        expect(structured(await run(client, '6 * 7'))).toMatchObject({ return_value: 42 });
+        await client.close();
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    },
+  );
+});
+
+describe('JSON logs when start-up fails', () => {
+  test('a fatal error (the port is taken) is a JSON line too, like every other', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const result = await runCli(
+        ['serve', '--http', '--port', String(port), '--log-format', 'json', '--lsp', 'off'],
+        { timeoutMs: 30_000, env: { ISOLATED_PYMCP_TOKEN: TOKEN } },
+      );
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trimEnd().split('\n');
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(entries.at(-1)).toMatchObject({
+        level: 'error',
+        msg: expect.stringContaining('cannot listen'),
+      });
+    } finally {
+      taken.close();
+    }
+  });
+});
+
 describe('service flags', () => {
   test.each([
     [['--replica-id', 'R1'], '--replica-id'],
@@ -259,6 +311,55 @@ describe('service flags', () => {
     const result = await runCli(['serve', '--http', ...args], { timeoutMs: 30_000 });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(flag);
+  });
+});
+
+describe('SIGTERM during start-up', () => {
+  /**
+   * Start `serve` with `args`, and send SIGTERM once its first child (a sandbox) exists but it
+   * has not said it serves yet: the signal lands mid start-up.
+   */
+  async function termDuringStartUp(args: readonly string[]) {
+    const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ISOLATED_PYMCP_TOKEN: TOKEN },
+      stdio: 'pipe',
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (code, signal) => {
+        resolve([code, signal]);
+      }),
+    );
+    const pid = child.pid!;
+    let seen: number[] = [];
+    while (seen.length === 0 && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      seen = descendants(pid);
+    }
+    const servingBefore = /serving MCP on/.test(stderr);
+    child.kill('SIGTERM');
+    const [code, signal] = await exited;
+    return { code, signal, servingBefore, pids: [pid, ...seen], stderr: () => stderr };
+  }
+
+  test.each([
+    ['http', ['--http', '--port', '0']],
+    ['stdio', []],
+  ])('%s: exits 0, not killed by the signal, and leaves no sandbox', async (_name, transport) => {
+    const result = await termDuringStartUp([
+      ...transport,
+      '--lsp',
+      'off',
+      '--no-workspace',
+      '--pool-size',
+      '1',
+    ]);
+    // The signal did land before the server served (else this tests the drain, not start-up).
+    expect(result.servingBefore).toBe(false);
+    expect([result.code, result.signal], result.stderr()).toEqual([0, null]);
+    expect(await waitGone(result.pids, 10_000)).toEqual([]);
   });
 });
 
