@@ -37,33 +37,10 @@ export function shellWord(word: string): string {
 /** `claude mcp add`, writing the same entry into the project's .mcp.json. */
 export function claudeMcpAdd(spec: ServerSpec): string {
   const { launch } = spec;
+  const add = ['claude', 'mcp', 'add', '--scope', 'project', '--transport', launch.kind, spec.name];
   const words =
     launch.kind === 'stdio'
-      ? [
-          'claude',
-          'mcp',
-          'add',
-          '--scope',
-          'project',
-          '--transport',
-          'stdio',
-          spec.name,
-          '--',
-          launch.command,
-          ...launch.args,
-        ]
-      : [
-          'claude',
-          'mcp',
-          'add',
-          '--scope',
-          'project',
-          '--transport',
-          'http',
-          spec.name,
-          launch.url,
-          '--header',
-          `Authorization: Bearer \${${launch.token.env}}`,
-        ];
+      ? [...add, '--', launch.command, ...launch.args]
+      : [...add, launch.url, '--header', `Authorization: Bearer \${${launch.token.env}}`];
   return words.map(shellWord).join(' ');
 }
