@@ -4,6 +4,7 @@ import { errorMessage, isPymcpError } from '../shared/errors.js';
 import { VERSION } from '../shared/version.js';
 import { FORMATS, type Format } from '../analyze/formats.js';
 import type { AnalyzeFlags } from './analyze.js';
+import { ignoreClosedReaders } from './broken-pipe.js';
 import { addConfigOptions, type ClientId, type ConfigFlags } from './config-options.js';
 import { addHttpOptions } from './http-options.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
@@ -23,6 +24,7 @@ function format(value: string): Format {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  ignoreClosedReaders([process.stdout, process.stderr]);
   const program = new Command()
     .name('isolated-pymcp')
     .description('Run untrusted Python in a bubblewrap sandbox, over MCP or from the command line.')
