@@ -186,6 +186,29 @@ describe('editing JSON in place', () => {
     expect(refused(() => document.set(['mcpServers', 'py'], {}))).toContain('is not an object');
   });
 
+  test.each([
+    ['{"mcpServers": {"py": {"command": "old"}, "py": {"command": "planted"}}}', 'mcpServers.py'],
+    ['{"mcpServers": {"a": {}}, "mcpServers": {"b": {}}}', 'mcpServers'],
+    ['{"mcpServers": {}, "x": 1, "mcpServers": {"py": {"command": "planted"}}}', 'mcpServers'],
+  ])(
+    'a key given twice on the way to our entry is refused (a client reads the last one): %s',
+    (text, key) => {
+      const document = JsonDocument.parse(text, 'f.json', 'json');
+      expect(refused(() => document.set(['mcpServers', 'py'], { command: 'c' }))).toContain(
+        `"${key}" is given twice`,
+      );
+      expect(document.toString()).toBe(text);
+    },
+  );
+
+  test('"inputs" given twice is refused too', () => {
+    const text = '{"inputs": [], "inputs": [{"id": "mine", "password": false}]}';
+    const document = JsonDocument.parse(text, 'f.json', 'jsonc');
+    expect(refused(() => document.upsert(['inputs'], 'id', { id: 'mine' }))).toContain(
+      '"inputs" is given twice',
+    );
+  });
+
   test('an input is replaced by id, else added', () => {
     const document = JsonDocument.parse(
       '{"inputs": [{"type": "promptString", "id": "other"}]}',
