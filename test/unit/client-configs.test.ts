@@ -32,7 +32,7 @@ import {
   checkUrl,
   type ServerSpec,
 } from '../../src/cli/client-configs/server-spec.js';
-import { serveArgs } from '../../src/cli/client-configs/stdio-launch.js';
+import { serveArgs, stdioLaunch } from '../../src/cli/client-configs/stdio-launch.js';
 import { setTomlTable } from '../../src/cli/client-configs/toml-edit.js';
 import type { ClientId } from '../../src/cli/config-options.js';
 import { isPymcpError } from '../../src/shared/errors.js';
@@ -138,6 +138,30 @@ describe('serve flags passed through after --', () => {
 
   test('--workspace both before and after -- is refused', () => {
     expect(refused(() => serveArgs(['--workspace', root], root, root))).toContain('once');
+  });
+
+  test('a path holding ${ is refused: Claude Code, Cursor and VS Code would read a variable there', () => {
+    const dir = mkdtempSync(path.join(root, 'ws-'));
+    mkdirSync(path.join(dir, '${HOME}'));
+    const installation = { node: '/usr/bin/node', bin: '/opt/p/bin/isolated-pymcp', version: '1' };
+    for (const npx of [false, true]) {
+      for (const args of [
+        serveArgs([], '${HOME}', dir),
+        serveArgs(['--workspace', '${HOME}'], undefined, dir),
+        serveArgs(['--python=${env:PY}'], undefined, dir),
+      ]) {
+        expect(refused(() => stdioLaunch(installation, args, npx))).toContain(
+          'which Claude Code, Cursor and VS Code replace',
+        );
+      }
+    }
+    expect(
+      refused(() => stdioLaunch({ ...installation, bin: '/opt/${X}/isolated-pymcp' }, [], false)),
+    ).toContain('${');
+    // A lone $ is no variable to any of them.
+    expect(
+      stdioLaunch(installation, serveArgs(['--python', '/opt/$py'], undefined, dir), false),
+    ).toMatchObject({ args: ['/opt/p/bin/isolated-pymcp', 'serve', '--python', '/opt/$py'] });
   });
 });
 

@@ -96,6 +96,7 @@ export function stdioLaunch(
   args: readonly string[],
   npx: boolean,
 ): Launch {
+  for (const arg of args) checkLiteral('the serve argument', arg);
   if (npx) {
     return {
       kind: 'stdio',
@@ -105,7 +106,33 @@ export function stdioLaunch(
   }
   return {
     kind: 'stdio',
-    command: checkPlainText('the path of node', installation.node),
-    args: [checkPlainText('the path of this installation', installation.bin), 'serve', ...args],
+    command: checkLiteral(
+      'the path of node',
+      checkPlainText('the path of node', installation.node),
+    ),
+    args: [
+      checkLiteral(
+        'the path of this installation',
+        checkPlainText('the path of this installation', installation.bin),
+      ),
+      'serve',
+      ...args,
+    ],
   };
+}
+
+/**
+ * Security: Claude Code (`${VAR}`), Cursor (`${env:VAR}`) and VS Code (`${input:ID}`,
+ * `${workspaceFolder}`) replace variables in a server's command and arguments, with no way to
+ * escape them: a path holding `${` would start the server on another path, or hand it the value
+ * of a variable of the client's environment.
+ */
+function checkLiteral(what: string, value: string): string {
+  if (value.includes('${')) {
+    throw new PymcpError(
+      'config_invalid',
+      `${what} ${JSON.stringify(value)} contains "\${", which Claude Code, Cursor and VS Code replace with a variable; use a path without it`,
+    );
+  }
+  return value;
 }
