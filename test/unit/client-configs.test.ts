@@ -83,6 +83,8 @@ describe('what --http may point at', () => {
     ['file:///etc/passwd', false, 'http:// or https://'],
     ['http://127.0.0.1:8765/mcp\nX-Evil: 1', false, 'control characters'],
     ['127.0.0.1:8765', false, 'not a URL'],
+    ['http://127.0.0.1:8765/mcp?key=${SECRET}', false, 'replace with a variable'],
+    ['https://127.0.0.1/mcp#${env:SECRET}', false, 'replace with a variable'],
   ])('%s (allow remote: %s) is refused: %s', (url, allowRemote, why) => {
     expect(refused(() => checkUrl(url, allowRemote))).toContain(why);
   });

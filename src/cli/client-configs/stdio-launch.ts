@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PymcpError } from '../../shared/errors.js';
 import { addSandboxOptions, configFromFlags, type SandboxFlags } from '../options.js';
-import { checkPlainText, type Launch } from './server-spec.js';
+import { checkLiteral, checkPlainText, type Launch } from './server-spec.js';
 
 /** Flags of `serve` whose value is a path: made absolute, since clients start servers elsewhere. */
 const PATH_FLAGS = new Set(['--workspace', '--python', '--venv']);
@@ -119,20 +119,4 @@ export function stdioLaunch(
       ...args,
     ],
   };
-}
-
-/**
- * Security: Claude Code (`${VAR}`), Cursor (`${env:VAR}`) and VS Code (`${input:ID}`,
- * `${workspaceFolder}`) replace variables in a server's command and arguments, with no way to
- * escape them: a path holding `${` would start the server on another path, or hand it the value
- * of a variable of the client's environment.
- */
-function checkLiteral(what: string, value: string): string {
-  if (value.includes('${')) {
-    throw new PymcpError(
-      'config_invalid',
-      `${what} ${JSON.stringify(value)} contains "\${", which Claude Code, Cursor and VS Code replace with a variable; use a path without it`,
-    );
-  }
-  return value;
 }
