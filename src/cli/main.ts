@@ -5,6 +5,7 @@ import { logLine, type LogFormat } from '../shared/log.js';
 import { VERSION } from '../shared/version.js';
 import { FORMATS, type Format } from '../analyze/formats.js';
 import type { AnalyzeFlags } from './analyze.js';
+import { ignoreClosedReaders } from './broken-pipe.js';
 import { addConfigOptions, type ClientId, type ConfigFlags } from './config-options.js';
 import { addHttpOptions } from './http-options.js';
 import { addSandboxOptions, number, type SandboxFlags } from './options.js';
@@ -24,6 +25,7 @@ function format(value: string): Format {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  ignoreClosedReaders([process.stdout, process.stderr]);
   const program = new Command()
     .name('isolated-pymcp')
     .description('Run untrusted Python in a bubblewrap sandbox, over MCP or from the command line.')

@@ -243,6 +243,23 @@ describe('config refuses without touching anything', () => {
     expect(readFileSync(file, 'utf8')).toBe('(setq my-init t)\n');
   });
 
+  test('emacs: an init file holding a pasted copy of the printed file is not taken for ours', async () => {
+    const dir = mkdtempSync(path.join(root, 'emacs-'));
+    const file = path.join(dir, 'init.el');
+    const printed = await runCli(['config', 'emacs'], { cwd: dir, env: { HOME: dir } });
+    expect(printed.code).toBe(0);
+    // What the printed text invites: pasting it into the init file, among the person's own code.
+    const init = `(setq my-init t)\n${printed.stdout}(setq more-of-mine t)\n`;
+    writeFileSync(file, init);
+    const result = await runCli(['config', 'emacs', '--write', '--file', file], {
+      cwd: dir,
+      env: { HOME: dir },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('was not written by isolated-pymcp config');
+    expect(readFileSync(file, 'utf8')).toBe(init);
+  });
+
   test('--token is refused outright; --http to another machine needs --allow-remote and https', async () => {
     const token = await runCli([
       'config',

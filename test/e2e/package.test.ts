@@ -100,7 +100,7 @@ afterAll(async () => {
 });
 
 describe('the npm package', () => {
-  it('holds the bundle, the worker and the algorithms, and nothing of the development tree', async () => {
+  it('holds the bundle, the worker, the algorithms and the license, and nothing of the development tree', async () => {
     const bundle = (await readdir(path.join(ROOT, 'dist/bundle'))).filter((f) => f.endsWith('.js'));
     const python = (await readdir(path.join(ROOT, 'python'))).filter((f) => f.endsWith('.py'));
     const algorithms = (await readdir(path.join(ROOT, 'algorithms'))).filter((f) =>
@@ -108,6 +108,11 @@ describe('the npm package', () => {
     );
     expect(packed).toContain('bin/isolated-pymcp');
     expect(packed).toContain('package.json');
+    // package.json says MIT; the license text travels with the code.
+    expect(packed).toContain('LICENSE');
+    expect(await readFile(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 the isolated-pymcp authors\n/,
+    );
     // Every chunk, not only the entry: commands and capabilities load theirs lazily.
     for (const file of bundle) expect(packed).toContain(`dist/bundle/${file}`);
     for (const file of python) expect(packed).toContain(`python/${file}`);

@@ -32,7 +32,7 @@ import {
   checkUrl,
   type ServerSpec,
 } from '../../src/cli/client-configs/server-spec.js';
-import { serveArgs } from '../../src/cli/client-configs/stdio-launch.js';
+import { serveArgs, stdioLaunch } from '../../src/cli/client-configs/stdio-launch.js';
 import { setTomlTable } from '../../src/cli/client-configs/toml-edit.js';
 import type { ClientId } from '../../src/cli/config-options.js';
 import { isPymcpError } from '../../src/shared/errors.js';
@@ -83,6 +83,8 @@ describe('what --http may point at', () => {
     ['file:///etc/passwd', false, 'http:// or https://'],
     ['http://127.0.0.1:8765/mcp\nX-Evil: 1', false, 'control characters'],
     ['127.0.0.1:8765', false, 'not a URL'],
+    ['http://127.0.0.1:8765/mcp?key=${SECRET}', false, 'replace with a variable'],
+    ['https://127.0.0.1/mcp#${env:SECRET}', false, 'replace with a variable'],
   ])('%s (allow remote: %s) is refused: %s', (url, allowRemote, why) => {
     expect(refused(() => checkUrl(url, allowRemote))).toContain(why);
   });
@@ -139,6 +141,30 @@ describe('serve flags passed through after --', () => {
   test('--workspace both before and after -- is refused', () => {
     expect(refused(() => serveArgs(['--workspace', root], root, root))).toContain('once');
   });
+
+  test('a path holding ${ is refused: Claude Code, Cursor and VS Code would read a variable there', () => {
+    const dir = mkdtempSync(path.join(root, 'ws-'));
+    mkdirSync(path.join(dir, '${HOME}'));
+    const installation = { node: '/usr/bin/node', bin: '/opt/p/bin/isolated-pymcp', version: '1' };
+    for (const npx of [false, true]) {
+      for (const args of [
+        serveArgs([], '${HOME}', dir),
+        serveArgs(['--workspace', '${HOME}'], undefined, dir),
+        serveArgs(['--python=${env:PY}'], undefined, dir),
+      ]) {
+        expect(refused(() => stdioLaunch(installation, args, npx))).toContain(
+          'which Claude Code, Cursor and VS Code replace',
+        );
+      }
+    }
+    expect(
+      refused(() => stdioLaunch({ ...installation, bin: '/opt/${X}/isolated-pymcp' }, [], false)),
+    ).toContain('${');
+    // A lone $ is no variable to any of them.
+    expect(
+      stdioLaunch(installation, serveArgs(['--python', '/opt/$py'], undefined, dir), false),
+    ).toMatchObject({ args: ['/opt/p/bin/isolated-pymcp', 'serve', '--python', '/opt/$py'] });
+  });
 });
 
 describe('editing JSON in place', () => {
@@ -184,6 +210,29 @@ describe('editing JSON in place', () => {
   test('a servers member that is not an object is refused', () => {
     const document = JsonDocument.parse('{"mcpServers": ["x"]}', 'f.json', 'json');
     expect(refused(() => document.set(['mcpServers', 'py'], {}))).toContain('is not an object');
+  });
+
+  test.each([
+    ['{"mcpServers": {"py": {"command": "old"}, "py": {"command": "planted"}}}', 'mcpServers.py'],
+    ['{"mcpServers": {"a": {}}, "mcpServers": {"b": {}}}', 'mcpServers'],
+    ['{"mcpServers": {}, "x": 1, "mcpServers": {"py": {"command": "planted"}}}', 'mcpServers'],
+  ])(
+    'a key given twice on the way to our entry is refused (a client reads the last one): %s',
+    (text, key) => {
+      const document = JsonDocument.parse(text, 'f.json', 'json');
+      expect(refused(() => document.set(['mcpServers', 'py'], { command: 'c' }))).toContain(
+        `"${key}" is given twice`,
+      );
+      expect(document.toString()).toBe(text);
+    },
+  );
+
+  test('"inputs" given twice is refused too', () => {
+    const text = '{"inputs": [], "inputs": [{"id": "mine", "password": false}]}';
+    const document = JsonDocument.parse(text, 'f.json', 'jsonc');
+    expect(refused(() => document.upsert(['inputs'], 'id', { id: 'mine' }))).toContain(
+      '"inputs" is given twice',
+    );
   });
 
   test('an input is replaced by id, else added', () => {

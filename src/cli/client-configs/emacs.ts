@@ -75,7 +75,8 @@ export const emacs: ClientConfig = {
   render,
   merge(current, file, spec) {
     // Security: never overwrite an Emacs Lisp file someone else wrote; it may be their init code.
-    if (current !== null && !current.includes(EMACS_MARKER)) {
+    // Ours has the marker as its second line: anywhere else, the printed file was pasted into one.
+    if (current !== null && current.split('\n', 2)[1]?.startsWith(EMACS_MARKER) !== true) {
       throw new PymcpError(
         'file_failed',
         `${file} was not written by isolated-pymcp config; left untouched (choose another --file)`,

@@ -47,6 +47,7 @@ export class JsonDocument {
 
   /** Set `path` to `value`; true if something was there before (and is now replaced). */
   set(path: JSONPath, value: unknown): boolean {
+    this.requireUniqueAlong(path);
     this.requireObjectsAlong(path);
     const root = this.root();
     const existing = findNodeAtLocation(root, path);
@@ -67,6 +68,7 @@ export class JsonDocument {
 
   /** Replace the element of the array at `path` whose `key` equals `value[key]`, else add it. */
   upsert(path: JSONPath, key: string, value: Record<string, unknown>): boolean {
+    this.requireUniqueAlong(path);
     this.requireObjectsAlong([...path, 0]);
     const array = findNodeAtLocation(this.root(), path);
     if (array === undefined) {
@@ -130,6 +132,26 @@ export class JsonDocument {
   private verify(path: JSONPath, value: unknown): void {
     if (JSON.stringify(this.get(path)) !== JSON.stringify(value)) {
       throw new PymcpError('file_failed', `could not update ${this.file} in place; left untouched`);
+    }
+  }
+
+  /**
+   * Security: a key given twice names two values, and the clients (JSON.parse) read the last
+   * while jsonc-parser finds the first: our entry would go where no client looks, and a planted
+   * second entry would stay in force.
+   */
+  private requireUniqueAlong(path: JSONPath): void {
+    let node: Node | undefined = this.root();
+    for (let i = 0; i < path.length && node?.type === 'object'; i++) {
+      const members: Node[] = (node.children ?? []).filter(
+        (member) => member.children?.[0]?.value === path[i],
+      );
+      if (members.length > 1) {
+        throw this.refuse(
+          `"${path.slice(0, i + 1).join('.')}" is given ${members.length === 2 ? 'twice' : `${members.length} times`}; keep one`,
+        );
+      }
+      node = members[0]?.children?.[1];
     }
   }
 

@@ -104,13 +104,29 @@ export function checkUrl(text: string, allowRemote: boolean): string {
       );
     }
   }
-  return url.href;
+  return checkLiteral('--http', url.href);
 }
 
 /** Paths and arguments written into a client's file: no control characters (newlines, NUL). */
 export function checkPlainText(what: string, value: string): string {
   if (/\p{Cc}/u.test(value)) {
     throw new PymcpError('config_invalid', `${what} contains a control character`);
+  }
+  return value;
+}
+
+/**
+ * Security: Claude Code (`${VAR}`), Cursor (`${env:VAR}`) and VS Code (`${input:ID}`,
+ * `${workspaceFolder}`) replace variables in a server's command, arguments and URL, with no way
+ * to escape them: a value holding `${` would start the server on another path, or send a
+ * variable of the client's environment to the server.
+ */
+export function checkLiteral(what: string, value: string): string {
+  if (value.includes('${')) {
+    throw new PymcpError(
+      'config_invalid',
+      `${what} ${JSON.stringify(value)} contains "\${", which Claude Code, Cursor and VS Code replace with a variable; use one without it`,
+    );
   }
   return value;
 }

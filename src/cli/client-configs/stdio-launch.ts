@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { PymcpError } from '../../shared/errors.js';
 import { addSandboxOptions, configFromFlags, type SandboxFlags } from '../options.js';
-import { checkPlainText, type Launch } from './server-spec.js';
+import { checkLiteral, checkPlainText, type Launch } from './server-spec.js';
 
 /** Flags of `serve` whose value is a path: made absolute, since clients start servers elsewhere. */
 const PATH_FLAGS = new Set(['--workspace', '--python', '--venv']);
@@ -96,6 +96,7 @@ export function stdioLaunch(
   args: readonly string[],
   npx: boolean,
 ): Launch {
+  for (const arg of args) checkLiteral('the serve argument', arg);
   if (npx) {
     return {
       kind: 'stdio',
@@ -105,7 +106,17 @@ export function stdioLaunch(
   }
   return {
     kind: 'stdio',
-    command: checkPlainText('the path of node', installation.node),
-    args: [checkPlainText('the path of this installation', installation.bin), 'serve', ...args],
+    command: checkLiteral(
+      'the path of node',
+      checkPlainText('the path of node', installation.node),
+    ),
+    args: [
+      checkLiteral(
+        'the path of this installation',
+        checkPlainText('the path of this installation', installation.bin),
+      ),
+      'serve',
+      ...args,
+    ],
   };
 }
