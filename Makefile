@@ -6,12 +6,12 @@ NODE_STAMP := node_modules/.package-lock.json
 BUILD_STAMP := dist/bundle/main.js
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
-.PHONY: help setup build test lint run analyze bench bench-analyze bench-load bench-repo bench-sizing doctor clean
+.PHONY: help setup build test lint run analyze bench bench-analyze bench-load bench-repo bench-startup bench-sizing doctor clean
 
 ALGO ?= fibonacci
 
 help: ## Show the targets (this list)
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## Install what is missing: system packages (scripts/system-packages.sh test: apt-get when root) and npm dependencies
 	@scripts/system-packages.sh install test
@@ -52,6 +52,9 @@ bench-load: build ## Load benchmark: 32 HTTP clients + 1 parallel stdio client, 
 
 bench-repo: build ## LSP tools on a ~320-file repository-shaped workspace: first answer and warm, beside a tiny one (~4 min)
 	npm run bench:repo
+
+bench-startup: build ## Start-up alone: spawn -> first result of serve beside a bare node -e (tables 1 and 1b, ~15 s)
+	npm run bench:startup
 
 bench-sizing: build ## Memory per warm sandbox, per MCP session and of pyright (tiny and ~320-file workspace), for docs/deploy.md (~2 min)
 	npm run bench:sizing
