@@ -11,6 +11,8 @@ import { unreachableReason } from '../shared/host-layout.js';
 import { runCommand } from '../shared/process.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 import { OWN_FILES } from '../shared/sandbox-description.js';
+import { errorMessage } from '../shared/errors.js';
+import { readableCopy } from './readable-copy.js';
 
 /** Where a server's files are mounted inside the sandbox. */
 export const LSP_MOUNT = OWN_FILES.languageServer;
@@ -35,7 +37,8 @@ const NODE_HEAP_MB = 3072;
 
 /**
  * `hostIds`: the ids the sandbox runs as when the server runs as root (else null). A Node-based
- * server installed where they cannot read it (npx as root puts it under /root/.npm) is
+ * server installed where they cannot read it (npx as root puts it under /root/.npm) runs from a
+ * root-owned copy they can read (readable-copy.ts); when no safe copy can be made it is
  * unavailable, with the reason, rather than a server that dies at start.
  */
 export async function locateServer(
@@ -79,6 +82,21 @@ async function nodeServer(
   } catch {
     return { available: false, reason: `${pkg} is not installed; install it with: ${fix}` };
   }
+  const version = (require(`${pkg}/package.json`) as { version?: string }).version ?? '?';
+  let copiedFrom: string | null = null;
+  if (hostIds !== null && (await unreachableReason(dir, hostIds.uid, hostIds.gid)) !== null) {
+    // npx as root: the package is under /root. A root-owned copy the sandbox's uid can read.
+    try {
+      const copy = await readableCopy(dir, `${pkg}-${version}`);
+      copiedFrom = dir;
+      dir = copy;
+    } catch (error) {
+      return {
+        available: false,
+        reason: `${pkg} in ${dir} cannot be read by the sandbox's uid ${hostIds.uid}, and no readable copy could be made (${errorMessage(error)}); install it where that user can read it (npm install -g, or a project outside private directories)`,
+      };
+    }
+  }
   const node = await realpath(process.execPath);
   const mounts: Array<readonly [string, string]> = [[dir, `${LSP_MOUNT}/${kind}`]];
   // Node outside /usr (nvm, a tarball): mount its installation read-only at the same path.
@@ -95,7 +113,6 @@ async function nodeServer(
       }
     }
   }
-  const version = (require(`${pkg}/package.json`) as { version?: string }).version ?? '?';
   return {
     available: true,
     launch: {
@@ -107,7 +124,7 @@ async function nodeServer(
         `${LSP_MOUNT}/${kind}/${entry}`,
         '--stdio',
       ],
-      describe: `${pkg} ${version} (${dir})`,
+      describe: `${pkg} ${version} (${dir}${copiedFrom === null ? '' : `, a copy of ${copiedFrom} the sandbox can read`})`,
     },
   };
 }

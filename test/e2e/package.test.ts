@@ -167,6 +167,26 @@ describe('the npm package', () => {
     expect(list.stdout).toMatch(/^fibonacci\s/m);
   }, 60_000);
 
+  it('from the tarball with npx: doctor passes every check (as root, pyright runs from a copy the sandbox can read)', async () => {
+    const root = process.getuid?.() === 0;
+    const version = (
+      JSON.parse(
+        await readFile(path.join(project, 'node_modules/pyright/package.json'), 'utf8'),
+      ) as { version: string }
+    ).version;
+    // The copy is made by this run, not left by an earlier one.
+    if (root)
+      await rm(`/var/cache/isolated-pymcp/pyright-${version}`, { recursive: true, force: true });
+    const result = await run('npx', ['-y', `./${path.basename(tarball)}`, 'doctor'], {
+      cwd: path.dirname(tarball),
+    });
+    expect(result.stdout).toContain('All checks passed.');
+    expect(result.code).toBe(0);
+    // npx unpacks under $HOME/.npm: /root is mode 700, out of the sandbox uid's reach.
+    if (root)
+      expect(result.stdout).toContain(`/var/cache/isolated-pymcp/pyright-${version}, a copy of`);
+  }, 180_000);
+
   it('installed in a project: serve answers run_python_code over MCP stdio', async () => {
     const server = await startServer([], { cwd: project, bin: projectBin });
     try {
