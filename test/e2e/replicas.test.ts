@@ -18,11 +18,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   freePort,
+  jsonRpcError,
   raw,
   startHttp,
   TOKEN,
   type HttpServerProcess,
-  type RawResponse,
 } from '../helpers/http.js';
 import { ROOT, structured, textOf } from '../helpers/mcp-client.js';
 import { descendants, waitGone } from '../helpers/processes.js';
@@ -182,7 +182,7 @@ describe.skipIf(NGINX === undefined)('replicas behind nginx', () => {
         timeoutMs: CALL_TIMEOUT_MS,
       });
       expect(rawGone.status).toBe(404);
-      expect(jsonError(rawGone).code).toBe(-32001);
+      expect(jsonRpcError(rawGone).code).toBe(-32001);
 
       // They recover: a new client, a new session, on a live replica, with state that holds.
       for (const agent of lost) {
@@ -312,10 +312,6 @@ function sample(
     if (wanted) return Number(match[3]);
   }
   return undefined;
-}
-
-function jsonError(response: RawResponse): { code: number; message: string } {
-  return (JSON.parse(response.body) as { error: { code: number; message: string } }).error;
 }
 
 /** Wait until nginx answers on its port (a 404 for /), or fail with its error log. */
