@@ -22,6 +22,7 @@ import {
   raw,
   startHttp,
   TOKEN,
+  until,
   type HttpServerProcess,
 } from '../helpers/http.js';
 import { ROOT, structured, textOf } from '../helpers/mcp-client.js';
@@ -206,13 +207,18 @@ describe.skipIf(NGINX === undefined)('replicas behind nginx', () => {
         busy.pythonSession,
         "import os, time\nwhile not os.path.exists('/workspace/go'):\n    time.sleep(0.05)\nx",
       );
-      await until(async () => {
-        const metrics = await scrape(draining.port);
-        return sample(metrics, 'isolated_pymcp_runs_in_progress') === 1;
-      }, 'the call is running on r3');
+      await until(
+        async () => {
+          const metrics = await scrape(draining.port);
+          return sample(metrics, 'isolated_pymcp_runs_in_progress') === 1;
+        },
+        30_000,
+        'the call is running on r3',
+      );
       draining.child.kill('SIGTERM');
       await until(
         async () => (await raw(draining.port, { method: 'GET', path: '/readyz' })).status === 503,
+        30_000,
         'r3 is draining',
       );
       // r3 refuses initialize with 503; nginx sends it on to the next replica, r1.
@@ -273,15 +279,6 @@ async function callFails(client: Client, session: string): Promise<unknown> {
     return error;
   }
   throw new Error('the call through a killed replica succeeded');
-}
-
-/** Poll `check` every 100 ms for at most 30 s (a bound that turns a hang into a failure). */
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not ${what} after 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function countBy(values: readonly string[]): Map<string, number> {

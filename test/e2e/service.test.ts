@@ -20,6 +20,7 @@ import {
   run,
   startHttp,
   TOKEN,
+  until,
   type HttpServerProcess,
   type RawResponse,
 } from '../helpers/http.js';
@@ -43,15 +44,6 @@ function exitOf(server: HttpServerProcess): Promise<number | null> {
   const { child } = server;
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', resolve));
-}
-
-/** Poll `check` every 100 ms until it is true, for at most `ms` (a bound, not a timing claim). */
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`still not ${what} after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('health, readiness and metrics', () => {

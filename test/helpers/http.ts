@@ -37,6 +37,19 @@ export interface HttpServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Poll `check` every 100 ms until it is true, for at most `ms` (a bound, not a timing claim). */
+export async function until(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not ${what} after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function freePort(): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
