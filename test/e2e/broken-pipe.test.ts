@@ -9,6 +9,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { INITIALIZE } from '../helpers/http.js';
 import { BIN, ROOT } from '../helpers/mcp-client.js';
 import { descendants, waitGone } from '../helpers/processes.js';
 
@@ -87,21 +88,11 @@ describe('a reader that closes the output early', () => {
     dirs.push(workspace);
     // The sandbox runs as uid 65534 under root: it must reach the workspace.
     await chmod(workspace, 0o755);
-    const initialize = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'broken-pipe-test', version: '1' },
-      },
-    });
     // Debug logging writes to stderr from the first moment; the one-shot pipe then ends stdin.
     const ended = await withClosed(
       'stderr',
       ['serve', '--log-level', 'debug', '--lsp', 'off', '--workspace', workspace],
-      `${initialize}\n`,
+      `${JSON.stringify(INITIALIZE)}\n`,
     );
     expect(ended.output).toContain('"serverInfo"');
     expect(ended).toMatchObject({ code: 0, signal: null });
