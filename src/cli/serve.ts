@@ -110,6 +110,7 @@ async function serveHttpCommand(flags: ServeFlags): Promise<number> {
   const metrics = createServiceMetrics(runtime, {
     replicaId: flags.replicaId ?? null,
     draining: () => http?.draining ?? false,
+    mcpSessions: () => http?.sessions ?? 0,
   });
   // Aborted when a drain ends with calls still running: they are cancelled and told why.
   const shutdown = new AbortController();

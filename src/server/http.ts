@@ -294,13 +294,6 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   const address = server.address();
   if (address !== null && typeof address === 'object') port = address.port;
   const urlHost = options.host === '::1' ? '[::1]' : options.host;
-  if (service?.metrics != null) {
-    service.metrics.gauge(
-      'isolated_pymcp_mcp_sessions_open',
-      'MCP sessions open.',
-      () => sessions.size,
-    );
-  }
   return {
     url: `http://${urlHost}:${port}${MCP_PATH}`,
     port,

@@ -22,7 +22,7 @@ export interface ServiceMetrics {
 
 export function createServiceMetrics(
   runtime: Runtime,
-  service: { replicaId: string | null; draining: () => boolean },
+  service: { replicaId: string | null; draining: () => boolean; mcpSessions: () => number },
 ): ServiceMetrics {
   const registry = new MetricsRegistry();
   registry.gauge('isolated_pymcp_info', 'Version and replica of this server (always 1).', () => [
@@ -67,6 +67,9 @@ export function createServiceMetrics(
       const status = runtime.codeIntelStatus();
       return typeof status === 'object' && 'client' in status ? status.client.restartCount : 0;
     },
+  );
+  registry.gauge('isolated_pymcp_mcp_sessions_open', 'MCP sessions open.', () =>
+    service.mcpSessions(),
   );
   registry.gauge('isolated_pymcp_draining', '1 while the server drains before it exits.', () =>
     service.draining() ? 1 : 0,
