@@ -1,7 +1,8 @@
 /** The service flags of `serve`: replica names a balancer can route on, Host authorities. */
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, test } from 'vitest';
-import { allowedHost, replicaId } from '../../src/cli/service-options.js';
+import { allowedHost, REPLICA_ID, replicaId } from '../../src/cli/service-options.js';
 import { checkHost, checkOrigin } from '../../src/server/http-checks.js';
 import { logLine } from '../../src/shared/log.js';
 
@@ -20,6 +21,12 @@ describe('replicaId', () => {
     ['too long', 'a'.repeat(33)],
   ])('refuses %s', (_why, name) => {
     expect(() => replicaId(name)).toThrow(InvalidArgumentError);
+  });
+  // The generator keeps its own copy (it runs without a build): a name one accepts and the other
+  // refuses would be a replica nginx cannot route to, or a map entry the server never matches.
+  test('deploy/nginx/generate.js checks replica names by the same rule', () => {
+    const script = readFileSync(new URL('../../deploy/nginx/generate.js', import.meta.url), 'utf8');
+    expect(script).toContain(`const REPLICA_ID = ${String(REPLICA_ID)};`);
   });
 });
 
