@@ -175,7 +175,10 @@ describe('health, readiness and metrics', () => {
       ).toBe(count(after));
       // A Python session holds its sandbox: alive as long as the session is.
       const session = await createSession(client);
-      expect(structured(await run(client, 'y = 1', { session_id: session }))).toBeDefined();
+      expect(structured(await run(client, 'y = 1', { session_id: session }))).toMatchObject({
+        status: 'completed',
+        session_id: session,
+      });
       const held = await scrape();
       expect(sample(held, 'isolated_pymcp_python_sessions')).toBe(1);
       expect(sample(held, 'isolated_pymcp_sandboxes_alive')).toBeGreaterThanOrEqual(1);
