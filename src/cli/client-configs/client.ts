@@ -41,6 +41,11 @@ export function userConfigDir(where: Where): string {
     return where.env.APPDATA ?? path.join(where.home, 'AppData', 'Roaming');
   }
   if (where.platform === 'darwin') return path.join(where.home, 'Library', 'Application Support');
+  return xdgConfigHome(where);
+}
+
+/** `$XDG_CONFIG_HOME` when absolute (the spec ignores a relative one), else `~/.config`. */
+export function xdgConfigHome(where: Where): string {
   const xdg = where.env.XDG_CONFIG_HOME;
   return xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(where.home, '.config');
 }
