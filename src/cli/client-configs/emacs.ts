@@ -14,10 +14,10 @@ import { PymcpError } from '../../shared/errors.js';
 import { xdgConfigHome, type ClientConfig, type Where } from './client.js';
 import type { ServerSpec } from './server-spec.js';
 
-export const EMACS_MARKER = ';; Written by `isolated-pymcp config emacs`';
+const EMACS_MARKER = ';; Written by `isolated-pymcp config emacs`';
 
 /** An Emacs Lisp string literal. */
-export function elispString(text: string): string {
+function elispString(text: string): string {
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
