@@ -12,7 +12,7 @@
 import { chmod, cp, lstat, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export const READABLE_COPY_BASE = '/var/cache/isolated-pymcp';
+const READABLE_COPY_BASE = '/var/cache/isolated-pymcp';
 
 /** Written last: a copy without it was interrupted and is made again. */
 const COMPLETE = '.isolated-pymcp-complete';

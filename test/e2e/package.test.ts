@@ -4,46 +4,27 @@
  * the worker or the algorithms, ships the development tree, or finds its own files only from a
  * clone. Needs the npm registry or the local npm cache for pyright, its one dependency.
  */
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProgram, type CliResult } from '../helpers/cli.js';
 import { ROOT, startServer, textOf } from '../helpers/mcp-client.js';
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** Run with a clean environment, as a user's shell has: no npm_config_* from the test runner's npm. */
 function run(
   command: string,
   args: readonly string[],
   options: { cwd: string; timeoutMs?: number },
-): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      {
-        cwd: options.cwd,
-        // No npm_config_* from the test runner's own npm: a clean environment, as a user's shell.
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
-        timeout: options.timeoutMs ?? 120_000,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
+): Promise<CliResult> {
+  return runProgram(command, args, {
+    ...options,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' },
   });
 }
 
 /** Fails with npm's output, which says why (registry, cache, permissions). */
-function ok(result: Ran, what: string): Ran {
+function ok(result: CliResult, what: string): CliResult {
   if (result.code !== 0) {
     throw new Error(`${what} exited with ${result.code}:\n${result.stdout}\n${result.stderr}`);
   }

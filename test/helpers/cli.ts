@@ -1,4 +1,4 @@
-/** Run the built CLI to completion (bounded), capturing its output. */
+/** Run the built CLI (or any program) to completion (bounded), capturing its output. */
 import { execFile } from 'node:child_process';
 import { BIN, ROOT } from './mcp-client.js';
 
@@ -8,17 +8,19 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(
+/** `command` with exactly `env` (nothing of the test runner's own), killed after `timeoutMs`. */
+export function runProgram(
+  command: string,
   args: readonly string[],
-  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { cwd: string; env: Record<string, string>; timeoutMs?: number },
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [BIN, ...args],
+      command,
+      args,
       {
-        cwd: options.cwd ?? ROOT,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+        cwd: options.cwd,
+        env: options.env,
         timeout: options.timeoutMs ?? 120_000,
         killSignal: 'SIGKILL',
         maxBuffer: 64 * 1024 * 1024,
@@ -28,5 +30,16 @@ export function runCli(
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  return runProgram(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    timeoutMs: options.timeoutMs,
   });
 }

@@ -5,39 +5,21 @@
  * namespace calls outside what bwrap uses are refused; and a profile without mount breaks the
  * sandbox, so the profile is what these tests exercise.
  */
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProgram, type CliResult } from '../helpers/cli.js';
 import { BIN, ROOT } from '../helpers/mcp-client.js';
 
 const PYTHON = '/usr/bin/python3';
 const LOADER = path.join(ROOT, 'test/helpers/seccomp-exec.py');
 const PROFILE = path.join(ROOT, 'deploy/kubernetes/seccomp/isolated-pymcp.json');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function underProfile(profile: string, command: readonly string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      PYTHON,
-      [LOADER, profile, ...command],
-      {
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        timeout: 120_000,
-        killSignal: 'SIGKILL',
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
+function underProfile(profile: string, command: readonly string[]): Promise<CliResult> {
+  return runProgram(PYTHON, [LOADER, profile, ...command], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
   });
 }
 

@@ -10,8 +10,8 @@ import { describe, expect, test } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** Module -> the module that first imports it statically, for everything reachable from `entry`. */
-async function staticGraph(entry: string): Promise<Map<string, string | null>> {
+/** Every module esbuild bundles from `entry` (dynamic imports included), with its imports. */
+async function bundleInputs(entry: string): Promise<Metafile['inputs']> {
   const result = await build({
     entryPoints: [path.join(ROOT, entry)],
     absWorkingDir: ROOT,
@@ -24,7 +24,12 @@ async function staticGraph(entry: string): Promise<Map<string, string | null>> {
     logLevel: 'silent',
     external: ['pyright', 'basedpyright'],
   });
-  const inputs: Metafile['inputs'] = result.metafile.inputs;
+  return result.metafile.inputs;
+}
+
+/** Module -> the module that first imports it statically, for everything reachable from `entry`. */
+async function staticGraph(entry: string): Promise<Map<string, string | null>> {
+  const inputs = await bundleInputs(entry);
   const reached = new Map<string, string | null>([[entry, null]]);
   const queue = [entry];
   for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
@@ -71,19 +76,7 @@ describe('modules loaded before the first answer', () => {
   );
 
   test('the stdio server does reach them, through import() (the check sees what it checks)', async () => {
-    const result = await build({
-      entryPoints: [path.join(ROOT, 'src/server/stdio.ts')],
-      absWorkingDir: ROOT,
-      bundle: true,
-      write: false,
-      metafile: true,
-      format: 'esm',
-      platform: 'node',
-      outdir: 'unused',
-      logLevel: 'silent',
-      external: ['pyright', 'basedpyright'],
-    });
-    const all = Object.keys(result.metafile.inputs);
+    const all = Object.keys(await bundleInputs('src/server/stdio.ts'));
     expect(all).toContain('src/lsp/lsp-factory.ts');
     expect(all).toContain('src/analyze/analyze.ts');
   });

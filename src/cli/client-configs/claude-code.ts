@@ -9,7 +9,7 @@ import path from 'node:path';
 import { jsonClient } from './client.js';
 import type { ServerSpec } from './server-spec.js';
 
-export function claudeCodeEntry(spec: ServerSpec): Record<string, unknown> {
+function claudeCodeEntry(spec: ServerSpec): Record<string, unknown> {
   const { launch } = spec;
   if (launch.kind === 'stdio') {
     return { type: 'stdio', command: launch.command, args: [...launch.args] };
@@ -30,7 +30,7 @@ export const claudeCode = jsonClient({
 });
 
 /** One shell word: left bare when safe, else single-quoted (so `${VAR}` reaches claude as is). */
-export function shellWord(word: string): string {
+function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 

@@ -7,25 +7,17 @@
  * settings, which authenticate with OAuth, not a bearer token, so --http is refused.
  */
 import path from 'node:path';
-import { jsonClient, refuseHttp, userConfigDir } from './client.js';
+import { jsonClient, stdioOnly, userConfigDir } from './client.js';
 
 export const claudeDesktop = jsonClient({
   title: 'Claude Desktop',
   key: 'mcpServers',
   dialect: 'json',
   file: (where) => path.join(userConfigDir(where), 'Claude', 'claude_desktop_config.json'),
-  entry(spec) {
-    if (spec.launch.kind !== 'stdio') throw refuseHttp('Claude Desktop', 'not a stdio server');
-    return { command: spec.launch.command, args: [...spec.launch.args] };
-  },
-  check(spec) {
-    if (spec.launch.kind === 'http') {
-      throw refuseHttp(
-        'Claude Desktop',
-        'claude_desktop_config.json starts local (stdio) servers only and cannot send a bearer token to a URL (its remote connectors use OAuth)',
-      );
-    }
-  },
+  ...stdioOnly(
+    'Claude Desktop',
+    'claude_desktop_config.json starts local (stdio) servers only and cannot send a bearer token to a URL (its remote connectors use OAuth)',
+  ),
   notes: (spec) =>
     spec.launch.kind === 'stdio' && !spec.launch.args.includes('--workspace')
       ? [

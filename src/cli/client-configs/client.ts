@@ -41,6 +41,11 @@ export function userConfigDir(where: Where): string {
     return where.env.APPDATA ?? path.join(where.home, 'AppData', 'Roaming');
   }
   if (where.platform === 'darwin') return path.join(where.home, 'Library', 'Application Support');
+  return xdgConfigHome(where);
+}
+
+/** `$XDG_CONFIG_HOME` when absolute (the spec ignores a relative one), else `~/.config`. */
+export function xdgConfigHome(where: Where): string {
   const xdg = where.env.XDG_CONFIG_HOME;
   return xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(where.home, '.config');
 }
@@ -54,15 +59,30 @@ export function tokenEnvNotes(spec: ServerSpec, client: string): string[] {
   ];
 }
 
-export function refuseHttp(client: string, why: string): PymcpError {
-  return new PymcpError(
-    'config_invalid',
-    `${client}: ${why}; use the stdio configuration (drop --http): the client then starts its own server`,
-  );
+/**
+ * For a client whose file starts local (stdio) servers only: its entry `{command, args}`, and
+ * the check that refuses --http, saying `why`.
+ */
+export function stdioOnly(client: string, why: string): Pick<JsonClientOptions, 'entry' | 'check'> {
+  const check = (spec: ServerSpec): Extract<ServerSpec['launch'], { kind: 'stdio' }> => {
+    if (spec.launch.kind !== 'stdio') {
+      throw new PymcpError(
+        'config_invalid',
+        `${client}: ${why}; use the stdio configuration (drop --http): the client then starts its own server`,
+      );
+    }
+    return spec.launch;
+  };
+  return {
+    entry(spec) {
+      const { command, args } = check(spec);
+      return { command, args: [...args] };
+    },
+    check,
+  };
 }
 
-/** A client whose file is JSON with the servers in one object under `key`. */
-export function jsonClient(options: {
+interface JsonClientOptions {
   title: string;
   key: string;
   dialect: JsonDialect;
@@ -70,7 +90,10 @@ export function jsonClient(options: {
   entry: (spec: ServerSpec) => Record<string, unknown>;
   check?: (spec: ServerSpec) => void;
   notes?: (spec: ServerSpec, file: string) => string[];
-}): ClientConfig {
+}
+
+/** A client whose file is JSON with the servers in one object under `key`. */
+export function jsonClient(options: JsonClientOptions): ClientConfig {
   return {
     title: options.title,
     file: options.file,

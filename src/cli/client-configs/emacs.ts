@@ -11,13 +11,13 @@
  */
 import path from 'node:path';
 import { PymcpError } from '../../shared/errors.js';
-import type { ClientConfig, Where } from './client.js';
+import { xdgConfigHome, type ClientConfig, type Where } from './client.js';
 import type { ServerSpec } from './server-spec.js';
 
-export const EMACS_MARKER = ';; Written by `isolated-pymcp config emacs`';
+const EMACS_MARKER = ';; Written by `isolated-pymcp config emacs`';
 
 /** An Emacs Lisp string literal. */
-export function elispString(text: string): string {
+function elispString(text: string): string {
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
@@ -25,11 +25,7 @@ export function elispString(text: string): string {
 function emacsDir(where: Where): string {
   const dotEmacs = path.join(where.home, '.emacs.d');
   if (where.isDirectory(dotEmacs)) return dotEmacs;
-  const xdg = where.env.XDG_CONFIG_HOME;
-  const config = path.join(
-    xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(where.home, '.config'),
-    'emacs',
-  );
+  const config = path.join(xdgConfigHome(where), 'emacs');
   return where.isDirectory(config) ? config : dotEmacs;
 }
 

@@ -12,7 +12,7 @@ import { PymcpError, errorMessage } from '../../shared/errors.js';
 
 type Table = Record<string, unknown>;
 
-export function parseToml(text: string, file: string): Table {
+function parseToml(text: string, file: string): Table {
   try {
     return plain(parse(text));
   } catch (error) {

@@ -8,7 +8,7 @@
  * clear: --http is refused. Merging keeps every comment (json-edit.ts).
  */
 import path from 'node:path';
-import { jsonClient, refuseHttp, userConfigDir } from './client.js';
+import { jsonClient, stdioOnly, userConfigDir } from './client.js';
 
 export const zed = jsonClient({
   title: 'Zed',
@@ -20,16 +20,8 @@ export const zed = jsonClient({
       return path.join(where.home, '.config', 'zed', 'settings.json');
     return path.join(userConfigDir(where), 'zed', 'settings.json');
   },
-  entry(spec) {
-    if (spec.launch.kind !== 'stdio') throw refuseHttp('Zed', 'not a stdio server');
-    return { command: spec.launch.command, args: [...spec.launch.args] };
-  },
-  check(spec) {
-    if (spec.launch.kind === 'http') {
-      throw refuseHttp(
-        'Zed',
-        "Zed sends an HTTP server's headers as written (no variable expansion), so the token would sit in clear in settings.json",
-      );
-    }
-  },
+  ...stdioOnly(
+    'Zed',
+    "Zed sends an HTTP server's headers as written (no variable expansion), so the token would sit in clear in settings.json",
+  ),
 });
