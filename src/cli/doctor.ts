@@ -10,7 +10,7 @@ import { createSandboxFactory, findBwrap } from '../sandbox/sandbox-factory.js';
 import { listInstalledPackages } from '../shared/installed-packages.js';
 import { describeEnvironment } from '../shared/python-environment.js';
 import { resolvePython } from '../shared/python-runtime.js';
-import { LSP_KINDS } from '../shared/config.js';
+import { LSP_KINDS, sandboxHostIds } from '../shared/config.js';
 import { locateServer } from '../lsp/servers.js';
 import { createRuntime } from '../server/runtime.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
@@ -180,9 +180,7 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       name: 'language servers',
       run: async () => {
         const python = await resolvePython(config.python);
-        // As the sandbox factory decides: under root, sandboxes run as the configured ids.
-        const sandboxIds =
-          process.getuid?.() === 0 ? { uid: config.sandboxUid, gid: config.sandboxGid } : null;
+        const sandboxIds = sandboxHostIds(config);
         const found = await Promise.all(
           LSP_KINDS.map(
             async (kind) => [kind, await locateServer(kind, python, sandboxIds)] as const,

@@ -6,7 +6,7 @@
 import { access, constants, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { Config } from '../shared/config.js';
+import { sandboxHostIds, type Config } from '../shared/config.js';
 import { PymcpError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/log.js';
 import { packageFile } from '../shared/package-root.js';
@@ -64,8 +64,7 @@ export async function createSandboxFactory(
     readFile(workerPath()),
     Promise.all(WORKER_HELPERS.map((name) => readFile(packageFile('python', name)))),
   ]);
-  const hostIds =
-    process.getuid?.() === 0 ? { uid: config.sandboxUid, gid: config.sandboxGid } : null;
+  const hostIds = sandboxHostIds(config);
   const workspace = await resolveWorkspace(
     config.workspace,
     hostIds,

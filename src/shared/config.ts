@@ -150,6 +150,14 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
+/**
+ * The host ids sandboxes (and the language server's sandbox) run as: under root, the configured
+ * unprivileged ones; otherwise the server's own (null: no switch).
+ */
+export function sandboxHostIds(config: Config): { uid: number; gid: number } | null {
+  return process.getuid?.() === 0 ? { uid: config.sandboxUid, gid: config.sandboxGid } : null;
+}
+
 /** One problem with the configuration, by its path in the schema (e.g. 'limits.timeoutSeconds'). */
 export interface ConfigIssue {
   path: string;
