@@ -4,30 +4,22 @@
  * nginx syntax, an impossible port) never reaches a configuration. The replicas here are small
  * HTTP servers that answer with their own name.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { runProgram, type CliResult } from '../helpers/cli.js';
 import { freePort } from '../helpers/http.js';
 import { ROOT } from '../helpers/mcp-client.js';
 
 const NGINX = '/usr/sbin/nginx';
 const GENERATE = path.join(ROOT, 'deploy/nginx/generate.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(file: string, args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(file, args, { encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : (error.code as number | null), stdout, stderr });
-    });
-  });
+/** Run a program with this test's environment (nginx and node need nothing else). */
+function run(file: string, args: readonly string[]): Promise<CliResult> {
+  return runProgram(file, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } });
 }
 
 /** An HTTP server on loopback that answers every request with `name`. */
