@@ -13,14 +13,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import type { Report } from '../src/analyze/report.js';
+import { BIN, ROOT } from './mcp-server.js';
 import { loadAverage, reportEnd, runBench } from './report.js';
 import { PYTHON } from './settings.js';
 import { renderTable } from './stats.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/isolated-pymcp');
 
 /**
  * The textbook class of each bundled implementation, as its docstring states it, mapped to the

@@ -14,7 +14,7 @@ import { workerImports } from './spawn-to-result.js';
 import { mib, renderTable } from './stats.js';
 
 /** A direct child of the server with everything under it. */
-interface ChildTree {
+export interface ChildTree {
   /** A sandbox runs python/worker.py; anything else (a language server, say) is "other". */
   isSandbox: boolean;
   processes: ProcessMemory[];
@@ -88,7 +88,7 @@ export async function memoryTable(server: BenchServer): Promise<void> {
  * still between fork and exec (it would show as a copy of the server), and the set of processes
  * has not changed for one more poll; or whatever is there after 5 s.
  */
-async function settledTrees(server: BenchServer, sandboxes: number): Promise<ChildTree[]> {
+export async function settledTrees(server: BenchServer, sandboxes: number): Promise<ChildTree[]> {
   const serverCommand = commandLine(server.pid);
   const deadline = Date.now() + 5000;
   let previous = '';
@@ -111,7 +111,11 @@ async function settledTrees(server: BenchServer, sandboxes: number): Promise<Chi
     const pids = trees.flatMap((t) => t.processes.map((m) => m.pid)).join(' ');
     const settled = complete === sandboxes && !forking && pids === previous;
     previous = pids;
-    if (settled || Date.now() > deadline) return trees;
+    if (settled) return trees;
+    if (Date.now() > deadline) {
+      progress(`expected ${sandboxes} sandboxes, found ${complete}; taking the figures anyway`);
+      return trees;
+    }
   }
 }
 

@@ -35,12 +35,16 @@ export async function launchRaw(args: readonly string[]): Promise<RawServer> {
     for (let end = buffered.indexOf('\n'); end !== -1; end = buffered.indexOf('\n')) {
       const response = JSON.parse(buffered.slice(0, end)) as Response;
       buffered = buffered.slice(end + 1);
-      if (response.id !== undefined) waiting.get(response.id)?.(response);
-      if (response.id !== undefined) waiting.delete(response.id);
+      if (response.id === undefined) continue;
+      waiting.get(response.id)?.(response);
+      waiting.delete(response.id);
     }
   });
   const gone = new Promise<void>((resolve) => {
     child.once('close', () => {
+      // A server that exits mid-call fails the calls it had not answered, not hangs them.
+      for (const settle of waiting.values()) settle({ error: { message: 'the server exited' } });
+      waiting.clear();
       resolve();
     });
   });

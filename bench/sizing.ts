@@ -10,8 +10,8 @@
 import { rm } from 'node:fs/promises';
 import { availableParallelism, release } from 'node:os';
 import { createSession, launch, shutdown, shutdownAll, type BenchServer } from './mcp-server.js';
-import { childPids, commandLine, descendants, processMemory, sleep } from './processes.js';
-import type { ProcessMemory } from './processes.js';
+import { settledTrees, type ChildTree } from './memory.js';
+import { processMemory, type ProcessMemory } from './processes.js';
 import { loadAverage, reportEnd, runBench } from './report.js';
 import { createRepoWorkspace, REPO_SHAPE, TINY_SHAPE } from './repo-workspace.js';
 import { POOL_SIZE, progress } from './settings.js';
@@ -21,14 +21,6 @@ import { mib, renderTable } from './stats.js';
 const SESSIONS = 4;
 /** What a "rich" session has imported: the packages the sandbox offers for tables and plots. */
 const RICH_IMPORTS = 'import numpy, pandas, matplotlib.pyplot as plt\nplt.plot([1, 2]); x = 1';
-/** Polls of the process tree before taking figures that have not settled. */
-const SETTLE_POLLS = 20;
-const POLL_MS = 300;
-
-interface Tree {
-  isSandbox: boolean;
-  processes: ProcessMemory[];
-}
 
 interface Totals {
   count: number;
@@ -42,37 +34,6 @@ function total(list: readonly ProcessMemory[]): Totals {
     rssKib: list.reduce((s, m) => s + m.rssKib, 0),
     pssKib: list.reduce((s, m) => s + m.pssKib, 0),
   };
-}
-
-/** The server's children, each with everything under it. */
-function trees(server: BenchServer): Tree[] {
-  server.snapshot();
-  return childPids(server.pid).map((child) => {
-    const pids = [child, ...descendants(child)];
-    return {
-      // bwrap's own command line names the worker, so a sandbox is known while it starts.
-      isSandbox: pids.some((pid) => commandLine(pid).includes('isolated-pymcp/worker.py')),
-      processes: pids.map(processMemory).filter((m): m is ProcessMemory => m !== null),
-    };
-  });
-}
-
-/** The trees once `sandboxes` sandboxes each run python and the process set stopped changing. */
-async function settled(server: BenchServer, sandboxes: number): Promise<Tree[]> {
-  let previous = '';
-  for (let poll = 0; ; poll++) {
-    await sleep(POLL_MS);
-    const now = trees(server);
-    const complete = now.filter(
-      (t) => t.isSandbox && t.processes.some((m) => m.name.startsWith('python')),
-    ).length;
-    const pids = now.flatMap((t) => t.processes.map((m) => m.pid)).join(' ');
-    if ((complete === sandboxes && pids === previous) || poll >= SETTLE_POLLS) {
-      if (complete !== sandboxes) progress(`expected ${sandboxes} sandboxes, found ${complete}`);
-      return now;
-    }
-    previous = pids;
-  }
 }
 
 function own(server: BenchServer): ProcessMemory {
@@ -93,7 +54,7 @@ async function sandboxRows(): Promise<string[][]> {
   progress('sandboxes: pool warm, then sessions');
   const server = await launch(['--lsp', 'off', '--no-workspace']);
   await server.run('x = 1+1');
-  const idle = await settled(server, POOL_SIZE);
+  const idle = await settledTrees(server, POOL_SIZE);
   const pooled = idle.filter((t) => t.isSandbox).flatMap((t) => t.processes);
   const serverIdle = own(server);
 
@@ -103,16 +64,16 @@ async function sandboxRows(): Promise<string[][]> {
     await server.run('x = 1+1', { session_id: id });
     sessions.push(id);
   }
-  const plain = await settled(server, POOL_SIZE + SESSIONS);
+  const plain = await settledTrees(server, POOL_SIZE + SESSIONS);
   const serverPlain = own(server);
   for (const id of sessions) await server.run(RICH_IMPORTS, { session_id: id });
-  const rich = await settled(server, POOL_SIZE + SESSIONS);
+  const rich = await settledTrees(server, POOL_SIZE + SESSIONS);
   const serverRich = own(server);
   for (const id of sessions) await server.call('close_session', { session_id: id });
   await shutdown(server);
 
   /** The sandboxes that are not the pool's: the pool refills to POOL_SIZE, the rest are sessions'. */
-  const sessionSandboxes = (all: Tree[]): Totals => {
+  const sessionSandboxes = (all: ChildTree[]): Totals => {
     const sandboxes = all.filter((t) => t.isSandbox).map((t) => total(t.processes));
     const sum = sandboxes.reduce(
       (s, t) => ({
@@ -135,7 +96,7 @@ async function sandboxRows(): Promise<string[][]> {
     rssKib: after.rssKib - serverIdle.rssKib,
     pssKib: after.pssKib - serverIdle.pssKib,
   });
-  const perSession = (all: Tree[], after: ProcessMemory): Totals => {
+  const perSession = (all: ChildTree[], after: ProcessMemory): Totals => {
     const s = sessionSandboxes(all);
     const g = growth(after);
     return { count: s.count, rssKib: s.rssKib + g.rssKib, pssKib: s.pssKib + g.pssKib };
@@ -158,7 +119,7 @@ async function languageServerRow(label: string, files: number, dir: string): Pro
   const server = await launch(['--workspace', dir, '--lsp', 'pyright']);
   const check = await server.call('lsp_check_project', { severity: 'error' });
   if (check.isError === true) throw new Error(`lsp_check_project failed on ${label}`);
-  const all = await settled(server, POOL_SIZE);
+  const all = await settledTrees(server, POOL_SIZE);
   const lsp = all.filter((t) => !t.isSandbox).flatMap((t) => t.processes);
   const serverNow = own(server);
   await shutdown(server);

@@ -245,10 +245,16 @@ def _render_value(value, limit):
         except Exception as exc:  # a hostile __repr__
             text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
         kind = "repr"
+    text, truncated = _cap_bytes(text, limit)
+    return ("repr" if truncated else kind), text, truncated
+
+
+def _cap_bytes(text, limit):
+    """(text cut to at most `limit` bytes of UTF-8, whether it was cut)."""
     encoded = text.encode("utf-8", "replace")
-    if len(encoded) > limit:
-        return "repr", encoded[:limit].decode("utf-8", "ignore"), True
-    return kind, text, False
+    if len(encoded) <= limit:
+        return text, False
+    return encoded[:limit].decode("utf-8", "ignore"), True
 
 
 def _user_traceback(exc):
@@ -459,12 +465,7 @@ class Worker:
                     table = None
                     self.capture.add(1, f"[the table could not be rendered: {type(exc).__name__}]\n")
                 if table is not None:
-                    text = table.pop("text")
-                    encoded = text.encode("utf-8", "replace")
-                    limit = self.config["return_value_bytes"]
-                    truncated = len(encoded) > limit
-                    if truncated:
-                        text = encoded[:limit].decode("utf-8", "ignore")
+                    text, truncated = _cap_bytes(table.pop("text"), self.config["return_value_bytes"])
                     return {
                         "return_value": {"kind": "table", "text": text, "truncated": truncated},
                         "table": table,

@@ -22,8 +22,6 @@ import { gatherStructure } from './structure.js';
 import type { AnalysisTarget } from './target.js';
 import { uncheckedMeasuredSizes, verdictOf } from './verdict.js';
 
-export { splitHover } from './structure.js';
-
 export interface AnalyzeOptions {
   /** Seconds of measuring per implementation. */
   budgetSeconds: number;

@@ -3,7 +3,7 @@
  * signature (pyright's, pylsp's), never a doctest line pylsp renders as a code block.
  */
 import { describe, expect, test } from 'vitest';
-import { splitHover } from '../../src/analyze/analyze.js';
+import { splitHover } from '../../src/analyze/structure.js';
 
 describe('splitHover', () => {
   test.each<[string, string, string, string | null, string]>([
