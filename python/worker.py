@@ -461,16 +461,16 @@ class Worker:
             if rich.is_rich(value):
                 try:
                     table = rich.table_of(value, self.config["table"])
-                except Exception as exc:
-                    table = None
+                except Exception as exc:  # a hostile cell: the value is still rendered below
                     self.capture.add(1, f"[the table could not be rendered: {type(exc).__name__}]\n")
-                if table is not None:
-                    text, truncated = _cap_bytes(table.pop("text"), self.config["return_value_bytes"])
-                    return {
-                        "return_value": {"kind": "table", "text": text, "truncated": truncated},
-                        "table": table,
-                    }
-                return {}
+                else:
+                    if table is not None:
+                        text, truncated = _cap_bytes(table.pop("text"), self.config["return_value_bytes"])
+                        return {
+                            "return_value": {"kind": "table", "text": text, "truncated": truncated},
+                            "table": table,
+                        }
+                    return {}
         kind, text, truncated = _render_value(value, self.config["return_value_bytes"])
         return {"return_value": {"kind": kind, "text": text, "truncated": truncated}}
 

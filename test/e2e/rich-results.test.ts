@@ -214,6 +214,22 @@ describe('images and tables', () => {
     expect(textOf(result)).toContain("Series 'price': 3 rows, dtype float64");
   });
 
+  test('a DataFrame that cannot be rendered as a table still returns a value, with the reason', async () => {
+    const result = await server.run(
+      [
+        'import pandas as pd',
+        'class Bad:',
+        '    def __str__(self): raise ValueError("no str")',
+        '    def __repr__(self): raise ValueError("no repr")',
+        'pd.DataFrame({"a": [Bad()]})',
+      ].join('\n'),
+    );
+    const data = structured(result);
+    expect(data).toMatchObject({ status: 'completed', return_value_kind: 'repr', table: null });
+    expect(data.return_value).toBe('<unrepresentable DataFrame: ValueError>');
+    expect(textOf(result)).toContain('[the table could not be rendered: ValueError]');
+  });
+
   test('a table with many long, escaped column names stays within the response budget', async () => {
     const result = await server.run(
       [
