@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 NODE_STAMP := node_modules/.package-lock.json
-BUILD_STAMP := dist/bundle/main.js
+BUILD_STAMP := dist/bundle/main.cjs
 SOURCES := $(shell find src bench -name '*.ts' 2>/dev/null) tsconfig.json tsconfig.build.json scripts/bundle.js
 
 .PHONY: help setup build test lint run analyze bench bench-analyze bench-load bench-repo bench-startup bench-sizing doctor clean

@@ -36,12 +36,15 @@ export interface RunStructured {
   session_id: string | null;
 }
 
-export async function startServer(args: readonly string[] = []): Promise<BenchServer> {
+export async function startServer(
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
   const spawnedAt = performance.now();
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'serve', '--log-level', 'warn', ...args],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     cwd: ROOT,
     stderr: 'pipe',
   });
@@ -97,8 +100,11 @@ const open = new Set<BenchServer>();
 /** Every process any server had: checked once more at the very end. */
 const everSeen = new Set<number>();
 
-export async function launch(args: readonly string[] = []): Promise<BenchServer> {
-  const server = await startServer(args);
+export async function launch(
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
+  const server = await startServer(args, env);
   open.add(server);
   return server;
 }

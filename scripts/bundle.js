@@ -1,10 +1,15 @@
-// Bundle the compiled CLI (dist/src) into dist/bundle with esbuild, one chunk per lazily
-// imported command or capability. Loading a few large files instead of several hundred small
-// ones cuts the server's start-up (spawn -> first result) by about 150 ms.
+// Bundle the compiled CLI (dist/src) into dist/bundle with esbuild:
+//
+//   main.cjs   the whole CLI in one CommonJS file. Commands and capabilities imported lazily
+//              (import()) stay lazy: esbuild wraps them in initialisers run at first use. One
+//              file, because Node 20 keeps V8's code cache only for scripts (vm.Script
+//              cachedData), not for ES modules: launch.js runs it with that cache.
+//   launch.js  what bin/isolated-pymcp imports: reads the code cache, compiles and runs
+//              main.cjs (src/cli/launch.ts, src/cli/code-cache.ts).
 //
 //   node scripts/bundle.js                  (npm run build: with source maps, for development)
 //   node scripts/bundle.js --no-sourcemap   (prepack: the package ships no maps)
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import process from 'node:process';
 import { build } from 'esbuild';
 
@@ -31,28 +36,47 @@ const englishOnly = {
     }));
   },
 };
-// Chunk names carry a content hash: start empty, or chunks of earlier builds pile up (and would
-// be packed).
+// Start empty: files of earlier builds (the chunks of the old split build) would be packed.
 await rm(OUT, { recursive: true, force: true });
 
-await build({
-  entryPoints: ['dist/src/cli/main.js'],
-  outdir: OUT,
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: !process.argv.includes('--no-sourcemap'),
   logLevel: 'warning',
-  // CommonJS dependencies (commander, vscode-jsonrpc) call require(); give the ESM bundle one.
-  banner: {
-    js: "import { createRequire as __pymcpRequire } from 'node:module'; const require = __pymcpRequire(import.meta.url);",
-  },
+};
+
+await build({
+  ...common,
+  entryPoints: ['dist/src/cli/main.js'],
+  outfile: `${OUT}/main.cjs`,
+  format: 'cjs',
+  // package-root.ts finds the package from its own module's URL.
+  define: { 'import.meta.url': '__pymcpModuleUrl' },
+  banner: { js: "const __pymcpModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   // The language servers run as their own processes from node_modules; never bundled.
   external: ['pyright', 'basedpyright'],
   // jsonc-parser's "main" is a UMD build whose require() calls esbuild cannot follow; its ES
   // module build is the same code.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   plugins: [englishOnly],
+});
+
+// esbuild escapes every non-ASCII character in code (charset: ascii) but keeps a few comments
+// verbatim. Escape theirs too: an all-ASCII file is decoded by launch.js as latin1, several
+// times faster than UTF-8 (a comment's text is all that changes).
+const main = `${OUT}/main.cjs`;
+const text = await readFile(main, 'utf8');
+const ascii = text.replace(
+  /[^\t\n\r\x20-\x7e]/g,
+  (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`,
+);
+if (ascii !== text) await writeFile(main, ascii);
+
+await build({
+  ...common,
+  entryPoints: ['dist/src/cli/launch.js'],
+  outfile: `${OUT}/launch.js`,
+  format: 'esm',
 });

@@ -82,7 +82,9 @@ afterAll(async () => {
 
 describe('the npm package', () => {
   it('holds the bundle, the worker, the algorithms and the license, and nothing of the development tree', async () => {
-    const bundle = (await readdir(path.join(ROOT, 'dist/bundle'))).filter((f) => f.endsWith('.js'));
+    const bundle = (await readdir(path.join(ROOT, 'dist/bundle'))).filter((f) =>
+      /\.c?js$/.test(f),
+    );
     const python = (await readdir(path.join(ROOT, 'python'))).filter((f) => f.endsWith('.py'));
     const algorithms = (await readdir(path.join(ROOT, 'algorithms'))).filter((f) =>
       f.endsWith('.py'),
@@ -94,7 +96,8 @@ describe('the npm package', () => {
     expect(await readFile(path.join(ROOT, 'LICENSE'), 'utf8')).toMatch(
       /^MIT License\n\nCopyright \(c\) 2026 the isolated-pymcp authors\n/,
     );
-    // Every chunk, not only the entry: commands and capabilities load theirs lazily.
+    // The CLI's one CommonJS file and the launcher that runs it with the code cache.
+    expect(bundle.sort()).toEqual(['launch.js', 'main.cjs']);
     for (const file of bundle) expect(packed).toContain(`dist/bundle/${file}`);
     for (const file of python) expect(packed).toContain(`python/${file}`);
     for (const file of algorithms) expect(packed).toContain(`algorithms/${file}`);

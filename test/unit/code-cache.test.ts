@@ -1,0 +1,158 @@
+/**
+ * The code cache's rules: where it lives, which file a command line uses, and what is refused
+ * because someone other than the user could have written it (real files, links and owners).
+ */
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import {
+  codeCacheDir,
+  codeCacheName,
+  codeCacheProfile,
+  ownDirectory,
+  readCodeCache,
+  writeCodeCache,
+} from '../../src/cli/code-cache.js';
+
+/** A uid other than ours (the tests run as root, or as an ordinary user who cannot chown). */
+const OTHER_UID = 1000;
+const isRoot = process.geteuid?.() === 0;
+
+let scratch: string;
+beforeEach(async () => {
+  scratch = await mkdtemp(path.join(tmpdir(), 'pymcp-code-cache-'));
+});
+afterEach(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('where the cache lives', () => {
+  test('under XDG_CACHE_HOME, else ~/.cache; a relative XDG_CACHE_HOME or "off" means none', () => {
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/isolated-pymcp/code-cache');
+    expect(codeCacheDir({})).toMatch(/\/\.cache\/isolated-pymcp\/code-cache$/);
+    expect(codeCacheDir({ XDG_CACHE_HOME: 'relative/cache' })).toBeNull();
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/x', ISOLATED_PYMCP_CODE_CACHE: 'off' })).toBeNull();
+  });
+
+  test.each([
+    [[], 'serve'],
+    [['--workspace', '/w'], 'serve'],
+    [['serve', '--http'], 'serve'],
+    [['run', '-c', 'print(1)'], 'run'],
+    [['analyze', 'fibonacci'], 'analyze'],
+    [['lsp', 'hover'], 'lsp'],
+    [['--version'], 'other'],
+    [['--help'], 'other'],
+    [['no-such-command'], 'other'],
+    [['../../etc'], 'other'],
+  ])('%j uses the %s cache', (argv, profile) => {
+    expect(codeCacheProfile(argv)).toBe(profile);
+  });
+
+  test("the name changes with the bundle's bytes, not only with its length", () => {
+    const a = codeCacheName(Buffer.from('const a = 1;'), 'run');
+    const b = codeCacheName(Buffer.from('const b = 1;'), 'run');
+    expect(a).toMatch(/^run-[0-9a-f]{32}\.bin$/);
+    expect(b).not.toBe(a);
+    expect(codeCacheName(Buffer.from('const a = 1;'), 'run')).toBe(a);
+    expect(codeCacheName(Buffer.from('const a = 1;'), 'serve')).not.toBe(a);
+  });
+});
+
+describe('the directory', () => {
+  test('is created mode 700, with its parent', async () => {
+    const dir = path.join(scratch, 'cache', 'isolated-pymcp', 'code-cache');
+    expect(ownDirectory(dir)).toBe(dir);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.dirname(dir))).mode & 0o777).toBe(0o700);
+  });
+
+  test('is refused when others can write it or its parent (they could plant code)', async () => {
+    const parent = path.join(scratch, 'parent');
+    const dir = path.join(parent, 'code-cache');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(parent, 0o700);
+    await chmod(dir, 0o770);
+    expect(ownDirectory(dir)).toBeNull();
+    await chmod(dir, 0o700);
+    await chmod(parent, 0o777);
+    expect(ownDirectory(dir)).toBeNull();
+    await chmod(parent, 0o755);
+    expect(ownDirectory(dir)).toBe(dir);
+  });
+
+  test('is refused when it is a link, even to a directory of ours', async () => {
+    const real = path.join(scratch, 'real');
+    await mkdir(real, { mode: 0o700 });
+    await chmod(scratch, 0o700);
+    const link = path.join(scratch, 'code-cache');
+    await symlink(real, link);
+    expect(ownDirectory(link)).toBeNull();
+  });
+
+  test.runIf(isRoot)('is refused when another user owns it', async () => {
+    const dir = path.join(scratch, 'code-cache');
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(scratch, 0o700);
+    await chown(dir, OTHER_UID, OTHER_UID);
+    expect(ownDirectory(dir)).toBeNull();
+  });
+});
+
+describe('a cache file', () => {
+  test('written is read back, mode 600, and replaces older caches of its profile only', async () => {
+    await writeFile(path.join(scratch, 'run-old.bin'), 'old', { mode: 0o600 });
+    await writeFile(path.join(scratch, 'serve-old.bin'), 'old', { mode: 0o600 });
+    writeCodeCache(scratch, 'run-new.bin', Buffer.from('new cache'));
+    expect(readCodeCache(path.join(scratch, 'run-new.bin'))?.toString()).toBe('new cache');
+    expect((await stat(path.join(scratch, 'run-new.bin'))).mode & 0o777).toBe(0o600);
+    expect((await readdir(scratch)).sort()).toEqual(['run-new.bin', 'serve-old.bin']);
+  });
+
+  test('that others can write is not read', async () => {
+    const file = path.join(scratch, 'run-x.bin');
+    await writeFile(file, 'cache', { mode: 0o600 });
+    await chmod(file, 0o666);
+    expect(readCodeCache(file)).toBeUndefined();
+    await chmod(file, 0o644);
+    expect(readCodeCache(file)?.toString()).toBe('cache');
+  });
+
+  test('behind a link is not read (the link is not followed)', async () => {
+    const target = path.join(scratch, 'planted');
+    await writeFile(target, 'planted code', { mode: 0o600 });
+    const file = path.join(scratch, 'run-x.bin');
+    await symlink(target, file);
+    expect(readCodeCache(file)).toBeUndefined();
+    // Writing replaces the link itself; the file it pointed to is untouched.
+    writeCodeCache(scratch, 'run-x.bin', Buffer.from('ours'));
+    expect(readCodeCache(file)?.toString()).toBe('ours');
+    expect(readCodeCache(target)?.toString()).toBe('planted code');
+  });
+
+  test('that is empty, missing or a directory is not read', async () => {
+    await writeFile(path.join(scratch, 'empty.bin'), '', { mode: 0o600 });
+    await mkdir(path.join(scratch, 'dir.bin'));
+    expect(readCodeCache(path.join(scratch, 'empty.bin'))).toBeUndefined();
+    expect(readCodeCache(path.join(scratch, 'missing.bin'))).toBeUndefined();
+    expect(readCodeCache(path.join(scratch, 'dir.bin'))).toBeUndefined();
+  });
+
+  test.runIf(isRoot)('owned by another user is not read', async () => {
+    const file = path.join(scratch, 'run-x.bin');
+    await writeFile(file, 'cache', { mode: 0o600 });
+    await chown(file, OTHER_UID, OTHER_UID);
+    expect(readCodeCache(file)).toBeUndefined();
+  });
+});
