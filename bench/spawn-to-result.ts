@@ -134,7 +134,7 @@ async function serverVariants(): Promise<Variant[]> {
   const help = await timeSpawn(process.execPath, [BIN, 'serve', '--help'], { env: {} });
   const variants: Variant[] = [
     { args: [] },
-    { args: [], env: { ISOLATED_PYMCP_CODE_CACHE: 'off' }, label: '(no code cache)' },
+    { args: [], env: { ISOLATED_PYMCP_CACHE: 'off' }, label: '(no code cache)' },
     { args: ['--pool-size', '0'] },
   ];
   if (help.stdout.includes('--lsp <')) variants.push({ args: ['--lsp', 'off'] });

@@ -12,14 +12,7 @@ import { isAscii } from 'node:buffer';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import {
-  codeCacheDir,
-  codeCacheName,
-  codeCacheProfile,
-  ownDirectory,
-  readCodeCache,
-  writeCodeCache,
-} from './code-cache.js';
+import { openCodeCache, saveCodeCache } from './code-cache.js';
 
 const WRITE_AFTER_MS = 3000;
 
@@ -27,7 +20,7 @@ export function runBundle(bundle: string, argv: readonly string[]): void {
   const bytes = readFileSync(bundle);
   // An ASCII file (esbuild escapes non-ASCII in code) decodes as latin1 in a copy, ~4x faster.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-  const cache = prepareCache(bytes, argv);
+  const cache = openCodeCache(bytes, argv);
   const script = new vm.Script(Module.wrap(source), {
     filename: bundle,
     cachedData: cache?.data,
@@ -36,7 +29,7 @@ export function runBundle(bundle: string, argv: readonly string[]): void {
   });
   if (cache !== null && (cache.data === undefined || script.cachedDataRejected === true)) {
     saveLater(() => {
-      writeCodeCache(cache.dir, cache.name, script.createCachedData());
+      saveCodeCache(cache, script.createCachedData());
     });
   }
   const wrapper = script.runInThisContext() as (
@@ -55,17 +48,6 @@ export function runBundle(bundle: string, argv: readonly string[]): void {
     bundle,
     path.dirname(bundle),
   );
-}
-
-function prepareCache(
-  bytes: Buffer,
-  argv: readonly string[],
-): { dir: string; name: string; data: Buffer | undefined } | null {
-  const wanted = codeCacheDir();
-  const dir = wanted === null ? null : ownDirectory(wanted);
-  if (dir === null) return null;
-  const name = codeCacheName(bytes, codeCacheProfile(argv));
-  return { dir, name, data: readCodeCache(path.join(dir, name)) };
 }
 
 function saveLater(save: () => void): void {

@@ -56,7 +56,8 @@ export async function createSandboxFactory(
   } = {},
 ): Promise<SandboxFactory> {
   // The probe runs the interpreter (tens of ms): everything else is found meanwhile.
-  const probing = resolvePython(config.python);
+  // Cached between runs (probe-cache.ts): `initialize` waits for it.
+  const probing = resolvePython(config.python, { cached: true });
   probing.catch(() => undefined);
   const [bwrap, layout, workerSource, helperSources] = await Promise.all([
     findBwrap(),

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PymcpError } from './errors.js';
 import { isUnder } from './path-within.js';
+import { cachedProbe, saveProbe } from './probe-cache.js';
 import { runCommand } from './process.js';
 import { venvRootOf } from './venv-discovery.js';
 
@@ -23,13 +24,23 @@ export interface PythonRuntime {
 }
 
 const DEFAULT_CANDIDATES = ['/usr/bin/python3', '/usr/local/bin/python3'] as const;
-const PROBE =
-  'import json,sys; print(json.dumps([sys.executable, sys.version.split()[0], sys.base_prefix, sys.path]))';
+/**
+ * The interpreter's answer, and the files it depends on (for probe-cache.ts): the site-packages
+ * directories, the `.pth` files in them and `sitecustomize`, all of which shape `sys.path`.
+ */
+const PROBE = [
+  'import json,os,site,sys',
+  'sites=list(getattr(site,"getsitepackages",list)())',
+  'pth=[os.path.join(d,f) for d in sites if os.path.isdir(d) for f in os.listdir(d) if f.endswith(".pth")]',
+  'm=getattr(sys.modules.get("sitecustomize"),"__file__",None)',
+  'print(json.dumps([sys.executable,sys.version.split()[0],sys.base_prefix,sys.path,sites+pth+([m] if m else [])]))',
+].join('\n');
 const ProbeSchema = z.tuple([
   z.string().min(1),
   z.string(),
   z.string(),
   z.array(z.string()).max(1000),
+  z.array(z.string()).max(10_000),
 ]);
 
 /**
@@ -38,7 +49,10 @@ const ProbeSchema = z.tuple([
  * inside a virtual environment (a `--copies` venv) is never run on the host, since the venv may
  * come from an untrusted workspace; the sandboxes run it instead (see venv-discovery.ts).
  */
-export async function resolvePython(requested?: string): Promise<PythonRuntime> {
+export async function resolvePython(
+  requested?: string,
+  options: { cached?: boolean } = {},
+): Promise<PythonRuntime> {
   const candidates =
     // Security: a binary inside a venv is not run on the host; the usual places are probed instead.
     requested !== undefined && !(await binaryInsideVenv(requested))
@@ -47,7 +61,7 @@ export async function resolvePython(requested?: string): Promise<PythonRuntime> 
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {
-      return await probe(candidate);
+      return await probe(candidate, options.cached ?? false);
     } catch (error) {
       failures.push(`${candidate}: ${(error as Error).message}`);
     }
@@ -75,23 +89,33 @@ export async function likelyInterpreter(requested?: string): Promise<string | nu
   }
 }
 
-async function probe(candidate: string): Promise<PythonRuntime> {
+/**
+ * Run `candidate` to learn its real binary, version and `sys.path`; with `cached`, an answer it
+ * gave before is used while the files it depends on are unchanged (probe-cache.ts).
+ */
+async function probe(candidate: string, cached: boolean): Promise<PythonRuntime> {
   const file = await realpath(candidate);
   await access(file, constants.X_OK);
+  const known = cached ? cachedProbe(file) : null;
+  if (known !== null) return known;
   const result = await runCommand(file, ['-I', '-c', PROBE], {
     env: { PATH: '/usr/bin:/bin' },
     timeoutMs: 10_000,
   });
   if (result.exitCode !== 0)
     throw new Error(`exited with ${result.exitCode ?? result.signal}: ${result.stderr.trim()}`);
-  const [executable, version, basePrefix, sysPath] = ProbeSchema.parse(JSON.parse(result.stdout));
+  const [executable, version, basePrefix, sysPath, dependsOn] = ProbeSchema.parse(
+    JSON.parse(result.stdout),
+  );
   if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
   const real = await realpath(executable);
   const extraMounts = [real, basePrefix]
     .map((p) => (p === real ? path.dirname(path.dirname(real)) : p))
     .filter((p) => !isUnder(p, '/usr'))
     .filter((p, i, all) => all.indexOf(p) === i);
-  return { executable: real, version, extraMounts, sysPath };
+  const runtime = { executable: real, version, extraMounts, sysPath };
+  if (cached) saveProbe(file, runtime, dependsOn);
+  return runtime;
 }
 
 /** Whether `interpreter` belongs to a venv and its real binary is inside that venv. */

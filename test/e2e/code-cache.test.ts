@@ -67,8 +67,8 @@ describe('the code cache', () => {
     expect((await readFile(file)).every((byte) => byte === 0x5a)).toBe(false);
   });
 
-  test('is neither read nor written with ISOLATED_PYMCP_CODE_CACHE=off', async () => {
-    await runSix({ ISOLATED_PYMCP_CODE_CACHE: 'off' });
+  test('is neither read nor written with ISOLATED_PYMCP_CACHE=off', async () => {
+    await runSix({ ISOLATED_PYMCP_CACHE: 'off' });
     expect(await caches()).toEqual([]);
   });
 

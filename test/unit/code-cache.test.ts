@@ -16,14 +16,13 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { codeCacheName, codeCacheProfile } from '../../src/cli/code-cache.js';
 import {
-  codeCacheDir,
-  codeCacheName,
-  codeCacheProfile,
   ownDirectory,
-  readCodeCache,
-  writeCodeCache,
-} from '../../src/cli/code-cache.js';
+  readPrivateFile,
+  userCachePath,
+  writePrivateFile,
+} from '../../src/shared/user-cache.js';
 
 /** A uid other than ours (the tests run as root, or as an ordinary user who cannot chown). */
 const OTHER_UID = 1000;
@@ -39,10 +38,14 @@ afterEach(async () => {
 
 describe('where the cache lives', () => {
   test('under XDG_CACHE_HOME, else ~/.cache; a relative XDG_CACHE_HOME or "off" means none', () => {
-    expect(codeCacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/isolated-pymcp/code-cache');
-    expect(codeCacheDir({})).toMatch(/\/\.cache\/isolated-pymcp\/code-cache$/);
-    expect(codeCacheDir({ XDG_CACHE_HOME: 'relative/cache' })).toBeNull();
-    expect(codeCacheDir({ XDG_CACHE_HOME: '/x', ISOLATED_PYMCP_CODE_CACHE: 'off' })).toBeNull();
+    expect(userCachePath('code-cache', { XDG_CACHE_HOME: '/x/cache' })).toBe(
+      '/x/cache/isolated-pymcp/code-cache',
+    );
+    expect(userCachePath('code-cache', {})).toMatch(/\/\.cache\/isolated-pymcp\/code-cache$/);
+    expect(userCachePath('code-cache', { XDG_CACHE_HOME: 'relative/cache' })).toBeNull();
+    expect(
+      userCachePath('code-cache', { XDG_CACHE_HOME: '/x', ISOLATED_PYMCP_CACHE: 'off' }),
+    ).toBeNull();
   });
 
   test.each([
@@ -114,8 +117,10 @@ describe('a cache file', () => {
   test('written is read back, mode 600, and replaces older caches of its profile only', async () => {
     await writeFile(path.join(scratch, 'run-old.bin'), 'old', { mode: 0o600 });
     await writeFile(path.join(scratch, 'serve-old.bin'), 'old', { mode: 0o600 });
-    writeCodeCache(scratch, 'run-new.bin', Buffer.from('new cache'));
-    expect(readCodeCache(path.join(scratch, 'run-new.bin'))?.toString()).toBe('new cache');
+    writePrivateFile(scratch, 'run-new.bin', Buffer.from('new cache'), (entry) =>
+      entry.startsWith('run-'),
+    );
+    expect(readPrivateFile(path.join(scratch, 'run-new.bin'))?.toString()).toBe('new cache');
     expect((await stat(path.join(scratch, 'run-new.bin'))).mode & 0o777).toBe(0o600);
     expect((await readdir(scratch)).sort()).toEqual(['run-new.bin', 'serve-old.bin']);
   });
@@ -124,9 +129,9 @@ describe('a cache file', () => {
     const file = path.join(scratch, 'run-x.bin');
     await writeFile(file, 'cache', { mode: 0o600 });
     await chmod(file, 0o666);
-    expect(readCodeCache(file)).toBeUndefined();
+    expect(readPrivateFile(file)).toBeUndefined();
     await chmod(file, 0o644);
-    expect(readCodeCache(file)?.toString()).toBe('cache');
+    expect(readPrivateFile(file)?.toString()).toBe('cache');
   });
 
   test('behind a link is not read (the link is not followed)', async () => {
@@ -134,25 +139,25 @@ describe('a cache file', () => {
     await writeFile(target, 'planted code', { mode: 0o600 });
     const file = path.join(scratch, 'run-x.bin');
     await symlink(target, file);
-    expect(readCodeCache(file)).toBeUndefined();
+    expect(readPrivateFile(file)).toBeUndefined();
     // Writing replaces the link itself; the file it pointed to is untouched.
-    writeCodeCache(scratch, 'run-x.bin', Buffer.from('ours'));
-    expect(readCodeCache(file)?.toString()).toBe('ours');
-    expect(readCodeCache(target)?.toString()).toBe('planted code');
+    writePrivateFile(scratch, 'run-x.bin', Buffer.from('ours'));
+    expect(readPrivateFile(file)?.toString()).toBe('ours');
+    expect(readPrivateFile(target)?.toString()).toBe('planted code');
   });
 
   test('that is empty, missing or a directory is not read', async () => {
     await writeFile(path.join(scratch, 'empty.bin'), '', { mode: 0o600 });
     await mkdir(path.join(scratch, 'dir.bin'));
-    expect(readCodeCache(path.join(scratch, 'empty.bin'))).toBeUndefined();
-    expect(readCodeCache(path.join(scratch, 'missing.bin'))).toBeUndefined();
-    expect(readCodeCache(path.join(scratch, 'dir.bin'))).toBeUndefined();
+    expect(readPrivateFile(path.join(scratch, 'empty.bin'))).toBeUndefined();
+    expect(readPrivateFile(path.join(scratch, 'missing.bin'))).toBeUndefined();
+    expect(readPrivateFile(path.join(scratch, 'dir.bin'))).toBeUndefined();
   });
 
   test.runIf(isRoot)('owned by another user is not read', async () => {
     const file = path.join(scratch, 'run-x.bin');
     await writeFile(file, 'cache', { mode: 0o600 });
     await chown(file, OTHER_UID, OTHER_UID);
-    expect(readCodeCache(file)).toBeUndefined();
+    expect(readPrivateFile(file)).toBeUndefined();
   });
 });
