@@ -507,8 +507,7 @@ def _check_one(spec, impl, n, index, limit):
     except _TooSlow:
         return "reference_slow", None
     except Exception as exc:
-        return "reference_raised", {"n": n, "input": _short(args), "expected": "a result",
-                                    "got": f"the reference raised {_exception_line(exc)}"}
+        return "reference_raised", f"the reference {spec['reference']['name']} raised {_exception_line(exc)} at n={n}"
     try:
         with _Guard(limit):
             got = impl["fn"](*_copy_args(args))
@@ -558,10 +557,14 @@ def _crosscheck(name, budget_seconds, call_limit):
         count = 1 if elapsed > budget_seconds / 2 else len(_inputs(spec, n))
         for index in range(count):
             status, failure = _check_one(spec, impl, n, index, call_limit)
-            if status == "reference_slow":
+            if status in ("reference_slow", "reference_raised"):
+                # Nothing to compare with from here on: the sizes left are unchecked, and the
+                # implementation is not blamed for what the reference did.
+                note = failure if status == "reference_raised" else \
+                    f"the reference {spec['reference']['name']} took over {call_limit:g} s at n={n}"
                 return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
                         "unchecked_sizes": sizes[position:], "failure": None, "bisected": False,
-                        "note": f"the reference {spec['reference']['name']} took over {call_limit:g} s at n={n}"}
+                        "note": note}
             if status is not None:
                 bisected = False
                 if last_pass is not None and status in ("disagrees", "raised") and n - last_pass > 1:
