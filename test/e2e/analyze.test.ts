@@ -135,6 +135,13 @@ describe('analyze', () => {
     expect(code).toBe(1);
     expect(report.load_error).toMatch(/SyntaxError/);
     expect(report.complexity).toEqual([]);
+    // The status is said once, not as "FAILED: FAILED: ...".
+    expect(report.verdict.summary).toMatch(/^the module did not load: SyntaxError/);
+    const text = await runCli(['analyze', 'broken_syntax.py', '--lsp', 'off'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    expect(text.stdout).toMatch(/^FAILED: the module did not load: SyntaxError/m);
   }, 60_000);
 
   test('a missing module is reported by name', async () => {
