@@ -408,7 +408,9 @@ class Worker:
         while True:
             try:
                 message = self.receive()
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
+                # A message it cannot decode (RecursionError: nested past json's limit) ends
+                # the worker, rather than leaving the main thread waiting for a run forever.
                 message = None
             if message is None:
                 self.requests.put(None)
