@@ -38,6 +38,10 @@ import traceback
 PROTOCOL_FD = 3
 FILENAME = "main.py"
 ERROR_TEXT_CHARS = 64 * 1024  # cap on an exception's message and traceback
+# Frames kept of a deeper traceback: the outermost (where the user's code started) and the
+# innermost (where it failed). Formatting every frame of a deep recursion takes seconds.
+TRACEBACK_HEAD = 20
+TRACEBACK_TAIL = 80
 # inspect.CO_COROUTINE, without importing inspect (and asyncio) into every sandbox at start-up:
 # together they cost ~45 ms and ~8 MiB a sandbox, and only top-level await needs them.
 CO_COROUTINE = 0x0080
@@ -267,7 +271,31 @@ def _user_traceback(exc):
         if isinstance(exc, SyntaxError):
             return "".join(lines)
         return "Traceback (most recent call last):\n" + "".join(lines) if tb else "".join(lines)
-    return "".join(traceback.format_exception(type(exc), exc.with_traceback(tb), tb))
+    return _format_frames(exc.with_traceback(tb), tb)
+
+
+def _format_frames(exc, tb):
+    """format_exception, bounded: a traceback of more than TRACEBACK_HEAD + TRACEBACK_TAIL frames
+    keeps its first and last ones around a marker (a RecursionError under a raised recursion
+    limit has a million frames, which take ~10 s to format, past any timeout), and a chained
+    exception its first frames. A positive limit, as here, stops reading frames at the limit."""
+    depth = 0
+    node = tb
+    while node is not None:
+        depth += 1
+        node = node.tb_next
+    kept = TRACEBACK_HEAD + TRACEBACK_TAIL
+    if depth <= kept:
+        return "".join(traceback.format_exception(type(exc), exc, tb, limit=kept))
+    tail = tb
+    for _ in range(depth - TRACEBACK_TAIL):
+        tail = tail.tb_next
+    parts = traceback.format_exception(type(exc), exc, tail, limit=TRACEBACK_TAIL)
+    header = "Traceback (most recent call last):\n"
+    at = len(parts) - 1 - parts[::-1].index(header) if header in parts else 0
+    head = traceback.format_tb(tb, limit=TRACEBACK_HEAD)
+    marker = f"  [... {depth - kept} frames left out ...]\n"
+    return "".join(parts[: at + 1] + head + [marker] + parts[at + 1:])
 
 
 def _clip(text):
@@ -380,7 +408,9 @@ class Worker:
         while True:
             try:
                 message = self.receive()
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
+                # A message it cannot decode (RecursionError: nested past json's limit) ends
+                # the worker, rather than leaving the main thread waiting for a run forever.
                 message = None
             if message is None:
                 self.requests.put(None)

@@ -10,7 +10,14 @@ import { errorMessage } from '../shared/errors.js';
 import { packageFile } from '../shared/package-root.js';
 import { growthFitOf, memoryFit, round, sig } from './fit-report.js';
 import { analyseGrowth, DEFAULT_GROWTH_OPTIONS, summarise } from './growth-stats.js';
-import { createSession, lastLine, pyString, run, takeStored } from './mcp-calls.js';
+import {
+  createSession,
+  lastLine,
+  pyString,
+  run,
+  takeStored,
+  type AnalysisSession,
+} from './mcp-calls.js';
 import {
   REPORT_SCHEMA_ID,
   type ComplexityEntry,
@@ -189,7 +196,12 @@ export async function analyze(
       options.signal,
     );
     if (!described.ok) {
-      report.load_error = described.error ?? described.status;
+      const error = described.error ?? described.status;
+      // The interrupt's KeyboardInterrupt alone would not say why the module did not load.
+      report.load_error =
+        described.status === 'timed_out'
+          ? `${error}\nTimeoutError: importing the module and running its doctests did not finish within ${described.timeoutSeconds} s`
+          : error;
       return finish();
     }
     const info = described.value as Describe;
@@ -305,14 +317,14 @@ export async function analyze(
     return finish();
   } finally {
     await client
-      .callTool({ name: 'close_session', arguments: { session_id: session } })
+      .callTool({ name: 'close_session', arguments: { session_id: session.id } })
       .catch(() => undefined);
   }
 }
 
 async function measure(
   client: Client,
-  session: string,
+  session: AnalysisSession,
   name: string,
   options: AnalyzeOptions,
   bootstrapSeed: number,
@@ -371,7 +383,7 @@ async function measure(
 
 async function measureMemory(
   client: Client,
-  session: string,
+  session: AnalysisSession,
   name: string,
   sizes: readonly number[],
   options: AnalyzeOptions,

@@ -11,25 +11,47 @@ export interface RunValue {
   value: unknown;
   error: string | null;
   status: string;
+  /** The timeout the step ran under (its own, or the server's largest if that is lower). */
+  timeoutSeconds: number;
 }
 
-export async function createSession(client: Client): Promise<string> {
+/** The analysis's sandbox session, and the largest timeout_seconds its server accepts. */
+export interface AnalysisSession {
+  id: string;
+  maxTimeoutSeconds: number;
+}
+
+export async function createSession(client: Client): Promise<AnalysisSession> {
   const created = await call(client, 'create_session', {});
   if (created.isError) throw new Error(`could not create a sandbox session: ${textOf(created)}`);
-  return (created.structuredContent as { session_id: string }).session_id;
+  const id = (created.structuredContent as { session_id: string }).session_id;
+  return { id, maxTimeoutSeconds: await maxTimeoutOf(client) };
+}
+
+/**
+ * The server refuses a timeout_seconds above its --max-timeout, which an operator may set below
+ * the limits of the analysis's steps: its run_python_code schema states it.
+ */
+async function maxTimeoutOf(client: Client): Promise<number> {
+  const { tools } = await client.listTools();
+  const schema = tools.find((t) => t.name === 'run_python_code')?.inputSchema as
+    { properties?: { timeout_seconds?: { maximum?: unknown } } } | undefined;
+  const maximum = schema?.properties?.timeout_seconds?.maximum;
+  return typeof maximum === 'number' && maximum > 0 ? maximum : Number.POSITIVE_INFINITY;
 }
 
 export async function run(
   client: Client,
-  session: string,
+  session: AnalysisSession,
   code: string,
-  timeoutSeconds: number,
+  wantedSeconds: number,
   signal?: AbortSignal,
 ): Promise<RunValue> {
+  const timeoutSeconds = Math.min(wantedSeconds, session.maxTimeoutSeconds);
   const result = await call(
     client,
     'run_python_code',
-    { python_code: code, session_id: session, timeout_seconds: timeoutSeconds },
+    { python_code: code, session_id: session.id, timeout_seconds: timeoutSeconds },
     signal,
   );
   const content = result.structuredContent as
@@ -40,7 +62,7 @@ export async function run(
       }
     | undefined;
   if (content === undefined)
-    return { ok: false, value: null, error: textOf(result), status: 'error' };
+    return { ok: false, value: null, error: textOf(result), status: 'error', timeoutSeconds };
   const ok = content.status === 'completed';
   const error = content.error
     ? content.error.traceback || `${content.error.type}: ${content.error.message}`
@@ -50,6 +72,7 @@ export async function run(
     value: content.return_value,
     error: ok ? null : (error ?? content.status),
     status: content.status,
+    timeoutSeconds,
   };
 }
 
@@ -80,7 +103,7 @@ export async function call(
 /** Read a stored result back page by page (each tool result has a byte budget). */
 export async function takeStored(
   client: Client,
-  session: string,
+  session: AnalysisSession,
   stored: unknown,
   signal?: AbortSignal,
 ): Promise<string | null> {
@@ -97,7 +120,8 @@ export async function takeStored(
 
 /** The last line of a failed run's error (the exception line), whole. */
 export function lastLine(result: RunValue): string {
-  if (result.status === 'timed_out') return 'the step ran past its timeout';
+  if (result.status === 'timed_out')
+    return `the step did not finish within ${result.timeoutSeconds} s`;
   const lines = (result.error ?? result.status).trim().split('\n');
   return lines[lines.length - 1] ?? result.status;
 }

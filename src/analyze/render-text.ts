@@ -44,7 +44,7 @@ export function correctnessText(check: Check, reference: string): string {
       : ` at ${sizes.length} size${sizes.length === 1 ? '' : 's'} (n=${sizes[0]}..${sizes[sizes.length - 1]})`;
   const unchecked =
     check.unchecked_sizes.length > 0 && check.failure === null
-      ? `; ${check.unchecked_sizes.length} larger size${check.unchecked_sizes.length === 1 ? '' : 's'} not checked within the budget${check.note ? ` (${check.note})` : ''}`
+      ? `; ${check.unchecked_sizes.length} larger size${check.unchecked_sizes.length === 1 ? '' : 's'} not checked ${check.note ? `(${check.note})` : 'within the budget'}`
       : '';
   switch (check.status) {
     case 'reference':

@@ -54,7 +54,8 @@ export function verdictOf(report: Report): Report['verdict'] {
     parts.push(
       `${agreeing.length} implementation${agreeing.length === 1 ? '' : 's'} agree${agreeing.length === 1 ? 's' : ''} with ${report.correctness.reference}`,
     );
-  if (problems.length > 0) parts.unshift(`FAILED: ${problems.join('; ')}`);
+  // The renderers put the status in front ("FAILED: ..."); the summary does not repeat it.
+  if (problems.length > 0) parts.unshift(problems.join('; '));
   if (parts.length === 0)
     parts.push(report.declared ? 'nothing was measured' : 'not measured (no declaration)');
   return { status, summary: parts.join('. '), problems };

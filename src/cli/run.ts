@@ -1,10 +1,10 @@
 /** `isolated-pymcp run FILE | -c CODE`: one run in a fresh sandbox, printed for people. */
-import { readFile } from 'node:fs/promises';
 import { createLogger } from '../shared/log.js';
 import { PymcpError } from '../shared/errors.js';
 import { createRuntime } from '../server/runtime.js';
 import { toToolResult, type Surface } from '../server/run-result.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
+import { readPythonSource } from './python-source.js';
 
 export interface RunFlags extends SandboxFlags {
   code?: string;
@@ -25,7 +25,7 @@ export async function runCommand(file: string | undefined, flags: RunFlags): Pro
   if (file !== undefined && flags.code !== undefined) {
     throw new PymcpError('input_invalid', 'pass a FILE or -c CODE, not both');
   }
-  const code = flags.code ?? (await readFile(file ?? '', 'utf8'));
+  const code = flags.code ?? (await readPythonSource(file ?? ''));
   // One call: start exactly one sandbox, no pool.
   const { config, workspaceIsDefault } = configFromFlags(flags, { poolSize: 0 });
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);

@@ -136,6 +136,52 @@ describe('analyze on foreign code', () => {
     expect(check(report, 'sum_recursive')?.failure?.got).toMatch(/^raised RecursionError/);
   }, 150_000);
 
+  test('a reference that raises is named as the one that raised, and the implementation checked against it is not blamed', async () => {
+    const { report } = await analyse(
+      ['deep.py'],
+      [
+        '--impl',
+        'sum_recursive',
+        '--impl',
+        'sum_loop',
+        '--input',
+        'int',
+        '--sizes',
+        '16,64,256,4096,16384',
+      ],
+    );
+    expect(check(report, 'sum_loop')).toMatchObject({
+      status: 'agrees',
+      failure: null,
+      checked_sizes: [16, 64, 256],
+      unchecked_sizes: [4096, 16384],
+      note: expect.stringMatching(/the reference sum_recursive raised RecursionError.* at n=4096/),
+    });
+    expect(report.verdict.problems.join('\n')).not.toMatch(/sum_loop/);
+  }, 150_000);
+
+  test('generators, generator expressions and map objects are run to their end: compared by their values, not as objects', async () => {
+    const { code, report } = await analyse(
+      ['lazy.py'],
+      [
+        '--impl',
+        'squares_list',
+        '--impl',
+        'squares_gen',
+        '--impl',
+        'squares_genexpr',
+        '--impl',
+        'squares_map',
+        '--sizes',
+        '16,64,256,1024',
+      ],
+    );
+    for (const name of ['squares_gen', 'squares_genexpr', 'squares_map'])
+      expect(check(report, name), name).toMatchObject({ status: 'agrees', failure: null });
+    expect(report.verdict.problems).toEqual([]);
+    expect(code).toBe(0);
+  }, 150_000);
+
   test('two files compared on one report: implementations named by file, cross-checked, each file’s doctests run; the CSV holds the samples behind every point', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'pymcp-csv-'));
     const csv = path.join(dir, 'samples.csv');

@@ -73,6 +73,7 @@ def make_input(n: int, rng: random.Random) -> tuple[int]:
 
 ANALYSIS = {"implementations": [fine, forever], "input": make_input, "sizes": [1, 2, 4, 8, 16, 32, 64, 128]}
 `,
+  'loops_at_import.py': 'while True:\n    pass\n\n\ndef f(n: int) -> int:\n    return n\n',
   'plain.py': `def double(x: int) -> int:
     """Twice x.
 
@@ -134,6 +135,13 @@ describe('analyze', () => {
     expect(code).toBe(1);
     expect(report.load_error).toMatch(/SyntaxError/);
     expect(report.complexity).toEqual([]);
+    // The status is said once, not as "FAILED: FAILED: ...".
+    expect(report.verdict.summary).toMatch(/^the module did not load: SyntaxError/);
+    const text = await runCli(['analyze', 'broken_syntax.py', '--lsp', 'off'], {
+      cwd: dir,
+      timeoutMs: 60_000,
+    });
+    expect(text.stdout).toMatch(/^FAILED: the module did not load: SyntaxError/m);
   }, 60_000);
 
   test('a missing module is reported by name', async () => {
@@ -200,6 +208,32 @@ describe('analyze', () => {
       expect(broken.isError).toBe(true);
       expect((broken.structuredContent as Report).verdict.problems[0]).toMatch(
         /the module did not load: SyntaxError/,
+      );
+    } finally {
+      expect(await server.close()).toEqual([]);
+    }
+  }, 180_000);
+
+  test('the analyze_algorithm tool works on a server whose --max-timeout is below its steps’ own limits, and a module that never finishes importing says so', async () => {
+    const server = await startServer(['--workspace', dir, '--max-timeout', '5', '--timeout', '5']);
+    try {
+      const fine = await server.call('analyze_algorithm', {
+        algorithm: 'summing.py',
+        budget_seconds: 0.5,
+        implementations: ['sum_formula', 'sum_loop'],
+        input: 'int',
+        sizes: [1, 2, 4, 8, 16, 64, 256, 1024],
+      });
+      const report = fine.structuredContent as Report;
+      expect(report.verdict.problems).toEqual([]);
+      expect(report.correctness?.implementations).toHaveLength(2);
+      const looping = await server.call('analyze_algorithm', {
+        algorithm: 'loops_at_import.py',
+        budget_seconds: 0.5,
+      });
+      expect(looping.isError).toBe(true);
+      expect((looping.structuredContent as Report).verdict.problems[0]).toMatch(
+        /the module did not load: .*did not finish within 5 s/,
       );
     } finally {
       expect(await server.close()).toEqual([]);

@@ -102,6 +102,20 @@ describe('bad tool input over the SDK client', () => {
     expect(text).toMatch(/more than 100000 values/);
     await expectServing(server);
   });
+
+  test('global_variables nested 1500 deep are refused at once, not left to hang the sandbox until the timeout', async () => {
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 1500; i += 1) deep = { a: deep };
+    const text = await failureOf(
+      server.call('run_python_code', {
+        python_code: '1',
+        global_variables: { deep },
+        timeout_seconds: 60,
+      }),
+    );
+    expect(text).toMatch(/nested more than 100 levels deep/);
+    await expectServing(server);
+  });
 });
 
 interface RpcResponse {

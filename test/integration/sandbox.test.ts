@@ -101,6 +101,20 @@ describe('Sandbox', () => {
     expect(await run(box, '2 + 2')).toMatchObject({ kind: 'completed' });
   });
 
+  test('a RecursionError a million frames deep comes back as raised, with its first and last frames, and the sandbox lives', async () => {
+    const { box } = await sandbox();
+    await run(box, 'kept = 1');
+    const code = 'import sys\nsys.setrecursionlimit(10**6)\ndef f(n): return f(n + 1)\nf(0)';
+    // Formatting every frame took ~10 s, past this timeout, and the sandbox was killed.
+    const outcome = await run(box, code, 8_000);
+    expect(outcome).toMatchObject({ kind: 'raised', error: { type: 'RecursionError' } });
+    const traceback = outcome.kind === 'raised' ? outcome.error.traceback : '';
+    expect(traceback).toMatch(/line 4, in <module>\n {4}f\(0\)/);
+    expect(traceback).toMatch(/frames? left out/);
+    expect(traceback).toMatch(/RecursionError: maximum recursion depth exceeded\n?$/);
+    expect(await run(box, 'kept')).toMatchObject({ kind: 'completed', returnValue: { text: '1' } });
+  });
+
   test('the CPU-time limit kills a busy loop', async () => {
     const { box } = await sandbox({ limits: { cpuSeconds: 1 } });
     const outcome = await run(box, 'while True: pass', 20_000);

@@ -27,6 +27,12 @@ export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** Security: bounds the schema work one call can cause (nested values, counted with keys). */
 export const MAX_ARGUMENT_ELEMENTS = 100_000;
+/**
+ * Security: bounds how deep the arguments nest. The worker decodes global_variables with
+ * CPython's json, which fails past its recursion limit (~1000 levels, less its own stack); a
+ * run it cannot decode would hang until the timeout and lose the session's sandbox.
+ */
+export const MAX_ARGUMENT_DEPTH = 100;
 
 export interface ToolConfig<Input extends z.ZodRawShape, Output extends z.ZodRawShape> {
   title: string;
@@ -161,13 +167,16 @@ function failureResult(error: unknown): CallToolResult {
   return { content: [{ type: 'text', text: `Error (${code}): ${message}` }], isError: true };
 }
 
-/** Refusals that need no schema work: too many elements, unknown argument names. */
+/** Refusals that need no schema work: too many elements, too deep, unknown argument names. */
 function precheck(name: string, args: unknown, keys: ReadonlySet<string>): string | null {
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     return `${name}: arguments must be an object`;
   }
   if (exceedsElements(args, MAX_ARGUMENT_ELEMENTS)) {
     return `${name}: the arguments hold more than ${MAX_ARGUMENT_ELEMENTS} values; send less data (write large inputs to a file in a session instead)`;
+  }
+  if (exceedsDepth(args, MAX_ARGUMENT_DEPTH)) {
+    return `${name}: the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep; flatten the data (or upload it as a file in a session)`;
   }
   const unknown = Object.keys(args).filter((key) => !keys.has(key));
   if (unknown.length > 0) {
@@ -193,6 +202,19 @@ export function exceedsElements(value: unknown, max: number): boolean {
     if (count > max) return true;
     for (const child of children)
       if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
+}
+
+/** Whether arrays and objects in a JSON value nest more than `max` levels (the top one counted). */
+export function exceedsDepth(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(node) ? (node as unknown[]) : Object.values(node))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
   return false;
 }
