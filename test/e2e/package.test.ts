@@ -82,9 +82,7 @@ afterAll(async () => {
 
 describe('the npm package', () => {
   it('holds the bundle, the worker, the algorithms and the license, and nothing of the development tree', async () => {
-    const bundle = (await readdir(path.join(ROOT, 'dist/bundle'))).filter((f) =>
-      /\.c?js$/.test(f),
-    );
+    const bundle = (await readdir(path.join(ROOT, 'dist/bundle'))).filter((f) => /\.c?js$/.test(f));
     const python = (await readdir(path.join(ROOT, 'python'))).filter((f) => f.endsWith('.py'));
     const algorithms = (await readdir(path.join(ROOT, 'algorithms'))).filter((f) =>
       f.endsWith('.py'),
