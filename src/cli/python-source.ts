@@ -3,7 +3,7 @@
  * UTF-8 byte-order mark dropped, or the encoding its first or second line declares. The
  * sandbox compiles a string, so the decoding happens here, once.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { PymcpError } from '../shared/errors.js';
 
@@ -17,10 +17,14 @@ const ALIASES: Readonly<Record<string, string>> = {
   'utf-8-sig': 'utf-8',
 };
 
-export async function readPythonSource(file: string): Promise<string> {
+/**
+ * The source of `file`, at most `maxBytes` of it: a larger file (or an endless one, such as
+ * /dev/zero) is refused after reading one byte more, never read whole. A pipe (/dev/stdin) works.
+ */
+export async function readPythonSource(file: string, maxBytes: number): Promise<string> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = await readAtMost(file, maxBytes + 1);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new PymcpError('input_invalid', `no such file: ${file}`);
@@ -29,6 +33,12 @@ export async function readPythonSource(file: string): Promise<string> {
     throw new PymcpError('input_invalid', `cannot read ${file}: ${(error as Error).message}`, {
       cause: error,
     });
+  }
+  if (bytes.length > maxBytes) {
+    throw new PymcpError(
+      'input_invalid',
+      `${file} is larger than the ${maxBytes}-byte code limit (the same limit as python_code over MCP)`,
+    );
   }
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = bom ? bytes.subarray(3) : bytes;
@@ -49,6 +59,24 @@ export async function readPythonSource(file: string): Promise<string> {
         ? `${file} is not valid UTF-8 text (declare its encoding on its first line, e.g. "# -*- coding: latin-1 -*-")`
         : `${file} is not valid ${declared} text, the encoding it declares`,
     );
+  }
+}
+
+async function readAtMost(file: string, limit: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    while (total < limit) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -25,9 +25,10 @@ export async function runCommand(file: string | undefined, flags: RunFlags): Pro
   if (file !== undefined && flags.code !== undefined) {
     throw new PymcpError('input_invalid', 'pass a FILE or -c CODE, not both');
   }
-  const code = flags.code ?? (await readPythonSource(file ?? ''));
   // One call: start exactly one sandbox, no pool.
   const { config, workspaceIsDefault } = configFromFlags(flags, { poolSize: 0 });
+  // -c cannot exceed it: Linux caps one argument at 128 KiB.
+  const code = flags.code ?? (await readPythonSource(file ?? '', config.limits.codeBytes));
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const runtime = await createRuntime(config, logger, { workspaceIsDefault, withLsp: false });
   try {

@@ -3,7 +3,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runProgram } from '../helpers/cli.js';
+import { BIN } from '../helpers/mcp-client.js';
 
 describe('run FILE', () => {
   let dir: string;
@@ -62,5 +63,30 @@ describe('run FILE', () => {
     expect(directory.code).toBe(1);
     expect(directory.stderr).toMatch(/is a directory, not a file/);
     expect(directory.stderr).not.toMatch(/EISDIR/);
+  });
+
+  test('a file over the code limit is refused without being read whole, /dev/zero included', async () => {
+    const big = await write('big.py', `x = 1\n${'#'.repeat(1024 * 1024)}\n`);
+    const result = await run(big);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/big\.py is larger than the 1048576-byte code limit/);
+    const endless = await run('/dev/zero');
+    expect(endless.code).toBe(1);
+    expect(endless.stderr).toMatch(/\/dev\/zero is larger than the 1048576-byte code limit/);
+  });
+
+  test('a pipe is read as a file (run /dev/stdin)', async () => {
+    const result = await runProgram(
+      '/bin/sh',
+      [
+        '-c',
+        `printf 'print(6 * 7)\\n' | "$0" "$1" run --no-workspace --lsp off /dev/stdin`,
+        process.execPath,
+        BIN,
+      ],
+      { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 60_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/<output>\n42\n<\/output>/);
   });
 });
