@@ -165,7 +165,7 @@ export function coverageNote(coverage: Coverage | null): string {
   ];
   if (c.skipped.length > 0) {
     parts.push(
-      `${c.skipped.length} of them were left out (at most ${MAX_NAME_FILES} per answer): ${sample(c.skipped)}.`,
+      `${c.skipped.length} of them were left out (at most ${MAX_NAME_FILES} per answer): ${sample(c.skipped.map(shownPath))}.`,
     );
   }
   if (c.stopped !== null) {
@@ -180,11 +180,30 @@ export function coverageNote(coverage: Coverage | null): string {
   }
   if (c.refused.length > 0) {
     parts.push(
-      `${c.refused.length} could not be read, so uses there are unknown: ${sample(c.refused.map((r) => `${r.file} (${r.reason})`))}.`,
+      `${c.refused.length} could not be read, so uses there are unknown: ${sample(c.refused.map((r) => `${shownPath(r.file)} (${oneLine(r.reason)})`))}.`,
     );
   }
   return parts.join(' ');
 }
+
+/**
+ * A workspace path as the answer's text shows it: as it is, or JSON-quoted when it holds a
+ * control character (a file name may hold a newline), so that one name cannot break the lines
+ * of the answer or pass itself off as more of it.
+ */
+export function shownPath(file: string): string {
+  return CONTROL.test(file) ? JSON.stringify(file) : file;
+}
+
+/** A reason (which may quote a path) on one line. */
+export function oneLine(text: string): string {
+  return text.replace(CONTROL_ALL, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
 
 function sample(items: readonly string[]): string {
   const shown = items.slice(0, 10).join(', ');

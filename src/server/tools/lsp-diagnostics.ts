@@ -7,6 +7,8 @@ import { MAX_PROJECT_FILES } from '../../lsp/answer-limits.js';
 import type { ProjectCheck } from '../../lsp/project-check.js';
 import {
   READ_ONLY,
+  oneLine,
+  shownPath,
   codeInput,
   fileInput,
   page,
@@ -185,7 +187,7 @@ export function registerDiagnosticsTools(
           lines.push(
             `Could not be checked: ${report.files_failed
               .slice(0, 20)
-              .map((f) => `${f.file} (${f.reason})`)
+              .map((f) => `${shownPath(f.file)} (${oneLine(f.reason)})`)
               .join(
                 ', ',
               )}${report.files_failed.length > 20 ? ` and ${report.files_failed.length - 20} more` : ''}.`,
@@ -193,7 +195,7 @@ export function registerDiagnosticsTools(
         }
         if (report.files_unknown.length > 0) {
           lines.push(
-            `Not yet known (the server did not report in time): ${report.files_unknown.slice(0, 20).join(', ')}`,
+            `Not yet known (the server did not report in time): ${report.files_unknown.slice(0, 20).map(shownPath).join(', ')}`,
           );
         }
         if (paged.items.length > 0)
