@@ -62,6 +62,11 @@ export function bwrapArgs(profile: BwrapProfile): string[] {
     '--unshare-user',
     // Security: no nested user namespaces (a common kernel attack surface).
     '--disable-userns',
+    // Security: the command itself is the pid namespace's init. bwrap's own reaper would be a
+    // process inside the sandbox, with the sandbox's uid, that the command's limits (set by the
+    // command on itself) do not cover: code could ptrace it or write its /proc/1/mem and run
+    // there with no memory, CPU or process limit. Orphans are then the command's to reap.
+    '--as-pid-1',
     // Security: the sandbox dies with the server, and has no controlling terminal (TIOCSTI).
     '--die-with-parent',
     '--new-session',

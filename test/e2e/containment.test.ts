@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -397,6 +398,32 @@ describe('containment: the sandboxed code cannot reach the host', () => {
     }
   });
 
+  test('has no process in the sandbox outside the limits: no unlimited init to ptrace and run in', async () => {
+    // bwrap's reaper used to be pid 1 in the sandbox, with the sandbox's uid and no limits:
+    // code could attach to it (ptrace, /proc/1/mem) and run there unlimited.
+    const result = await server.run(
+      [
+        'import os',
+        'def limits(pid):',
+        '    rows = {}',
+        '    for line in open(f"/proc/{pid}/limits").read().splitlines()[1:]:',
+        '        name, soft = line[:26].strip(), line[26:47].strip()',
+        '        rows[name] = soft',
+        '    return [rows["Max address space"], rows["Max processes"], rows["Max cpu time"]]',
+        'pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())',
+        '{"me": os.getpid(), "pids": pids, "limits": [limits(p) for p in pids]}',
+      ].join('\n'),
+    );
+    const value = structured(result).return_value as {
+      me: number;
+      pids: number[];
+      limits: string[][];
+    };
+    expect(value.me).toBe(1);
+    expect(value.pids).toEqual([1]);
+    for (const row of value.limits) expect(row).toEqual([String(1024 * 1024 * 1024), '64', '300']);
+  });
+
   test('runs as a non-root uid without capabilities', async () => {
     const result = await server.run(
       [
@@ -485,6 +512,47 @@ describe('containment: the sandboxed code cannot reach the host', () => {
       );
     }
   });
+});
+
+describe('containment: every sandboxed process is under its limits, the language server too', () => {
+  let server: ServerUnderTest;
+  beforeAll(async () => {
+    server = await startServer(['--no-workspace', '--lsp', 'pyright', '--pool-size', '1']);
+  }, 60_000);
+  afterAll(async () => {
+    expect(await server.close()).toEqual([]);
+  });
+
+  test('no process in a sandbox pid namespace runs without a process limit (no unlimited bwrap init)', async () => {
+    const hover = await server.call('lsp_hover', { code: 'x = 1\nx\n', line: 2, column: 1 });
+    expect(hover.isError ?? false, textOf(hover)).toBe(false);
+    // A session keeps its sandbox (and so its worker) alive between calls.
+    const created = await server.call('create_session', {});
+    const sessionId = (created.structuredContent as { session_id: string }).session_id;
+    await server.run('1 + 1', { session_id: sessionId });
+    const own = readlinkSync('/proc/self/ns/pid');
+    const sandboxed: Array<{ name: string; nproc: string }> = [];
+    for (const pid of server.descendants()) {
+      try {
+        if (readlinkSync(`/proc/${pid}/ns/pid`) === own) continue;
+        const name = /^Name:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+        const nproc = /^Max processes\s+(\S+)/m.exec(
+          readFileSync(`/proc/${pid}/limits`, 'utf8'),
+        )?.[1];
+        sandboxed.push({ name: name ?? '?', nproc: nproc ?? '?' });
+      } catch {
+        // exited meanwhile
+      }
+    }
+    for (const p of sandboxed) {
+      expect([p.name, p.nproc]).toEqual([p.name, expect.stringMatching(/^(64|256)$/)]);
+    }
+    // The session's worker (python) and the language server (node) at least.
+    expect(sandboxed.map((p) => p.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^python/), 'node']),
+    );
+    await server.call('close_session', { session_id: sessionId });
+  }, 60_000);
 });
 
 describe('containment: the scratch directory is size-capped', () => {
