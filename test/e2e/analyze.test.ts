@@ -86,6 +86,14 @@ ANALYSIS = {"implementations": [fine, forever], "input": make_input, "sizes": [1
 `,
 };
 
+/** summing.py told to analyse only its correct functions: no error expected. */
+const CORRECT_SUMS = {
+  algorithm: 'summing.py',
+  budget_seconds: 0.5,
+  implementations: ['sum_formula', 'sum_loop'],
+  input: 'int',
+  sizes: [1, 2, 4, 8, 16, 64, 256, 1024],
+};
 describe('analyze', () => {
   let dir: string;
   beforeAll(async () => {
@@ -192,13 +200,7 @@ describe('analyze', () => {
         /sum_wrong disagrees with sum_formula at n=3/,
       );
       // The same file, told to analyse only the correct functions: no error.
-      const fine = await server.call('analyze_algorithm', {
-        algorithm: 'summing.py',
-        budget_seconds: 0.5,
-        implementations: ['sum_formula', 'sum_loop'],
-        input: 'int',
-        sizes: [1, 2, 4, 8, 16, 64, 256, 1024],
-      });
+      const fine = await server.call('analyze_algorithm', CORRECT_SUMS);
       expect(fine.isError ?? false).toBe(false);
       expect((fine.structuredContent as Report).verdict.status).not.toBe('failed');
       const broken = await server.call('analyze_algorithm', {
@@ -217,13 +219,7 @@ describe('analyze', () => {
   test('the analyze_algorithm tool works on a server whose --max-timeout is below its steps’ own limits, and a module that never finishes importing says so', async () => {
     const server = await startServer(['--workspace', dir, '--max-timeout', '5', '--timeout', '5']);
     try {
-      const fine = await server.call('analyze_algorithm', {
-        algorithm: 'summing.py',
-        budget_seconds: 0.5,
-        implementations: ['sum_formula', 'sum_loop'],
-        input: 'int',
-        sizes: [1, 2, 4, 8, 16, 64, 256, 1024],
-      });
+      const fine = await server.call('analyze_algorithm', CORRECT_SUMS);
       const report = fine.structuredContent as Report;
       expect(report.verdict.problems).toEqual([]);
       expect(report.correctness?.implementations).toHaveLength(2);
