@@ -231,7 +231,7 @@ export class TreeSampler {
 
 /**
  * Processes whose command line has `dir` as an argument: the outer bwrap of every sandbox and
- * language server started with --workspace dir (and the bwrap it forks as pid 1 inside), and
+ * language server started with --workspace dir (and its bwrap, with the server as pid 1 inside), and
  * nothing of another run or another worktree.
  */
 export function processesNaming(dir: string): number[] {

@@ -172,7 +172,7 @@ export function memoryTable(
       [
         'server RSS: the node process alone; VmHWM: its peak resident set over its whole life.',
         'descendants RSS: the largest sum over every descendant in one sample (sandboxes: outer',
-        '  bwrap, bwrap as pid 1, python3; the language server: bwrap, node) - shared pages',
+        '  bwrap, python3; the language server: bwrap, node) - shared pages',
         '  are counted once per process. descendants: the most alive at once.',
       ],
     ),

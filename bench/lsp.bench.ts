@@ -622,7 +622,7 @@ function memoryTable(): void {
       rows,
       [
         'Language-server processes: descendants whose command line names the server',
-        '  (/opt/lsp/pyright/ or -m pylsp): bwrap outside, bwrap as pid 1 inside, the server.',
+        '  (/opt/lsp/pyright/ or -m pylsp): bwrap outside, the server as pid 1 inside.',
         'The MCP server row includes its own node heap but not the idle Python sandbox pool.',
         'The baseline server answered twice the requests (the direct and the CodeIntel rows).',
       ],

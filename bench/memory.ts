@@ -72,7 +72,7 @@ export async function memoryTable(server: BenchServer): Promise<void> {
         peakOnly('baseline: bare node -e', bareNode.stdout.trim()),
       ],
       [
-        'Each sandbox is bwrap (outside), bwrap as pid 1 (inside) and python3 running the worker.',
+        'Each sandbox is bwrap (outside) and python3 running the worker as pid 1 (inside).',
         'Other children (e.g. a language server) are counted apart from the sandboxes.',
         'RSS counts shared pages (libpython, libc) once per process; PSS divides them among sharers.',
         'Peak for a group is the sum of per-process peaks, an upper bound on the peak of the sum.',

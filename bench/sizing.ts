@@ -148,7 +148,7 @@ async function main(): Promise<void> {
         ['part', 'processes', 'RSS', 'PSS'],
         rows,
         [
-          'A sandbox is bwrap (outside), bwrap as pid 1 (inside) and python3 running the worker.',
+          'A sandbox is bwrap (outside) and python3 running the worker as pid 1 (inside).',
           `Per session: ${SESSIONS} sessions open at once, averaged; the pool refills beside them.`,
           'Server growth: the node process after the sessions minus before (RSS and PSS).',
           'PSS divides shared pages (libpython, numpy) among the processes that map them.',

@@ -302,7 +302,7 @@ export class Sandbox {
     this.finish(run, this.outcomeOf(run, message));
   }
 
-  /** bwrap (our child) -> bwrap as pid 1 of the sandbox (killing it ends the sandbox). */
+  /** bwrap (our child) -> the worker, pid 1 of the sandbox (killing it ends the sandbox). */
   private findPids(): void {
     const pid = this.child.pid;
     this.initPid = (pid === undefined ? undefined : childPids(pid)[0]) ?? null;
