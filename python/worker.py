@@ -376,6 +376,13 @@ class Worker:
         nice = int(limits["nice"])
         if os.getpriority(os.PRIO_PROCESS, 0) < nice:
             os.setpriority(os.PRIO_PROCESS, 0, nice)
+        # The kernel's OOM killer takes this sandbox before the server or anything else on the
+        # host (a preference: code may lower it again, as far as 0).
+        try:
+            with open("/proc/self/oom_score_adj", "w") as adj:
+                adj.write("1000")
+        except OSError:
+            pass
 
     def _capture_fds(self):
         for index in (0, 1):

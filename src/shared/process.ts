@@ -3,7 +3,7 @@
  * passes the complete environment (nothing is inherited implicitly).
  */
 import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 export type { ChildProcess };
@@ -60,7 +60,7 @@ export function spawnSandbox(
     nice?: number;
   },
 ): ChildProcess {
-  return spawnChild(bwrap, args, {
+  const child = spawnChild(bwrap, args, {
     // Security: an empty environment. bwrap's own environment shows in /proc/1/environ inside,
     // so --clearenv alone would leak the server's secrets.
     env: {},
@@ -70,7 +70,26 @@ export function spawnSandbox(
     detached: true,
     ...(options.nice !== undefined && { nice: options.nice }),
   });
+  if (child.pid !== undefined) {
+    try {
+      // bwrap itself; it usually forks the sandbox before this lands, so the sandboxed worker
+      // raises its own too (and the language server's sandbox keeps bwrap's when it does not).
+      writeFileSync(`/proc/${child.pid}/oom_score_adj`, String(SANDBOX_OOM_SCORE_ADJ));
+    } catch {
+      // Gone already.
+    }
+  }
+  return child;
 }
+
+/**
+ * Sandboxes are what the kernel's OOM killer takes first when the machine runs out of memory
+ * (memory is limited per process, so many processes of one sandbox can add up), before the
+ * server or anything else on the host. A preference, not a guarantee: code can lower its own
+ * value back to 0 (raising needs no privilege, and the floor that would keep it there can only
+ * be set by a privileged write that would race bwrap's fork).
+ */
+export const SANDBOX_OOM_SCORE_ADJ = 1000;
 
 /** SIGKILL the process group led by `pid` (and `pid` itself). Never throws. */
 export function killGroup(pid: number | undefined): void {

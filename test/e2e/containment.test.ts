@@ -424,6 +424,12 @@ describe('containment: the sandboxed code cannot reach the host', () => {
     for (const row of value.limits) expect(row).toEqual([String(1024 * 1024 * 1024), '64', '300']);
   });
 
+  test('is what the OOM killer takes first, before the server', async () => {
+    const result = await server.run('int(open("/proc/self/oom_score_adj").read())');
+    expect(structured(result).return_value).toBe(1000);
+    expect(readFileSync(`/proc/${server.pid}/oom_score_adj`, 'utf8').trim()).toBe('0');
+  });
+
   test('runs as a non-root uid without capabilities', async () => {
     const result = await server.run(
       [
