@@ -15,8 +15,10 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { codeCacheName, codeCacheProfile } from '../../src/cli/code-cache.js';
+import { runBundle } from '../../src/cli/launch.js';
 import {
   ownDirectory,
   readPrivateFile,
@@ -159,5 +161,30 @@ describe('a cache file', () => {
     await writeFile(file, 'cache', { mode: 0o600 });
     await chown(file, OTHER_UID, OTHER_UID);
     expect(readPrivateFile(file)).toBeUndefined();
+  });
+});
+
+describe('the launcher', () => {
+  // Node 20.0-20.11 have no vm.constants: reading the loader constant there threw at start-up.
+  test.each([
+    ['with vm.constants (Node >= 20.12)', vm.constants],
+    ['without vm.constants (Node 20.0-20.11)', {}],
+  ])('runs a bundle whose import() works, %s', async (_, constants) => {
+    const bundle = path.join(scratch, 'main.cjs');
+    await writeFile(
+      bundle,
+      "globalThis.launched = import('node:path').then((p) => p.join(path.basename(__filename), 'b'));\n" +
+        "const path = require('node:path');\n",
+    );
+    const saved = process.env.ISOLATED_PYMCP_CACHE;
+    process.env.ISOLATED_PYMCP_CACHE = 'off';
+    try {
+      runBundle(bundle, ['run'], constants);
+    } finally {
+      if (saved === undefined) delete process.env.ISOLATED_PYMCP_CACHE;
+      else process.env.ISOLATED_PYMCP_CACHE = saved;
+    }
+    const launched = (globalThis as { launched?: Promise<string> }).launched;
+    expect(await launched).toBe('main.cjs/b');
   });
 });
