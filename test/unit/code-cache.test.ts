@@ -22,6 +22,7 @@ import { runBundle } from '../../src/cli/launch.js';
 import {
   ownDirectory,
   readPrivateFile,
+  userCacheDir,
   userCachePath,
   writePrivateFile,
 } from '../../src/shared/user-cache.js';
@@ -105,6 +106,42 @@ describe('the directory', () => {
     await symlink(real, link);
     expect(ownDirectory(link)).toBeNull();
   });
+
+  test('is refused when a directory above it can be written by others (they could swap it)', async () => {
+    const shared = path.join(scratch, 'shared');
+    await mkdir(shared, { mode: 0o700 });
+    await chmod(shared, 0o777);
+    expect(ownDirectory(path.join(shared, 'cache', 'isolated-pymcp', 'code-cache'))).toBeNull();
+    expect(await readdir(shared)).toEqual([]);
+  });
+
+  test('is used below a sticky directory anyone can write, such as /tmp', async () => {
+    const sticky = path.join(scratch, 'tmp');
+    await mkdir(sticky);
+    await chmod(sticky, 0o1777);
+    const dir = path.join(sticky, 'cache', 'isolated-pymcp', 'code-cache');
+    expect(ownDirectory(dir)).toBe(dir);
+  });
+
+  test('is used where a link above it really leads, so that a later change of the link is moot', async () => {
+    const real = path.join(scratch, 'real-cache');
+    await mkdir(real, { mode: 0o700 });
+    await symlink(real, path.join(scratch, 'link'));
+    expect(ownDirectory(path.join(scratch, 'link', 'isolated-pymcp', 'code-cache'))).toBe(
+      path.join(real, 'isolated-pymcp', 'code-cache'),
+    );
+  });
+
+  test.runIf(isRoot)(
+    "is refused, and nothing created, in another user's home (sudo keeping HOME)",
+    async () => {
+      const home = path.join(scratch, 'alice');
+      await mkdir(home, { mode: 0o755 });
+      await chown(home, OTHER_UID, OTHER_UID);
+      expect(userCacheDir('code-cache', { XDG_CACHE_HOME: path.join(home, '.cache') })).toBeNull();
+      expect(await readdir(home)).toEqual([]);
+    },
+  );
 
   test.runIf(isRoot)('is refused when another user owns it', async () => {
     const dir = path.join(scratch, 'code-cache');
