@@ -16,10 +16,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readPrivateFile, userCacheDir, writePrivateFile } from './user-cache.js';
 
-export interface ProbedRuntime {
+/**
+ * What the interpreter said, as kept: facts only. What follows from them (the sandbox's mounts)
+ * is derived at each start, by the rules of the version running, never read from the file.
+ */
+export interface ProbeAnswer {
+  /** Real path of the binary. */
   executable: string;
   version: string;
-  extraMounts: string[];
+  basePrefix: string;
   sysPath: string[];
 }
 
@@ -28,7 +33,7 @@ const RecordSchema = z.object({
   runtime: z.object({
     executable: z.string().min(1),
     version: z.string(),
-    extraMounts: z.array(z.string()).max(100),
+    basePrefix: z.string(),
     sysPath: z.array(z.string()).max(1000),
   }),
   watched: z.array(z.tuple([z.string(), z.string()])).max(20_000),
@@ -36,11 +41,14 @@ const RecordSchema = z.object({
 
 const KIND = 'python';
 
-/** The answer cached for the interpreter at real path `interpreter`, when still true. */
-export function cachedProbe(interpreter: string): ProbedRuntime | null {
+/**
+ * The answer cached for the interpreter at real path `interpreter` to `question` (the probe's
+ * script: another script's answer is another file), when still true.
+ */
+export function cachedProbe(interpreter: string, question: string): ProbeAnswer | null {
   const dir = userCacheDir(KIND);
   if (dir === null) return null;
-  const data = readPrivateFile(path.join(dir, recordName(interpreter)));
+  const data = readPrivateFile(path.join(dir, recordName(interpreter, question)));
   if (data === undefined) return null;
   try {
     const record = RecordSchema.parse(JSON.parse(data.toString('utf8')));
@@ -54,27 +62,35 @@ export function cachedProbe(interpreter: string): ProbedRuntime | null {
   }
 }
 
-/** Keep `runtime`, the answer of `interpreter`, valid while the `watched` files stay as now. */
+/** Keep `answer`, of `interpreter` to `question`, valid while the `watched` files stay as now. */
 export function saveProbe(
   interpreter: string,
-  runtime: ProbedRuntime,
+  question: string,
+  answer: ProbeAnswer,
   watched: readonly string[],
 ): void {
   const dir = userCacheDir(KIND);
   if (dir === null) return;
   try {
     const files = [
-      ...new Set([interpreter, runtime.executable, ...runtime.sysPath, ...watched]),
+      ...new Set([interpreter, answer.executable, ...answer.sysPath, ...watched]),
     ].filter((file) => path.isAbsolute(file));
-    const record = { interpreter, runtime, watched: files.map((file) => [file, stamp(file)]) };
-    writePrivateFile(dir, recordName(interpreter), JSON.stringify(record));
+    const record = {
+      interpreter,
+      runtime: answer,
+      watched: files.map((file) => [file, stamp(file)]),
+    };
+    writePrivateFile(dir, recordName(interpreter, question), JSON.stringify(record));
   } catch {
     // Not cached: the next start probes again.
   }
 }
 
-function recordName(interpreter: string): string {
-  return `probe-${createHash('sha256').update(interpreter).digest('hex').slice(0, 32)}.json`;
+function recordName(interpreter: string, question: string): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([interpreter, question]))
+    .digest('hex');
+  return `probe-${hash.slice(0, 32)}.json`;
 }
 
 /** What a file is now: `missing`, or its identity and times (throws on any other failure). */

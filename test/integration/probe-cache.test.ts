@@ -105,6 +105,14 @@ describe('the probe cache', () => {
     expect((await resolvePython(PYTHON, { cached: true })).version).toBe(real.version);
   });
 
+  test("mounts what this version's rules derive, not mounts a record lists (an older version's)", async () => {
+    const fresh = await resolvePython(PYTHON, { cached: true });
+    await editRecord((record) => {
+      Object.assign(record.runtime, { extraMounts: ['/', '/etc'] });
+    });
+    expect((await resolvePython(PYTHON, { cached: true })).extraMounts).toEqual(fresh.extraMounts);
+  });
+
   test('is neither read nor written with ISOLATED_PYMCP_CACHE=off', async () => {
     process.env.ISOLATED_PYMCP_CACHE = 'off';
     try {
