@@ -11,7 +11,7 @@
  * (shared/user-cache.ts): it decides what a sandbox mounts.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readPrivateFile, userCacheDir, writePrivateFile } from './user-cache.js';
@@ -40,6 +40,8 @@ const RecordSchema = z.object({
 });
 
 const KIND = 'python';
+/** How long before a probe a change of a file it depends on makes its answer not kept. */
+const SETTLE_MS = 2000;
 
 /**
  * The answer cached for the interpreter at real path `interpreter` to `question` (the probe's
@@ -54,7 +56,7 @@ export function cachedProbe(interpreter: string, question: string): ProbeAnswer 
     const record = RecordSchema.parse(JSON.parse(data.toString('utf8')));
     if (record.interpreter !== interpreter) return null;
     for (const [file, was] of record.watched) {
-      if (stamp(file) !== was) return null;
+      if (stampText(stamp(file)) !== was) return null;
     }
     return record.runtime;
   } catch {
@@ -62,12 +64,18 @@ export function cachedProbe(interpreter: string, question: string): ProbeAnswer 
   }
 }
 
-/** Keep `answer`, of `interpreter` to `question`, valid while the `watched` files stay as now. */
+/**
+ * Keep `answer`, of `interpreter` to `question` asked at `askedAt` (ms since the epoch), valid
+ * while the `watched` files stay as now. Not kept when one of them changed during the probe or
+ * shortly before it: the answer may predate that change, and a second change within the same
+ * timestamp tick would leave the stamp as it is.
+ */
 export function saveProbe(
   interpreter: string,
   question: string,
   answer: ProbeAnswer,
   watched: readonly string[],
+  askedAt: number,
 ): void {
   const dir = userCacheDir(KIND);
   if (dir === null) return;
@@ -75,10 +83,14 @@ export function saveProbe(
     const files = [
       ...new Set([interpreter, answer.executable, ...answer.sysPath, ...watched]),
     ].filter((file) => path.isAbsolute(file));
+    const settled = BigInt(askedAt - SETTLE_MS) * 1_000_000n;
+    const stamps = files.map((file) => [file, stamp(file)] as const);
+    // ctime: set by the kernel at every change, and not by utimes().
+    if (stamps.some(([, info]) => info !== undefined && info.ctimeNs >= settled)) return;
     const record = {
       interpreter,
       runtime: answer,
-      watched: files.map((file) => [file, stamp(file)]),
+      watched: stamps.map(([file, info]) => [file, stampText(info)]),
     };
     writePrivateFile(dir, recordName(interpreter, question), JSON.stringify(record));
   } catch {
@@ -93,9 +105,13 @@ function recordName(interpreter: string, question: string): string {
   return `probe-${hash.slice(0, 32)}.json`;
 }
 
-/** What a file is now: `missing`, or its identity and times (throws on any other failure). */
-function stamp(file: string): string {
-  const info = statSync(file, { bigint: true, throwIfNoEntry: false });
+/** A file's stat now, or undefined when it is missing (throws on any other failure). */
+function stamp(file: string): BigIntStats | undefined {
+  return statSync(file, { bigint: true, throwIfNoEntry: false });
+}
+
+/** How a stamp is kept: `missing`, or the file's identity and times. */
+function stampText(info: BigIntStats | undefined): string {
   if (info === undefined) return 'missing';
   return [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs, info.mode].join(':');
 }

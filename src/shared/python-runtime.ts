@@ -98,6 +98,7 @@ async function probe(candidate: string, cached: boolean): Promise<PythonRuntime>
   await access(file, constants.X_OK);
   const known = cached ? cachedProbe(file, PROBE) : null;
   if (known !== null) return runtimeOf(known);
+  const askedAt = Date.now();
   const result = await runCommand(file, ['-I', '-c', PROBE], {
     env: { PATH: '/usr/bin:/bin' },
     timeoutMs: 10_000,
@@ -109,7 +110,7 @@ async function probe(candidate: string, cached: boolean): Promise<PythonRuntime>
   );
   if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
   const answer = { executable: await realpath(executable), version, basePrefix, sysPath };
-  if (cached) saveProbe(file, PROBE, answer, dependsOn);
+  if (cached) saveProbe(file, PROBE, answer, dependsOn, askedAt);
   return runtimeOf(answer);
 }
 

@@ -2,11 +2,12 @@
  * The interpreter probe's cache, with the real CPython: an answer is reused only while the files
  * it depends on are unchanged, only from a private directory, and never by `doctor`'s fresh probe.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { cachedProbe, saveProbe } from '../../src/shared/probe-cache.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -103,6 +104,18 @@ describe('the probe cache', () => {
     expect((await resolvePython(PYTHON, { cached: true })).version).toBe(real.version);
     await writeFile(await recordFile(), '{"interpreter": ', { mode: 0o600 });
     expect((await resolvePython(PYTHON, { cached: true })).version).toBe(real.version);
+  });
+
+  test('is not kept when a file it depends on changed during the probe or just before', () => {
+    const pth = path.join(cacheHome, 'racing.pth');
+    const answer = { executable: PYTHON, version: '3.99.0', basePrefix: '/usr', sysPath: [] };
+    const asked = Date.now();
+    writeFileSync(pth, 'written while pip installs\n');
+    saveProbe(PYTHON, 'question', answer, [pth], asked);
+    expect(cachedProbe(PYTHON, 'question')).toBeNull();
+    // The same file, settled long before the probe: kept.
+    saveProbe(PYTHON, 'question', answer, [pth], asked + 60_000);
+    expect(cachedProbe(PYTHON, 'question')).toEqual(answer);
   });
 
   test("mounts what this version's rules derive, not mounts a record lists (an older version's)", async () => {
