@@ -26,6 +26,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -182,15 +183,19 @@ export function writePrivateFile(
   stale: (entry: string) => boolean = () => false,
 ): void {
   const target = path.join(dir, name);
-  const temporary = `${target}.${process.pid}.tmp`;
+  // Random, not the pid alone: processes in other pid namespaces may share this directory.
+  const temporary = `${target}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   try {
     writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
     renameSync(temporary, target);
-  } catch {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Never written.
+  } catch (error) {
+    // EEXIST: the name is another writer's, whose file is left alone.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Never written.
+      }
     }
     return;
   }

@@ -164,6 +164,14 @@ describe('a cache file', () => {
     expect((await readdir(scratch)).sort()).toEqual(['run-new.bin', 'serve-old.bin']);
   });
 
+  test("is written beside another writer's temporary file of the same pid (another pid namespace)", async () => {
+    const theirs = path.join(scratch, `run-x.bin.${process.pid}.tmp`);
+    await writeFile(theirs, 'half written', { mode: 0o600 });
+    writePrivateFile(scratch, 'run-x.bin', Buffer.from('ours'));
+    expect(readPrivateFile(path.join(scratch, 'run-x.bin'))?.toString()).toBe('ours');
+    expect(readPrivateFile(theirs)?.toString()).toBe('half written');
+  });
+
   test('that others can write is not read', async () => {
     const file = path.join(scratch, 'run-x.bin');
     await writeFile(file, 'cache', { mode: 0o600 });
