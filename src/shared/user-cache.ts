@@ -6,10 +6,10 @@
  * Security: what is cached decides what the server runs and what a sandbox mounts, so only the
  * user may write it. A directory is created mode 700 and used only while it and its parent
  * belong to the user and no one else can write them, and no one but the user or root can change
- * a directory above them (else root with another user's HOME would write there); a file is read only when it is a regular
- * file the user owns that no one else can write, opened without following a link, and it is
- * written whole (a private temporary file renamed into place). Anything else is ignored: a
- * cache is never a reason for a command to fail.
+ * a directory above them (else root with another user's HOME would write there); a file is read
+ * only when it is a regular file the user owns that no one else can write, opened without
+ * following a link, and it is written whole (a private temporary file renamed into place).
+ * Anything else is ignored: a cache is never a reason for a command to fail.
  */
 import {
   closeSync,
