@@ -21,9 +21,11 @@ type VmConstants = Partial<typeof vm.constants>;
 const vmConstants: VmConstants | undefined = vm.constants;
 
 /**
- * Run `bundle` for the command line `argv`. `constants` is `vm.constants` (a parameter for the
- * tests): Node 20.0-20.11 have none, so no way to give a script the usual `import()` (a loader
- * function needs --experimental-vm-modules); there the bundle is loaded by `require`, uncached.
+ * Run `bundle` for the command line `argv`. It is loaded by `require`, uncached, where a script
+ * would not do: on Node 20.0-20.11, which have no `vm.constants` (`constants`, a parameter for
+ * the tests), so no way to give a script the usual `import()` (a loader function needs
+ * --experimental-vm-modules); and under --enable-source-maps, which node applies to what its
+ * loaders load but not to a vm.Script (a stack trace would name main.cjs, not the sources).
  */
 export function runBundle(
   bundle: string,
@@ -31,7 +33,7 @@ export function runBundle(
   constants: VmConstants = vmConstants ?? {},
 ): void {
   const mainContextLoader = constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (mainContextLoader === undefined) {
+  if (mainContextLoader === undefined || process.sourceMapsEnabled) {
     createRequire(bundle)(bundle);
     return;
   }
