@@ -2,6 +2,7 @@
  * The interpreter probe's cache, with the real CPython: an answer is reused only while the files
  * it depends on are unchanged, only from a private directory, and never by `doctor`'s fresh probe.
  */
+import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,11 @@ import { cachedProbe, saveProbe } from '../../src/shared/probe-cache.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 
 const PYTHON = '/usr/bin/python3';
+const SITE_FILES = [
+  'import json,os,site',
+  'd=site.getsitepackages()',
+  'print(json.dumps(d+[os.path.join(s,f) for s in d if os.path.isdir(s) for f in os.listdir(s) if f.endswith(".pth")]))',
+].join('\n');
 
 let cacheHome: string;
 let savedXdg: string | undefined;
@@ -54,6 +60,12 @@ describe('the probe cache', () => {
     const watched = record.watched.map(([file]) => file);
     expect(watched).toContain(fresh.executable);
     for (const entry of fresh.sysPath) expect(watched).toContain(entry);
+    // What shapes sys.path besides its entries: each site directory (existing or not) and the
+    // .pth files in them, as the interpreter itself lists them.
+    const shaping = JSON.parse(
+      execFileSync(PYTHON, ['-I', '-c', SITE_FILES], { encoding: 'utf8' }),
+    ) as string[];
+    for (const file of shaping) expect(watched).toContain(file);
     expect(await resolvePython(PYTHON, { cached: true })).toEqual(fresh);
   });
 
