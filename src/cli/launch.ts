@@ -16,7 +16,27 @@ import { openCodeCache, saveCodeCache } from './code-cache.js';
 
 const WRITE_AFTER_MS = 3000;
 
-export function runBundle(bundle: string, argv: readonly string[]): void {
+type VmConstants = Partial<typeof vm.constants>;
+/** Missing in Node 20.0-20.11, whatever the types say. */
+const vmConstants: VmConstants | undefined = vm.constants;
+
+/**
+ * Run `bundle` for the command line `argv`. It is loaded by `require`, uncached, where a script
+ * would not do: on Node 20.0-20.11, which have no `vm.constants` (`constants`, a parameter for
+ * the tests), so no way to give a script the usual `import()` (a loader function needs
+ * --experimental-vm-modules); and under --enable-source-maps, which node applies to what its
+ * loaders load but not to a vm.Script (a stack trace would name main.cjs, not the sources).
+ */
+export function runBundle(
+  bundle: string,
+  argv: readonly string[],
+  constants: VmConstants = vmConstants ?? {},
+): void {
+  const mainContextLoader = constants.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (mainContextLoader === undefined || process.sourceMapsEnabled) {
+    createRequire(bundle)(bundle);
+    return;
+  }
   const bytes = readFileSync(bundle);
   // An ASCII file (esbuild escapes non-ASCII in code) decodes as latin1 in a copy, ~4x faster.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
@@ -25,7 +45,7 @@ export function runBundle(bundle: string, argv: readonly string[]): void {
     filename: bundle,
     cachedData: cache?.data,
     // The SDK keeps one `import('node:crypto')` (OAuth only); give it the usual loader.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    importModuleDynamically: mainContextLoader,
   });
   if (cache !== null && (cache.data === undefined || script.cachedDataRejected === true)) {
     saveLater(() => {

@@ -11,15 +11,20 @@
  * (shared/user-cache.ts): it decides what a sandbox mounts.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readPrivateFile, userCacheDir, writePrivateFile } from './user-cache.js';
 
-export interface ProbedRuntime {
+/**
+ * What the interpreter said, as kept: facts only. What follows from them (the sandbox's mounts)
+ * is derived at each start, by the rules of the version running, never read from the file.
+ */
+export interface ProbeAnswer {
+  /** Real path of the binary. */
   executable: string;
   version: string;
-  extraMounts: string[];
+  basePrefix: string;
   sysPath: string[];
 }
 
@@ -28,25 +33,30 @@ const RecordSchema = z.object({
   runtime: z.object({
     executable: z.string().min(1),
     version: z.string(),
-    extraMounts: z.array(z.string()).max(100),
+    basePrefix: z.string(),
     sysPath: z.array(z.string()).max(1000),
   }),
   watched: z.array(z.tuple([z.string(), z.string()])).max(20_000),
 });
 
 const KIND = 'python';
+/** How long before a probe a change of a file it depends on makes its answer not kept. */
+const SETTLE_MS = 2000;
 
-/** The answer cached for the interpreter at real path `interpreter`, when still true. */
-export function cachedProbe(interpreter: string): ProbedRuntime | null {
+/**
+ * The answer cached for the interpreter at real path `interpreter` to `question` (the probe's
+ * script: another script's answer is another file), when still true.
+ */
+export function cachedProbe(interpreter: string, question: string): ProbeAnswer | null {
   const dir = userCacheDir(KIND);
   if (dir === null) return null;
-  const data = readPrivateFile(path.join(dir, recordName(interpreter)));
+  const data = readPrivateFile(path.join(dir, recordName(interpreter, question)));
   if (data === undefined) return null;
   try {
     const record = RecordSchema.parse(JSON.parse(data.toString('utf8')));
     if (record.interpreter !== interpreter) return null;
     for (const [file, was] of record.watched) {
-      if (stamp(file) !== was) return null;
+      if (stampText(stamp(file)) !== was) return null;
     }
     return record.runtime;
   } catch {
@@ -54,32 +64,54 @@ export function cachedProbe(interpreter: string): ProbedRuntime | null {
   }
 }
 
-/** Keep `runtime`, the answer of `interpreter`, valid while the `watched` files stay as now. */
+/**
+ * Keep `answer`, of `interpreter` to `question` asked at `askedAt` (ms since the epoch), valid
+ * while the `watched` files stay as now. Not kept when one of them changed during the probe or
+ * shortly before it: the answer may predate that change, and a second change within the same
+ * timestamp tick would leave the stamp as it is.
+ */
 export function saveProbe(
   interpreter: string,
-  runtime: ProbedRuntime,
+  question: string,
+  answer: ProbeAnswer,
   watched: readonly string[],
+  askedAt: number,
 ): void {
   const dir = userCacheDir(KIND);
   if (dir === null) return;
   try {
     const files = [
-      ...new Set([interpreter, runtime.executable, ...runtime.sysPath, ...watched]),
+      ...new Set([interpreter, answer.executable, ...answer.sysPath, ...watched]),
     ].filter((file) => path.isAbsolute(file));
-    const record = { interpreter, runtime, watched: files.map((file) => [file, stamp(file)]) };
-    writePrivateFile(dir, recordName(interpreter), JSON.stringify(record));
+    const settled = BigInt(askedAt - SETTLE_MS) * 1_000_000n;
+    const stamps = files.map((file) => [file, stamp(file)] as const);
+    // ctime: set by the kernel at every change, and not by utimes().
+    if (stamps.some(([, info]) => info !== undefined && info.ctimeNs >= settled)) return;
+    const record = {
+      interpreter,
+      runtime: answer,
+      watched: stamps.map(([file, info]) => [file, stampText(info)]),
+    };
+    writePrivateFile(dir, recordName(interpreter, question), JSON.stringify(record));
   } catch {
     // Not cached: the next start probes again.
   }
 }
 
-function recordName(interpreter: string): string {
-  return `probe-${createHash('sha256').update(interpreter).digest('hex').slice(0, 32)}.json`;
+function recordName(interpreter: string, question: string): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([interpreter, question]))
+    .digest('hex');
+  return `probe-${hash.slice(0, 32)}.json`;
 }
 
-/** What a file is now: `missing`, or its identity and times (throws on any other failure). */
-function stamp(file: string): string {
-  const info = statSync(file, { bigint: true, throwIfNoEntry: false });
+/** A file's stat now, or undefined when it is missing (throws on any other failure). */
+function stamp(file: string): BigIntStats | undefined {
+  return statSync(file, { bigint: true, throwIfNoEntry: false });
+}
+
+/** How a stamp is kept: `missing`, or the file's identity and times. */
+function stampText(info: BigIntStats | undefined): string {
   if (info === undefined) return 'missing';
   return [info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs, info.mode].join(':');
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PymcpError } from './errors.js';
 import { isUnder } from './path-within.js';
-import { cachedProbe, saveProbe } from './probe-cache.js';
+import { cachedProbe, saveProbe, type ProbeAnswer } from './probe-cache.js';
 import { runCommand } from './process.js';
 import { venvRootOf } from './venv-discovery.js';
 
@@ -96,8 +96,9 @@ export async function likelyInterpreter(requested?: string): Promise<string | nu
 async function probe(candidate: string, cached: boolean): Promise<PythonRuntime> {
   const file = await realpath(candidate);
   await access(file, constants.X_OK);
-  const known = cached ? cachedProbe(file) : null;
-  if (known !== null) return known;
+  const known = cached ? cachedProbe(file, PROBE) : null;
+  if (known !== null) return runtimeOf(known);
+  const askedAt = Date.now();
   const result = await runCommand(file, ['-I', '-c', PROBE], {
     env: { PATH: '/usr/bin:/bin' },
     timeoutMs: 10_000,
@@ -108,14 +109,19 @@ async function probe(candidate: string, cached: boolean): Promise<PythonRuntime>
     JSON.parse(result.stdout),
   );
   if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
-  const real = await realpath(executable);
+  const answer = { executable: await realpath(executable), version, basePrefix, sysPath };
+  if (cached) saveProbe(file, PROBE, answer, dependsOn, askedAt);
+  return runtimeOf(answer);
+}
+
+/** The runtime an answer describes: the directories outside /usr it needs mounted. */
+function runtimeOf(answer: ProbeAnswer): PythonRuntime {
+  const { executable: real, version, basePrefix, sysPath } = answer;
   const extraMounts = [real, basePrefix]
     .map((p) => (p === real ? path.dirname(path.dirname(real)) : p))
     .filter((p) => !isUnder(p, '/usr'))
     .filter((p, i, all) => all.indexOf(p) === i);
-  const runtime = { executable: real, version, extraMounts, sysPath };
-  if (cached) saveProbe(file, runtime, dependsOn);
-  return runtime;
+  return { executable: real, version, extraMounts, sysPath };
 }
 
 /** Whether `interpreter` belongs to a venv and its real binary is inside that venv. */

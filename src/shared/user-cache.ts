@@ -5,10 +5,11 @@
  *
  * Security: what is cached decides what the server runs and what a sandbox mounts, so only the
  * user may write it. A directory is created mode 700 and used only while it and its parent
- * belong to the user and no one else can write them; a file is read only when it is a regular
- * file the user owns that no one else can write, opened without following a link, and it is
- * written whole (a private temporary file renamed into place). Anything else is ignored: a
- * cache is never a reason for a command to fail.
+ * belong to the user and no one else can write them, and no one but the user or root can change
+ * a directory above them (else root with another user's HOME would write there); a file is read
+ * only when it is a regular file the user owns that no one else can write, opened without
+ * following a link, and it is written whole (a private temporary file renamed into place).
+ * Anything else is ignored: a cache is never a reason for a command to fail.
  */
 import {
   closeSync,
@@ -19,10 +20,13 @@ import {
   openSync,
   readSync,
   readdirSync,
+  realpathSync,
   renameSync,
+  type Stats,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -31,6 +35,9 @@ export const CACHE_ENV = 'ISOLATED_PYMCP_CACHE';
 
 /** Larger than any cache here (a code cache is ~1-2 MB); a bigger file is not ours to read. */
 const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** The sticky bit: in such a directory only an entry's owner may rename or remove it. */
+const STICKY = 0o1000;
 
 /**
  * The user's cache directory `kind` (e.g. `code-cache`), created mode 700 if missing, or null
@@ -60,22 +67,72 @@ export function userCachePath(kind: string, env: NodeJS.ProcessEnv = process.env
 }
 
 /**
- * `dir`, created if missing, when it and its parent are directories (not links) this user owns
- * and no one else can write; else null.
+ * `dir`, created if missing, when no one but this user and root can change what it leads to:
+ * every directory on the way from `/` belongs to one of them and no one else can write it (or
+ * has the sticky bit, like /tmp), and `dir` and its parent are no links and belong to this user;
+ * else null. A link above them is followed once and the real path returned, so that a change of
+ * the link later is moot.
  */
 export function ownDirectory(dir: string): string | null {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const current of [dir, path.dirname(dir)]) {
-      const info = lstatSync(current);
-      // Security: another user able to write here could plant code this process would run.
-      if (!info.isDirectory() || info.uid !== process.geteuid?.() || (info.mode & 0o022) !== 0) {
+    const missing: string[] = [];
+    let existing = path.resolve(dir);
+    let real: string | undefined;
+    while (real === undefined) {
+      try {
+        real = realpathSync(existing);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return null;
+        if (existing === path.dirname(existing)) return null;
+        missing.unshift(path.basename(existing));
+        existing = path.dirname(existing);
+      }
+    }
+    // Security: an ancestor another user could write or owns lets them swap what lies below
+    // it (a root whose HOME is another user's, as `sudo` may keep it, would write there).
+    const present = real.split(path.sep).filter((name) => name !== '');
+    let current: string = path.sep;
+    for (const [index, name] of [...present, ...missing].entries()) {
+      current = path.join(current, name);
+      if (index >= present.length) mkdirOnce(current);
+      if (!trustedDirectory(lstatSync(current))) return null;
+    }
+    for (const [given, own] of [
+      [dir, current],
+      [path.dirname(dir), path.dirname(current)],
+    ] as const) {
+      // Security: a cache directory another user owns or can write (sticky or not) could hold
+      // code this process would run; one that is a link is refused as well (not made here).
+      const info = lstatSync(own);
+      if (
+        lstatSync(given).isSymbolicLink() ||
+        info.uid !== process.geteuid?.() ||
+        (info.mode & 0o022) !== 0
+      ) {
         return null;
       }
     }
-    return dir;
+    return current;
   } catch {
     return null;
+  }
+}
+
+/** A directory (not a link) of this user or root that no one else can write, or sticky. */
+function trustedDirectory(info: Stats): boolean {
+  const euid = process.geteuid?.();
+  return (
+    info.isDirectory() &&
+    (info.uid === euid || info.uid === 0) &&
+    ((info.mode & 0o022) === 0 || (info.mode & STICKY) !== 0)
+  );
+}
+
+function mkdirOnce(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 
@@ -126,15 +183,19 @@ export function writePrivateFile(
   stale: (entry: string) => boolean = () => false,
 ): void {
   const target = path.join(dir, name);
-  const temporary = `${target}.${process.pid}.tmp`;
+  // Random, not the pid alone: processes in other pid namespaces may share this directory.
+  const temporary = `${target}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
   try {
     writeFileSync(temporary, data, { mode: 0o600, flag: 'wx' });
     renameSync(temporary, target);
-  } catch {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Never written.
+  } catch (error) {
+    // EEXIST: the name is another writer's, whose file is left alone.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Never written.
+      }
     }
     return;
   }

@@ -6,9 +6,10 @@ import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { transformSync } from 'esbuild';
+import { runCli, runProgram } from '../helpers/cli.js';
 import { until } from '../helpers/http.js';
-import { startServer, type ServerUnderTest } from '../helpers/mcp-client.js';
+import { ROOT, startServer, type ServerUnderTest } from '../helpers/mcp-client.js';
 
 let home: string;
 let cacheDir: string;
@@ -93,5 +94,36 @@ describe('the code cache', () => {
       20_000,
       'written',
     );
+  });
+});
+
+describe('the launcher', () => {
+  test('under --enable-source-maps reports errors at their place in the sources', async () => {
+    const source = path.join(home, 'cli.ts');
+    await writeFile(
+      source,
+      "export function fail(): never {\n  throw new Error('here');\n}\nfail();\n",
+    );
+    const bundle = path.join(home, 'main.cjs');
+    const { code } = transformSync(await readFile(source, 'utf8'), {
+      format: 'cjs',
+      loader: 'ts',
+      sourcefile: source,
+      sourcemap: 'inline',
+    });
+    await writeFile(bundle, code);
+    const driver = path.join(home, 'launch.mjs');
+    const launch = path.join(ROOT, 'dist', 'bundle', 'launch.js');
+    await writeFile(
+      driver,
+      `import { runBundle } from ${JSON.stringify(launch)};\n` +
+        `runBundle(${JSON.stringify(bundle)}, ['run']);\n`,
+    );
+    const result = await runProgram(process.execPath, ['--enable-source-maps', driver], {
+      cwd: home,
+      env: { XDG_CACHE_HOME: home },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${source}:2:`);
   });
 });

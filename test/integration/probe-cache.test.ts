@@ -2,14 +2,21 @@
  * The interpreter probe's cache, with the real CPython: an answer is reused only while the files
  * it depends on are unchanged, only from a private directory, and never by `doctor`'s fresh probe.
  */
-import { statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { cachedProbe, saveProbe } from '../../src/shared/probe-cache.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 
 const PYTHON = '/usr/bin/python3';
+const SITE_FILES = [
+  'import json,os,site',
+  'd=site.getsitepackages()',
+  'print(json.dumps(d+[os.path.join(s,f) for s in d if os.path.isdir(s) for f in os.listdir(s) if f.endswith(".pth")]))',
+].join('\n');
 
 let cacheHome: string;
 let savedXdg: string | undefined;
@@ -53,6 +60,12 @@ describe('the probe cache', () => {
     const watched = record.watched.map(([file]) => file);
     expect(watched).toContain(fresh.executable);
     for (const entry of fresh.sysPath) expect(watched).toContain(entry);
+    // What shapes sys.path besides its entries: each site directory (existing or not) and the
+    // .pth files in them, as the interpreter itself lists them.
+    const shaping = JSON.parse(
+      execFileSync(PYTHON, ['-I', '-c', SITE_FILES], { encoding: 'utf8' }),
+    ) as string[];
+    for (const file of shaping) expect(watched).toContain(file);
     expect(await resolvePython(PYTHON, { cached: true })).toEqual(fresh);
   });
 
@@ -103,6 +116,26 @@ describe('the probe cache', () => {
     expect((await resolvePython(PYTHON, { cached: true })).version).toBe(real.version);
     await writeFile(await recordFile(), '{"interpreter": ', { mode: 0o600 });
     expect((await resolvePython(PYTHON, { cached: true })).version).toBe(real.version);
+  });
+
+  test('is not kept when a file it depends on changed during the probe or just before', () => {
+    const pth = path.join(cacheHome, 'racing.pth');
+    const answer = { executable: PYTHON, version: '3.99.0', basePrefix: '/usr', sysPath: [] };
+    const asked = Date.now();
+    writeFileSync(pth, 'written while pip installs\n');
+    saveProbe(PYTHON, 'question', answer, [pth], asked);
+    expect(cachedProbe(PYTHON, 'question')).toBeNull();
+    // The same file, settled long before the probe: kept.
+    saveProbe(PYTHON, 'question', answer, [pth], asked + 60_000);
+    expect(cachedProbe(PYTHON, 'question')).toEqual(answer);
+  });
+
+  test("mounts what this version's rules derive, not mounts a record lists (an older version's)", async () => {
+    const fresh = await resolvePython(PYTHON, { cached: true });
+    await editRecord((record) => {
+      Object.assign(record.runtime, { extraMounts: ['/', '/etc'] });
+    });
+    expect((await resolvePython(PYTHON, { cached: true })).extraMounts).toEqual(fresh.extraMounts);
   });
 
   test('is neither read nor written with ISOLATED_PYMCP_CACHE=off', async () => {

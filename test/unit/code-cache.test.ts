@@ -15,11 +15,14 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { codeCacheName, codeCacheProfile } from '../../src/cli/code-cache.js';
+import { runBundle } from '../../src/cli/launch.js';
 import {
   ownDirectory,
   readPrivateFile,
+  userCacheDir,
   userCachePath,
   writePrivateFile,
 } from '../../src/shared/user-cache.js';
@@ -104,6 +107,42 @@ describe('the directory', () => {
     expect(ownDirectory(link)).toBeNull();
   });
 
+  test('is refused when a directory above it can be written by others (they could swap it)', async () => {
+    const shared = path.join(scratch, 'shared');
+    await mkdir(shared, { mode: 0o700 });
+    await chmod(shared, 0o777);
+    expect(ownDirectory(path.join(shared, 'cache', 'isolated-pymcp', 'code-cache'))).toBeNull();
+    expect(await readdir(shared)).toEqual([]);
+  });
+
+  test('is used below a sticky directory anyone can write, such as /tmp', async () => {
+    const sticky = path.join(scratch, 'tmp');
+    await mkdir(sticky);
+    await chmod(sticky, 0o1777);
+    const dir = path.join(sticky, 'cache', 'isolated-pymcp', 'code-cache');
+    expect(ownDirectory(dir)).toBe(dir);
+  });
+
+  test('is used where a link above it really leads, so that a later change of the link is moot', async () => {
+    const real = path.join(scratch, 'real-cache');
+    await mkdir(real, { mode: 0o700 });
+    await symlink(real, path.join(scratch, 'link'));
+    expect(ownDirectory(path.join(scratch, 'link', 'isolated-pymcp', 'code-cache'))).toBe(
+      path.join(real, 'isolated-pymcp', 'code-cache'),
+    );
+  });
+
+  test.runIf(isRoot)(
+    "is refused, and nothing created, in another user's home (sudo keeping HOME)",
+    async () => {
+      const home = path.join(scratch, 'alice');
+      await mkdir(home, { mode: 0o755 });
+      await chown(home, OTHER_UID, OTHER_UID);
+      expect(userCacheDir('code-cache', { XDG_CACHE_HOME: path.join(home, '.cache') })).toBeNull();
+      expect(await readdir(home)).toEqual([]);
+    },
+  );
+
   test.runIf(isRoot)('is refused when another user owns it', async () => {
     const dir = path.join(scratch, 'code-cache');
     await mkdir(dir, { mode: 0o700 });
@@ -123,6 +162,14 @@ describe('a cache file', () => {
     expect(readPrivateFile(path.join(scratch, 'run-new.bin'))?.toString()).toBe('new cache');
     expect((await stat(path.join(scratch, 'run-new.bin'))).mode & 0o777).toBe(0o600);
     expect((await readdir(scratch)).sort()).toEqual(['run-new.bin', 'serve-old.bin']);
+  });
+
+  test("is written beside another writer's temporary file of the same pid (another pid namespace)", async () => {
+    const theirs = path.join(scratch, `run-x.bin.${process.pid}.tmp`);
+    await writeFile(theirs, 'half written', { mode: 0o600 });
+    writePrivateFile(scratch, 'run-x.bin', Buffer.from('ours'));
+    expect(readPrivateFile(path.join(scratch, 'run-x.bin'))?.toString()).toBe('ours');
+    expect(readPrivateFile(theirs)?.toString()).toBe('half written');
   });
 
   test('that others can write is not read', async () => {
@@ -159,5 +206,30 @@ describe('a cache file', () => {
     await writeFile(file, 'cache', { mode: 0o600 });
     await chown(file, OTHER_UID, OTHER_UID);
     expect(readPrivateFile(file)).toBeUndefined();
+  });
+});
+
+describe('the launcher', () => {
+  // Node 20.0-20.11 have no vm.constants: reading the loader constant there threw at start-up.
+  test.each([
+    ['with vm.constants (Node >= 20.12)', vm.constants],
+    ['without vm.constants (Node 20.0-20.11)', {}],
+  ])('runs a bundle whose import() works, %s', async (_, constants) => {
+    const bundle = path.join(scratch, 'main.cjs');
+    await writeFile(
+      bundle,
+      "globalThis.launched = import('node:path').then((p) => p.join(path.basename(__filename), 'b'));\n" +
+        "const path = require('node:path');\n",
+    );
+    const saved = process.env.ISOLATED_PYMCP_CACHE;
+    process.env.ISOLATED_PYMCP_CACHE = 'off';
+    try {
+      runBundle(bundle, ['run'], constants);
+    } finally {
+      if (saved === undefined) delete process.env.ISOLATED_PYMCP_CACHE;
+      else process.env.ISOLATED_PYMCP_CACHE = saved;
+    }
+    const launched = (globalThis as { launched?: Promise<string> }).launched;
+    expect(await launched).toBe('main.cjs/b');
   });
 });
