@@ -32,15 +32,20 @@ export function openCodeCache(source: Buffer, argv: readonly string[]): CodeCach
   return { dir, name, data: readPrivateFile(path.join(dir, name)) };
 }
 
-/** Replace the cache (and the profile's caches of other bundles) with `data`. */
+/**
+ * Caches of other bundles (or other node versions, flags) kept per command besides the current
+ * one: two installations or two node versions in turn each keep theirs instead of replacing
+ * each other's at every start; older ones go.
+ */
+const OTHER_CACHES_KEPT = 2;
+
+/** Write the cache, keeping the command's OTHER_CACHES_KEPT most recent others. */
 export function saveCodeCache(cache: CodeCache, data: Buffer): void {
   const profile = cache.name.slice(0, cache.name.indexOf('-') + 1);
-  writePrivateFile(
-    cache.dir,
-    cache.name,
-    data,
-    (entry) => entry.startsWith(profile) && entry.endsWith('.bin'),
-  );
+  writePrivateFile(cache.dir, cache.name, data, {
+    match: (entry) => entry.startsWith(profile) && entry.endsWith('.bin'),
+    keep: OTHER_CACHES_KEPT,
+  });
 }
 
 /**

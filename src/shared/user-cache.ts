@@ -171,16 +171,26 @@ export function readPrivateFile(file: string): Buffer | undefined {
   }
 }
 
+/** Which older files a write replaces: those `match` names, but the `keep` most recent. */
+export interface Superseded {
+  match: (entry: string) => boolean;
+  keep: number;
+}
+
+/** A temporary file this old is a writer's that died mid-write. */
+const ABANDONED_MS = 60 * 60 * 1000;
+
 /**
  * Write `data` as `name` in `dir` (from userCacheDir): a private temporary file renamed into
- * place, so a reader never sees half a file; then drop the files `stale` names. Best effort: a
- * failure leaves the next start uncached, nothing else.
+ * place, so a reader never sees half a file; then drop what it supersedes, and temporary files
+ * abandoned by writers that died. Best effort: a failure leaves the next start uncached,
+ * nothing else.
  */
 export function writePrivateFile(
   dir: string,
   name: string,
   data: Buffer | string,
-  stale: (entry: string) => boolean = () => false,
+  superseded: Superseded = { match: () => false, keep: 0 },
 ): void {
   const target = path.join(dir, name);
   // Random, not the pid alone: processes in other pid namespaces may share this directory.
@@ -200,12 +210,18 @@ export function writePrivateFile(
     return;
   }
   try {
+    const now = Date.now();
+    const older: Array<{ entry: string; mtimeMs: number }> = [];
     for (const entry of readdirSync(dir)) {
-      if (entry !== name && stale(entry)) {
-        unlinkSync(path.join(dir, entry));
-      }
+      if (entry === name) continue;
+      const file = path.join(dir, entry);
+      const { mtimeMs } = lstatSync(file);
+      if (entry.endsWith('.tmp') && now - mtimeMs > ABANDONED_MS) unlinkSync(file);
+      else if (superseded.match(entry)) older.push({ entry, mtimeMs });
     }
+    older.sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { entry } of older.slice(superseded.keep)) unlinkSync(path.join(dir, entry));
   } catch {
-    // Old caches left behind cost disk space only.
+    // Old files left behind cost disk space only.
   }
 }

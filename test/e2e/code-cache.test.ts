@@ -94,6 +94,9 @@ describe('the code cache', () => {
       20_000,
       'written',
     );
+    // The server's start used (and so wrote) the interpreter probe's cache too.
+    const probes = await readdir(path.join(home, 'isolated-pymcp', 'python'));
+    expect(probes.filter((name) => /^probe-.*\.json$/.test(name))).toHaveLength(1);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   rm,
   stat,
   symlink,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -156,12 +157,37 @@ describe('a cache file', () => {
   test('written is read back, mode 600, and replaces older caches of its profile only', async () => {
     await writeFile(path.join(scratch, 'run-old.bin'), 'old', { mode: 0o600 });
     await writeFile(path.join(scratch, 'serve-old.bin'), 'old', { mode: 0o600 });
-    writePrivateFile(scratch, 'run-new.bin', Buffer.from('new cache'), (entry) =>
-      entry.startsWith('run-'),
-    );
+    writePrivateFile(scratch, 'run-new.bin', Buffer.from('new cache'), {
+      match: (entry) => entry.startsWith('run-'),
+      keep: 0,
+    });
     expect(readPrivateFile(path.join(scratch, 'run-new.bin'))?.toString()).toBe('new cache');
     expect((await stat(path.join(scratch, 'run-new.bin'))).mode & 0o777).toBe(0o600);
     expect((await readdir(scratch)).sort()).toEqual(['run-new.bin', 'serve-old.bin']);
+  });
+
+  test('keeps the most recent superseded files it is told to (two node versions in turn)', async () => {
+    for (const [index, name] of ['run-a.bin', 'run-b.bin', 'run-c.bin'].entries()) {
+      await writeFile(path.join(scratch, name), name, { mode: 0o600 });
+      const when = new Date(Date.now() - (10 - index) * 60_000);
+      await utimes(path.join(scratch, name), when, when);
+    }
+    writePrivateFile(scratch, 'run-d.bin', Buffer.from('d'), {
+      match: (entry) => entry.startsWith('run-'),
+      keep: 2,
+    });
+    expect((await readdir(scratch)).sort()).toEqual(['run-b.bin', 'run-c.bin', 'run-d.bin']);
+  });
+
+  test('removes temporary files abandoned by writers that died, not fresh ones', async () => {
+    const abandoned = path.join(scratch, 'run-x.bin.123-abc.tmp');
+    const fresh = path.join(scratch, 'run-x.bin.456-def.tmp');
+    await writeFile(abandoned, 'half', { mode: 0o600 });
+    await writeFile(fresh, 'half', { mode: 0o600 });
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(abandoned, old, old);
+    writePrivateFile(scratch, 'run-x.bin', Buffer.from('ours'));
+    expect((await readdir(scratch)).sort()).toEqual(['run-x.bin', 'run-x.bin.456-def.tmp']);
   });
 
   test("is written beside another writer's temporary file of the same pid (another pid namespace)", async () => {
