@@ -561,6 +561,47 @@ describe('containment: every sandboxed process is under its limits, the language
   }, 60_000);
 });
 
+describe("containment: the first call's sandbox (started with the server)", () => {
+  test('runs the code with every thread below the server, unable to raise any', async () => {
+    // A fresh server: its first call takes the sandbox started early, with the server.
+    const server = await startServer([]);
+    try {
+      const result = await server.run(
+        [
+          'import os, threading',
+          'def nices():',
+          '    out = []',
+          '    for tid in os.listdir("/proc/self/task"):',
+          '        stat = open(f"/proc/self/task/{tid}/stat").read()',
+          '        out.append(int(stat.rsplit(")", 1)[1].split()[16]))',
+          '    return out',
+          'started = []',
+          't = threading.Thread(target=lambda: started.append(os.getpriority(os.PRIO_PROCESS, 0)))',
+          't.start(); t.join()',
+          'try:',
+          '    os.setpriority(os.PRIO_PROCESS, 0, 0)',
+          '    raised = True',
+          'except PermissionError:',
+          '    raised = False',
+          '{"threads": nices(), "new_thread": started[0], "raised": raised}',
+        ].join('\n'),
+      );
+      const value = structured(result).return_value as {
+        threads: number[];
+        new_thread: number;
+        raised: boolean;
+      };
+      // The worker's own threads (main, protocol reader, output readers) and a new one.
+      expect(value.threads.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(value.threads)).toEqual(new Set([10]));
+      expect(value.new_thread).toBe(10);
+      expect(value.raised).toBe(false);
+    } finally {
+      expect(await server.close()).toEqual([]);
+    }
+  }, 60_000);
+});
+
 describe('containment: the scratch directory is size-capped', () => {
   let server: ServerUnderTest;
   beforeAll(async () => {
