@@ -181,6 +181,38 @@ describe('session files over stdio', () => {
     expect(textOf(result)).toMatch(/data\.csv {2}\d+ bytes/);
   });
 
+  test('names session code wrote that no client can send (bytes not UTF-8, a newline) break neither list_files nor resources/list', async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    const made = await server.run(
+      [
+        'open(b"/tmp/raw-\\xff\\xfe.txt", "wb").write(b"x")',
+        'open("/tmp/two\\nlines.txt", "w").write("y")',
+        'open("/tmp/plain.txt", "w").write("z")',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(made).status).toBe('completed');
+    const listed = await call('list_files', { session_id: id });
+    expect(listed.isError, textOf(listed)).not.toBe(true);
+    expect(listed.structuredContent).toMatchObject({
+      total: 1,
+      unlisted: 2,
+      files: [{ path: 'plain.txt' }],
+    });
+    // Every line of the text is a file or a note: no name spills onto a line of its own.
+    expect(textOf(listed).split('\n')).toEqual([
+      expect.stringContaining('1 file in /tmp'),
+      expect.stringMatching(/^plain\.txt {2}1 bytes/),
+      expect.stringContaining('2 files are not listed: their names'),
+    ]);
+    const resources = await server.client.listResources();
+    expect(resources.resources.filter((r) => r.uri.includes(`/${id}/`)).map((r) => r.name)).toEqual(
+      [`${id}/plain.txt`],
+    );
+    await call('close_session', { session_id: id });
+  });
+
   test.each([
     ['../etc/passwd', "'..'"],
     ['a/../../etc/passwd', "'..'"],
