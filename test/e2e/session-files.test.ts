@@ -179,6 +179,10 @@ describe('session files over stdio', () => {
     expect(names).toEqual(expect.arrayContaining(['data.csv', 'outputs/result.csv', 'utf8.txt']));
     expect(names.some((name) => name.startsWith('.') || name.includes('/.'))).toBe(false);
     expect(textOf(result)).toMatch(/data\.csv {2}\d+ bytes/);
+    // A page past the end says so, rather than naming a range backwards ("10001-10000 shown").
+    const past = await call('list_files', { session_id: session, offset: 10_000 });
+    expect(past.structuredContent).toMatchObject({ offset: 10_000, files: [] });
+    expect(textOf(past)).toContain('(none from offset 10000: the last is at offset');
   });
 
   test('names session code wrote that no client can send (bytes not UTF-8, a newline) break neither list_files nor resources/list', async () => {

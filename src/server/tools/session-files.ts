@@ -255,7 +255,7 @@ export function registerSessionFileTools(
       const heading =
         total === 0
           ? `No files in ${SCRATCH_ROOT} of session ${args.session_id}.`
-          : `${total} file${total === 1 ? '' : 's'} in ${SCRATCH_ROOT} of session ${args.session_id}${items.length < total ? ` (${args.offset + 1}-${end} shown)` : ''}:`;
+          : `${total} file${total === 1 ? '' : 's'} in ${SCRATCH_ROOT} of session ${args.session_id}${shown(args.offset, items.length, total)}:`;
       return {
         content: [
           {
@@ -274,6 +274,13 @@ export function registerSessionFileTools(
       };
     },
   );
+}
+
+/** Which files of the listing a page shows, when not all: " (3-4 shown)", or none past the end. */
+function shown(offset: number, count: number, total: number): string {
+  if (count === total) return '';
+  if (count === 0) return ` (none from offset ${offset}: the last is at offset ${total - 1})`;
+  return ` (${offset + 1}-${offset + count} shown)`;
 }
 
 /** Upload content -> bytes; base64 is checked strictly (a typo is an error, not lost bytes). */
