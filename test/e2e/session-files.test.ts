@@ -217,6 +217,43 @@ describe('session files over stdio', () => {
     await call('close_session', { session_id: id });
   });
 
+  test('an upload that fails (the scratch directory is full) leaves the file as it was, and no new one', async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    const keep = await call('upload_file', {
+      session_id: id,
+      path: 'keep.txt',
+      content: 'precious',
+    });
+    expect(keep.isError, textOf(keep)).not.toBe(true);
+    const filled = await server.run(
+      [
+        'import os',
+        'st = os.statvfs("/tmp")',
+        'open("/tmp/.filler", "wb").write(b"\\0" * (st.f_bavail * st.f_frsize - 256 * 1024))',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(filled).status).toBe('completed');
+    const big = 'x'.repeat(1024 * 1024);
+    for (const [name, append] of [
+      ['keep.txt', false],
+      ['keep.txt', true],
+      ['new.txt', false],
+    ] as const) {
+      const up = await call('upload_file', { session_id: id, path: name, content: big, append });
+      expect(up.isError).toBe(true);
+      expect(textOf(up)).toContain('No space left on device');
+    }
+    const back = await downloadAll(call, id, 'keep.txt');
+    expect(back.data.toString('utf8')).toBe('precious');
+    const listed = await call('list_files', { session_id: id });
+    expect((listed.structuredContent as { files: Array<{ path: string }> }).files).toEqual([
+      expect.objectContaining({ path: 'keep.txt', size: 8 }),
+    ]);
+    await call('close_session', { session_id: id });
+  });
+
   test.each([
     ['../etc/passwd', "'..'"],
     ['a/../../etc/passwd', "'..'"],
