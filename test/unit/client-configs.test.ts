@@ -207,6 +207,25 @@ describe('editing JSON in place', () => {
     expect(refused(() => JsonDocument.parse(text, 'f.json', dialect))).toContain(why);
   });
 
+  test('a file nested deeper than the parser can follow is refused, not a stack overflow', () => {
+    // Too deep for the parser itself; deep enough for reading the value back; a server's.
+    for (const depth of [100_000, 3000]) {
+      const deep = `{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      for (const dialect of ['json', 'jsonc'] as const) {
+        expect(refused(() => JsonDocument.parse(deep, 'f.json', dialect))).toContain(
+          'f.json: nested too deeply',
+        );
+      }
+    }
+    const server = `{"mcpServers": {"py": ${'['.repeat(3000)}${']'.repeat(3000)}}}`;
+    expect(refused(() => JsonDocument.parse(server, 'f.json', 'json'))).toContain(
+      'nested too deeply',
+    );
+    // Nesting a configuration really has is fine.
+    const usual = `{"a": ${'{"b": '.repeat(20)}1${'}'.repeat(20)}}`;
+    expect(JsonDocument.parse(usual, 'f.json', 'json').get(['a', 'b', 'b'])).toBeDefined();
+  });
+
   test('a servers member that is not an object is refused', () => {
     const document = JsonDocument.parse('{"mcpServers": ["x"]}', 'f.json', 'json');
     expect(refused(() => document.set(['mcpServers', 'py'], {}))).toContain('is not an object');
