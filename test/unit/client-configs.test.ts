@@ -309,6 +309,9 @@ model = "o4-mini"
     ['mcp_servers = 3\n', '"mcp_servers" is not a table'],
     ['[mcp_servers]\npy = { command = "x" }\n', 'not written as its own [mcp_servers.py] table'],
     ['mcp_servers.py.command = "x"\n', 'not written as its own'],
+    // The file is valid; a [mcp_servers.py] table cannot extend an inline one.
+    ['mcp_servers = { other = { command = "x" } }\n', '"mcp_servers" is an inline table'],
+    ['mcp_servers = {}\n', '"mcp_servers" is an inline table'],
   ])('%j is refused', (text, why) => {
     expect(
       refused(() => setTomlTable(text, 'c.toml', 'mcp_servers', 'py', { command: 'c' })),

@@ -77,7 +77,19 @@ export function setTomlTable(
       ? tomlTable(parent, name, table)
       : kept + separator + tomlTable(parent, name, table);
   const expected = { ...before, [parent]: { ...others, [name]: table } };
-  if (!isDeepStrictEqual(parseToml(result, file), plain(expected))) {
+  let after: Table;
+  try {
+    after = parseToml(result, file);
+  } catch (error) {
+    // The rest of the file parsed alone: what a [parent.name] header cannot extend is the parent
+    // itself, written `parent = { ... }` (TOML closes an inline table where it ends).
+    throw new PymcpError(
+      'file_failed',
+      `${file}: "${parent}" is an inline table (${parent} = { ... }), which a [${parent}.${name}] table cannot add to; add the server inside it by hand, or write its servers as [${parent}.NAME] tables; left untouched`,
+      { cause: error },
+    );
+  }
+  if (!isDeepStrictEqual(after, plain(expected))) {
     throw new PymcpError('file_failed', `could not update ${file} in place; left untouched`);
   }
   return { text: result, replaced };
