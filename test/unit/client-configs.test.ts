@@ -318,6 +318,16 @@ model = "o4-mini"
     ).toContain(why);
   });
 
+  test('a file with CRLF line endings keeps them in the table added to it', () => {
+    const text = '# mine\r\n[mcp_servers.other]\r\ncommand = "x"\r\n';
+    const result = setTomlTable(text, 'c.toml', 'mcp_servers', 'py', { command: 'c', args: [] });
+    expect(result.text.startsWith(text)).toBe(true);
+    expect(result.text.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(parseTomlFile(result.text)).toEqual({
+      mcp_servers: { other: { command: 'x' }, py: { command: 'c', args: [] } },
+    });
+  });
+
   test('a "[mcp_servers.py]" line inside a multi-line string is not taken for a header', () => {
     const text = 'notes = """\n[mcp_servers.py]\n"""\n\n[mcp_servers.py]\ncommand = "old"\n';
     const result = setTomlTable(text, 'c.toml', 'mcp_servers', 'py', { command: 'c' });

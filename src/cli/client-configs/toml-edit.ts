@@ -70,12 +70,12 @@ export function setTomlTable(
       `${file}: ${parent}.${name} is not written as its own [${parent}.${name}] table (an inline table or dotted keys); change it by hand, or delete it and run again; left untouched`,
     );
   }
+  // The file's own line ending (a Windows file stays CRLF throughout).
+  const eol = source.includes('\r\n') ? '\r\n' : '\n';
+  const block = tomlTable(parent, name, table).replaceAll('\n', eol);
   const separator =
-    kept.trim() === '' ? '' : kept.endsWith('\n\n') ? '' : kept.endsWith('\n') ? '\n' : '\n\n';
-  const result =
-    kept.trim() === ''
-      ? tomlTable(parent, name, table)
-      : kept + separator + tomlTable(parent, name, table);
+    kept.trim() === '' ? '' : kept.endsWith(eol + eol) ? '' : kept.endsWith(eol) ? eol : eol + eol;
+  const result = kept.trim() === '' ? block : kept + separator + block;
   const expected = { ...before, [parent]: { ...others, [name]: table } };
   let after: Table;
   try {
