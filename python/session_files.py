@@ -66,7 +66,8 @@ def _describe(exc, part):
     return f"{part!r}: {os.strerror(exc.errno or 0)}"
 
 
-def _open_file(root, name, flags, create_dirs=False):
+def _open_parent(root, name, create_dirs):
+    """(descriptor of the directory that holds `name`, its last component, whether that exists)."""
     parts = _parts(name)
     root_fd = os.open(root, DIR_FLAGS)
     try:
@@ -82,19 +83,33 @@ def _open_file(root, name, flags, create_dirs=False):
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             kind = "a symbolic link" if stat.S_ISLNK(existing.st_mode) else "not a regular file"
             raise FileError(f"{name!r} is {kind}; only regular files are read or written")
-        try:
-            # Security: O_NOFOLLOW refuses a link swapped in since the check above; O_NONBLOCK
-            # keeps a FIFO from blocking the open (it is refused by the fstat below).
-            fd = os.open(last, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644, dir_fd=dir_fd)
-        except OSError as exc:
-            raise FileError(_describe(exc, name)) from None
-    finally:
+    except BaseException:
         os.close(dir_fd)
+        raise
+    return dir_fd, last, existing is not None
+
+
+def _open_in(dir_fd, last, name, flags):
+    try:
+        # Security: O_NOFOLLOW refuses a link swapped in since the check above; O_NONBLOCK
+        # keeps a FIFO from blocking the open (it is refused by the fstat below).
+        fd = os.open(last, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644, dir_fd=dir_fd)
+    except OSError as exc:
+        raise FileError(_describe(exc, name)) from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
         raise FileError(f"{name!r} is not a regular file")
+    os.set_blocking(fd, True)
     return fd, info
+
+
+def _open_file(root, name, flags):
+    dir_fd, last, _ = _open_parent(root, name, False)
+    try:
+        return _open_in(dir_fd, last, name, flags)
+    finally:
+        os.close(dir_fd)
 
 
 def read(root, message):
@@ -102,7 +117,6 @@ def read(root, message):
     length = int(message.get("length", 0))
     fd, info = _open_file(root, message["path"], os.O_RDONLY)
     try:
-        os.set_blocking(fd, True)
         data = os.pread(fd, max(0, length), max(0, offset)) if offset < info.st_size else b""
     finally:
         os.close(fd)
@@ -110,21 +124,63 @@ def read(root, message):
 
 
 def write(root, message):
+    """Write or append all of the data, or change nothing: a failed write (the scratch directory
+    full, the file-size limit) leaves the file as it was, and creates none."""
     data = base64.b64decode(message["data"], validate=True)
-    append = bool(message.get("append"))
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
-    fd, _ = _open_file(root, message["path"], flags, create_dirs=True)
+    name = message["path"]
+    dir_fd, last, existed = _open_parent(root, name, True)
     try:
-        os.set_blocking(fd, True)
+        if message.get("append"):
+            fd, info = _open_in(dir_fd, last, name, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+
+            def undo():
+                if existed:
+                    os.ftruncate(fd, info.st_size)
+                else:
+                    _unlink_quietly(last, dir_fd)
+
+            try:
+                return {"size": _write_all(fd, data, name, undo)}
+            finally:
+                os.close(fd)
+        # Replaced by a rename once complete: the old content stays until the new is all there.
+        part = f".upload-{os.urandom(8).hex()}.part"
+        fd, _ = _open_in(dir_fd, part, name, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        try:
+            size = _write_all(fd, data, name, undo=lambda: _unlink_quietly(part, dir_fd))
+        finally:
+            os.close(fd)
+        try:
+            # Security: rename() replaces the name itself and follows no link planted there.
+            os.rename(part, last, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except OSError as exc:
+            _unlink_quietly(part, dir_fd)
+            raise FileError(_describe(exc, name)) from None
+        return {"size": size}
+    finally:
+        os.close(dir_fd)
+
+
+def _write_all(fd, data, name, undo):
+    """Write every byte of `data` to `fd`, its size after; on failure `undo()`, then FileError."""
+    try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        size = os.fstat(fd).st_size
+        return os.fstat(fd).st_size
     except OSError as exc:
-        raise FileError(f"could not write {message['path']!r}: {os.strerror(exc.errno or 0)}") from None
-    finally:
-        os.close(fd)
-    return {"size": size}
+        try:
+            undo()
+        except OSError:
+            pass
+        raise FileError(f"could not write {name!r}: {os.strerror(exc.errno or 0)}") from None
+
+
+def _unlink_quietly(last, dir_fd):
+    try:
+        os.unlink(last, dir_fd=dir_fd)
+    except OSError:
+        pass
 
 
 def listing(root, limit):

@@ -201,6 +201,13 @@ async function symbolDeclaration(
   const matches = exact.length > 0 ? exact : suffix;
   const [only] = matches;
   if (matches.length === 1 && only) return only.position;
+  // One name declared again in one scope (overloads then their implementation, a property's
+  // getter then setter, a redefinition): Python binds the last, and pyright reports only that
+  // one; pylsp lists each. The last it is, whichever server answers.
+  if (only && matches.every((s) => s.path === only.path)) {
+    return matches.reduce((last, s) => (comparePositions(s.position, last.position) > 0 ? s : last))
+      .position;
+  }
   if (matches.length === 0) {
     const known = all
       .filter((s) => !s.path.includes('.'))
@@ -216,6 +223,10 @@ async function symbolDeclaration(
     'symbol_ambiguous',
     `"${wanted}" matches ${matches.length} declarations: ${candidates.join(', ')}; use a longer name path or a line`,
   );
+}
+
+function comparePositions(a: Position, b: Position): number {
+  return a.line - b.line || a.character - b.character;
 }
 
 function checkLine(lines: readonly string[], line: number): void {

@@ -4,7 +4,7 @@
  * serveHttp applies them in order: Host, Origin, token, path, method, then for POST the media
  * type, the declared length and, once read, the JSON-RPC shape and the batch rule.
  */
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isJSONRPCRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { authorized } from './http-auth.js';
 import { batchRefusal } from './jsonrpc-batch.js';
 
@@ -155,6 +155,19 @@ export function checkMessage(body: unknown): Refusal | null {
     message: Array.isArray(body)
       ? 'Invalid Request: a batch must be a non-empty array of JSON-RPC 2.0 messages'
       : 'Invalid Request: the body is not a JSON-RPC 2.0 request, notification or response',
+  };
+}
+
+/**
+ * An initialize message (without a session) must be a request: a notification gets no answer,
+ * so its session would have an id no client ever learns, and hold a place until it expired.
+ */
+export function checkInitialize(body: unknown): Refusal | null {
+  if (isJSONRPCRequest(body)) return null;
+  return {
+    status: 400,
+    code: INVALID_REQUEST,
+    message: 'Invalid Request: initialize must be a request, with an id',
   };
 }
 

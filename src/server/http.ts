@@ -30,6 +30,7 @@ import {
   checkContentType,
   checkDeclaredLength,
   checkHost,
+  checkInitialize,
   checkMethod,
   checkOrigin,
   checkPath,
@@ -225,8 +226,11 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     }
     const sessionId = headers['mcp-session-id'];
     if (sessionId === undefined) {
-      if (method === 'POST' && isInitializeRequest(body)) await openSession(req, res, body);
-      else {
+      if (method === 'POST' && isInitializeRequest(body)) {
+        const refusal = checkInitialize(body);
+        if (refusal === null) await openSession(req, res, body);
+        else refuse(res, logger, refusal);
+      } else {
         refuse(res, logger, {
           status: 400,
           code: SERVER_ERROR,

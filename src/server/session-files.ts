@@ -91,14 +91,23 @@ export class SessionFiles {
     return this.executor.listSessions(this.owner).map((session) => session.session_id);
   }
 
-  async list(sessionId: string): Promise<{ entries: FileEntry[]; truncated: boolean }> {
+  /**
+   * The session's files a client can name. `unlisted` counts the others: names session code gave
+   * them that download_file would refuse (bytes that are not UTF-8, control characters, a
+   * backslash, too long), which could not even be put in a resource URI.
+   */
+  async list(
+    sessionId: string,
+  ): Promise<{ entries: FileEntry[]; truncated: boolean; unlisted: number }> {
     const answer = succeeded(await this.executor.file(this.owner, sessionId, { action: 'list' }));
-    const entries = (answer.entries ?? []).map(([path, size, mtime]) => ({
-      path,
-      size,
-      modified: new Date(mtime * 1000).toISOString(),
-    }));
-    return { entries, truncated: answer.truncated ?? false };
+    const entries: FileEntry[] = [];
+    let unlisted = 0;
+    for (const [path, size, mtime] of answer.entries ?? []) {
+      // Security: the worker's names are hostile input; only one a client can send is listed.
+      if (!checkScratchName(path, SCRATCH_ROOT).ok) unlisted += 1;
+      else entries.push({ path, size, modified: new Date(mtime * 1000).toISOString() });
+    }
+    return { entries, truncated: answer.truncated ?? false, unlisted };
   }
 
   async read(sessionId: string, name: string, offset: number, length: number): Promise<FileChunk> {

@@ -294,6 +294,16 @@ describe('serve --http', () => {
     expect(jsonRpcError(response).code).toBe(-32001);
   });
 
+  test('an initialize without an id (a notification) opens no session it could never name (400)', async () => {
+    const notification: Record<string, unknown> = { ...INITIALIZE };
+    delete notification.id;
+    const response = await raw(server.port, { body: JSON.stringify(notification) });
+    expect(response.status).toBe(400);
+    expect(response.headers['mcp-session-id']).toBeUndefined();
+    expect(jsonRpcError(response).code).toBe(-32600);
+    await expectServing(server.url);
+  });
+
   test('connectUrl (analyze over HTTP) runs code and ends its session on close', async () => {
     const connection = await connectUrl(server.url, TOKEN);
     const result = (await connection.client.callTool({

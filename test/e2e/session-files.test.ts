@@ -179,6 +179,79 @@ describe('session files over stdio', () => {
     expect(names).toEqual(expect.arrayContaining(['data.csv', 'outputs/result.csv', 'utf8.txt']));
     expect(names.some((name) => name.startsWith('.') || name.includes('/.'))).toBe(false);
     expect(textOf(result)).toMatch(/data\.csv {2}\d+ bytes/);
+    // A page past the end says so, rather than naming a range backwards ("10001-10000 shown").
+    const past = await call('list_files', { session_id: session, offset: 10_000 });
+    expect(past.structuredContent).toMatchObject({ offset: 10_000, files: [] });
+    expect(textOf(past)).toContain('(none from offset 10000: the last is at offset');
+  });
+
+  test('names session code wrote that no client can send (bytes not UTF-8, a newline) break neither list_files nor resources/list', async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    const made = await server.run(
+      [
+        'open(b"/tmp/raw-\\xff\\xfe.txt", "wb").write(b"x")',
+        'open("/tmp/two\\nlines.txt", "w").write("y")',
+        'open("/tmp/plain.txt", "w").write("z")',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(made).status).toBe('completed');
+    const listed = await call('list_files', { session_id: id });
+    expect(listed.isError, textOf(listed)).not.toBe(true);
+    expect(listed.structuredContent).toMatchObject({
+      total: 1,
+      unlisted: 2,
+      files: [{ path: 'plain.txt' }],
+    });
+    // Every line of the text is a file or a note: no name spills onto a line of its own.
+    expect(textOf(listed).split('\n')).toEqual([
+      expect.stringContaining('1 file in /tmp'),
+      expect.stringMatching(/^plain\.txt {2}1 bytes/),
+      expect.stringContaining('2 files are not listed: their names'),
+    ]);
+    const resources = await server.client.listResources();
+    expect(resources.resources.filter((r) => r.uri.includes(`/${id}/`)).map((r) => r.name)).toEqual(
+      [`${id}/plain.txt`],
+    );
+    await call('close_session', { session_id: id });
+  });
+
+  test('an upload that fails (the scratch directory is full) leaves the file as it was, and no new one', async () => {
+    const created = await call('create_session', {});
+    const id = (created.structuredContent as { session_id: string }).session_id;
+    const keep = await call('upload_file', {
+      session_id: id,
+      path: 'keep.txt',
+      content: 'precious',
+    });
+    expect(keep.isError, textOf(keep)).not.toBe(true);
+    const filled = await server.run(
+      [
+        'import os',
+        'st = os.statvfs("/tmp")',
+        'open("/tmp/.filler", "wb").write(b"\\0" * (st.f_bavail * st.f_frsize - 256 * 1024))',
+      ].join('\n'),
+      { session_id: id },
+    );
+    expect(structured(filled).status).toBe('completed');
+    const big = 'x'.repeat(1024 * 1024);
+    for (const [name, append] of [
+      ['keep.txt', false],
+      ['keep.txt', true],
+      ['new.txt', false],
+    ] as const) {
+      const up = await call('upload_file', { session_id: id, path: name, content: big, append });
+      expect(up.isError).toBe(true);
+      expect(textOf(up)).toContain('No space left on device');
+    }
+    const back = await downloadAll(call, id, 'keep.txt');
+    expect(back.data.toString('utf8')).toBe('precious');
+    const listed = await call('list_files', { session_id: id });
+    expect((listed.structuredContent as { files: Array<{ path: string }> }).files).toEqual([
+      expect.objectContaining({ path: 'keep.txt', size: 8 }),
+    ]);
+    await call('close_session', { session_id: id });
   });
 
   test.each([

@@ -74,6 +74,32 @@ class Shelf:
         self.last = item
 `;
 
+/**
+ * One name declared more than once in a scope: overloads before their implementation (line 11),
+ * a property's getter and setter (line 20). Each is one symbol to pyright; pylsp lists each.
+ */
+const REDECLARED = `from typing import overload
+
+
+class Parser:
+    @overload
+    def parse(self, data: str) -> str: ...
+
+    @overload
+    def parse(self, data: bytes) -> bytes: ...
+
+    def parse(self, data: str | bytes) -> str | bytes:
+        return data
+
+    @property
+    def size(self) -> int:
+        return 1
+
+    @size.setter
+    def size(self, value: int) -> None:
+        pass
+`;
+
 /** A Windows-style file. */
 const LEGACY = 'def ping() -> int:\r\n    return 1\r\n\r\n\r\nvalue = ping()\r\n';
 
@@ -104,6 +130,7 @@ const FILES: Record<string, string> = {
   'shop/legacy.py': LEGACY,
   'shop/scratch.py': CLEAN,
   'shop/calls.py': CALLS,
+  'shop/redeclared.py': REDECLARED,
 };
 
 interface ServerCase {
@@ -409,6 +436,18 @@ describe.each(SERVERS)('$kind', (server) => {
         expect(await intel.definition({ file: 'shop/stores.py', symbol: 'Shelf.add' })).toEqual([
           expect.objectContaining({ file: 'shop/stores.py', line: 7, column: 9 }),
         ]);
+      },
+      SLOW,
+    );
+
+    test(
+      'a name declared again in the same scope (overloads, a property setter) is its last declaration',
+      async () => {
+        const file = 'shop/redeclared.py';
+        const parse = await intel.hover({ file, symbol: 'Parser.parse' });
+        expect(parse?.location).toMatchObject({ file, line: 11, column: 9 });
+        const size = await intel.hover({ file, symbol: 'size' });
+        expect(size?.location).toMatchObject({ file, line: 19, column: 9 });
       },
       SLOW,
     );

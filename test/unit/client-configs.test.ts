@@ -207,6 +207,25 @@ describe('editing JSON in place', () => {
     expect(refused(() => JsonDocument.parse(text, 'f.json', dialect))).toContain(why);
   });
 
+  test('a file nested deeper than the parser can follow is refused, not a stack overflow', () => {
+    // Too deep for the parser itself; deep enough for reading the value back; a server's.
+    for (const depth of [100_000, 3000]) {
+      const deep = `{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      for (const dialect of ['json', 'jsonc'] as const) {
+        expect(refused(() => JsonDocument.parse(deep, 'f.json', dialect))).toContain(
+          'f.json: nested too deeply',
+        );
+      }
+    }
+    const server = `{"mcpServers": {"py": ${'['.repeat(3000)}${']'.repeat(3000)}}}`;
+    expect(refused(() => JsonDocument.parse(server, 'f.json', 'json'))).toContain(
+      'nested too deeply',
+    );
+    // Nesting a configuration really has is fine.
+    const usual = `{"a": ${'{"b": '.repeat(20)}1${'}'.repeat(20)}}`;
+    expect(JsonDocument.parse(usual, 'f.json', 'json').get(['a', 'b', 'b'])).toBeDefined();
+  });
+
   test('a servers member that is not an object is refused', () => {
     const document = JsonDocument.parse('{"mcpServers": ["x"]}', 'f.json', 'json');
     expect(refused(() => document.set(['mcpServers', 'py'], {}))).toContain('is not an object');
@@ -290,10 +309,23 @@ model = "o4-mini"
     ['mcp_servers = 3\n', '"mcp_servers" is not a table'],
     ['[mcp_servers]\npy = { command = "x" }\n', 'not written as its own [mcp_servers.py] table'],
     ['mcp_servers.py.command = "x"\n', 'not written as its own'],
+    // The file is valid; a [mcp_servers.py] table cannot extend an inline one.
+    ['mcp_servers = { other = { command = "x" } }\n', '"mcp_servers" is an inline table'],
+    ['mcp_servers = {}\n', '"mcp_servers" is an inline table'],
   ])('%j is refused', (text, why) => {
     expect(
       refused(() => setTomlTable(text, 'c.toml', 'mcp_servers', 'py', { command: 'c' })),
     ).toContain(why);
+  });
+
+  test('a file with CRLF line endings keeps them in the table added to it', () => {
+    const text = '# mine\r\n[mcp_servers.other]\r\ncommand = "x"\r\n';
+    const result = setTomlTable(text, 'c.toml', 'mcp_servers', 'py', { command: 'c', args: [] });
+    expect(result.text.startsWith(text)).toBe(true);
+    expect(result.text.replaceAll('\r\n', '')).not.toContain('\n');
+    expect(parseTomlFile(result.text)).toEqual({
+      mcp_servers: { other: { command: 'x' }, py: { command: 'c', args: [] } },
+    });
   });
 
   test('a "[mcp_servers.py]" line inside a multi-line string is not taken for a header', () => {

@@ -9,6 +9,7 @@ import {
   checkContentType,
   checkDeclaredLength,
   checkHost,
+  checkInitialize,
   checkMessage,
   checkMethod,
   checkOrigin,
@@ -196,6 +197,23 @@ describe('checkMessage', () => {
     ['a batch holding a non-message', [ping, 1]],
   ])('refuses %s (400, -32600)', (_name, body) => {
     expect(checkMessage(body)).toMatchObject({ status: 400, code: -32600 });
+  });
+});
+
+describe('checkInitialize', () => {
+  const params = {
+    protocolVersion: '2025-06-18',
+    capabilities: {},
+    clientInfo: { name: 'c', version: '1' },
+  };
+  test('an initialize request (with an id) opens a session', () => {
+    expect(checkInitialize({ jsonrpc: '2.0', id: 0, method: 'initialize', params })).toBeNull();
+  });
+  test('an initialize notification (no id) is refused: no answer could carry its session id', () => {
+    expect(checkInitialize({ jsonrpc: '2.0', method: 'initialize', params })).toMatchObject({
+      status: 400,
+      code: -32600,
+    });
   });
 });
 

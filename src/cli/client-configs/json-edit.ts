@@ -170,11 +170,18 @@ export class JsonDocument {
 
   private root(): Node {
     const errors: ParseError[] = [];
-    const tree = parseTree(this.text, errors, {
-      disallowComments: this.dialect === 'json',
-      allowTrailingComma: this.dialect === 'jsonc',
-      allowEmptyContent: false,
-    });
+    let tree: Node | undefined;
+    try {
+      tree = parseTree(this.text, errors, {
+        disallowComments: this.dialect === 'json',
+        allowTrailingComma: this.dialect === 'jsonc',
+        allowEmptyContent: false,
+      });
+    } catch (error) {
+      // jsonc-parser recurses once per level: a hostile file can run it out of stack.
+      if (error instanceof RangeError) throw this.refuse('nested too deeply to read');
+      throw error;
+    }
     const first = errors[0];
     if (first !== undefined) {
       const { line, column } = position(this.text, first.offset);
@@ -183,6 +190,7 @@ export class JsonDocument {
       );
     }
     if (tree?.type !== 'object') throw this.refuse('not a JSON object');
+    if (depthOf(tree) > MAX_DEPTH) throw this.refuse('nested too deeply to read');
     return tree;
   }
 
@@ -194,6 +202,26 @@ export class JsonDocument {
   private indentUnit(): string {
     return /\n([ \t]+)\S/.exec(this.text)?.[1] ?? '  ';
   }
+}
+
+/**
+ * Deeper than any client configuration. Reading a value (getNodeValue) and writing one recurse
+ * once per level too, so a file deep enough to run them out of stack is refused up front.
+ */
+const MAX_DEPTH = 256;
+
+/** Levels of nesting under `root`, counted without recursion. */
+function depthOf(root: Node): number {
+  let deepest = 0;
+  const stack: Array<[Node, number]> = [[root, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [node, depth] = item;
+    deepest = Math.max(deepest, depth);
+    for (const child of node.children ?? []) {
+      stack.push([child, node.type === 'property' ? depth : depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 function lineIndent(text: string, offset: number): string {

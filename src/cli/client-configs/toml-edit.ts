@@ -70,14 +70,26 @@ export function setTomlTable(
       `${file}: ${parent}.${name} is not written as its own [${parent}.${name}] table (an inline table or dotted keys); change it by hand, or delete it and run again; left untouched`,
     );
   }
+  // The file's own line ending (a Windows file stays CRLF throughout).
+  const eol = source.includes('\r\n') ? '\r\n' : '\n';
+  const block = tomlTable(parent, name, table).replaceAll('\n', eol);
   const separator =
-    kept.trim() === '' ? '' : kept.endsWith('\n\n') ? '' : kept.endsWith('\n') ? '\n' : '\n\n';
-  const result =
-    kept.trim() === ''
-      ? tomlTable(parent, name, table)
-      : kept + separator + tomlTable(parent, name, table);
+    kept.trim() === '' ? '' : kept.endsWith(eol + eol) ? '' : kept.endsWith(eol) ? eol : eol + eol;
+  const result = kept.trim() === '' ? block : kept + separator + block;
   const expected = { ...before, [parent]: { ...others, [name]: table } };
-  if (!isDeepStrictEqual(parseToml(result, file), plain(expected))) {
+  let after: Table;
+  try {
+    after = parseToml(result, file);
+  } catch (error) {
+    // The rest of the file parsed alone: what a [parent.name] header cannot extend is the parent
+    // itself, written `parent = { ... }` (TOML closes an inline table where it ends).
+    throw new PymcpError(
+      'file_failed',
+      `${file}: "${parent}" is an inline table (${parent} = { ... }), which a [${parent}.${name}] table cannot add to; add the server inside it by hand, or write its servers as [${parent}.NAME] tables; left untouched`,
+      { cause: error },
+    );
+  }
+  if (!isDeepStrictEqual(after, plain(expected))) {
     throw new PymcpError('file_failed', `could not update ${file} in place; left untouched`);
   }
   return { text: result, replaced };

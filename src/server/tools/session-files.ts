@@ -210,7 +210,7 @@ export function registerSessionFileTools(
     'list_files',
     {
       title: "List a session's files",
-      description: `The regular files in a session's scratch directory (${SCRATCH_ROOT} in its sandbox), with sizes: uploads, and what its code wrote (files it writes under ${SCRATCH_ROOT}/outputs are also linked from the run's result). Hidden names (starting with ".") and links are left out. Paged.`,
+      description: `The regular files in a session's scratch directory (${SCRATCH_ROOT} in its sandbox), with sizes: uploads, and what its code wrote (files it writes under ${SCRATCH_ROOT}/outputs are also linked from the run's result). Hidden names (starting with "."), links and names download_file cannot take (counted in unlisted) are left out. Paged.`,
       inputSchema: {
         session_id: sessionId,
         limit: z.number().int().min(1).max(1000).default(LIST_LIMIT).describe('Most files'),
@@ -221,6 +221,7 @@ export function registerSessionFileTools(
         total: z.number(),
         offset: z.number(),
         truncated: z.boolean(),
+        unlisted: z.number(),
         files: z.array(
           z.object({ path: z.string(), size: z.number(), modified: z.string(), uri: z.string() }),
         ),
@@ -247,11 +248,14 @@ export function registerSessionFileTools(
       const notes = [
         end < total ? `more: call again with offset ${end}` : null,
         listing.truncated ? 'the listing stopped at its bound; some files are not shown' : null,
+        listing.unlisted > 0
+          ? `${listing.unlisted} file${listing.unlisted === 1 ? ' is' : 's are'} not listed: their names (bytes that are not UTF-8, control characters, a backslash, or too long) cannot be given to download_file; rename them with run_python_code`
+          : null,
       ].filter((note) => note !== null);
       const heading =
         total === 0
           ? `No files in ${SCRATCH_ROOT} of session ${args.session_id}.`
-          : `${total} file${total === 1 ? '' : 's'} in ${SCRATCH_ROOT} of session ${args.session_id}${items.length < total ? ` (${args.offset + 1}-${end} shown)` : ''}:`;
+          : `${total} file${total === 1 ? '' : 's'} in ${SCRATCH_ROOT} of session ${args.session_id}${shown(args.offset, items.length, total)}:`;
       return {
         content: [
           {
@@ -264,11 +268,19 @@ export function registerSessionFileTools(
           total,
           offset: args.offset,
           truncated: listing.truncated,
+          unlisted: listing.unlisted,
           files: items,
         },
       };
     },
   );
+}
+
+/** Which files of the listing a page shows, when not all: " (3-4 shown)", or none past the end. */
+function shown(offset: number, count: number, total: number): string {
+  if (count === total) return '';
+  if (count === 0) return ` (none from offset ${offset}: the last is at offset ${total - 1})`;
+  return ` (${offset + 1}-${offset + count} shown)`;
 }
 
 /** Upload content -> bytes; base64 is checked strictly (a typo is an error, not lost bytes). */
