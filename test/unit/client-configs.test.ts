@@ -437,6 +437,18 @@ describe('writing a configuration file', () => {
     expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  test('a read-only file (no write bit for anyone) is left untouched, with no backup', async () => {
+    const dir = mkdtempSync(path.join(root, 'readonly-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, 'kept');
+    chmodSync(file, 0o444);
+    await expect(writeConfigFile(file, await readConfigFile(file), 'mine')).rejects.toThrow(
+      /config\.json is read-only \(mode 444\); left untouched/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('kept');
+    expect(readdirSync(dir)).toEqual(['config.json']);
+  });
+
   test('a directory, a huge file or one that is not UTF-8 is refused', async () => {
     const dir = mkdtempSync(path.join(root, 'odd-'));
     await expect(readConfigFile(dir)).rejects.toThrow(/not a regular file/);

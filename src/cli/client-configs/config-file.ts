@@ -125,6 +125,14 @@ export async function writeConfigFile(
   now = new Date(),
 ): Promise<string | null> {
   const target = current?.realPath ?? path.resolve(file);
+  // The rename below would replace a read-only file as readily as any other (even as root):
+  // someone made it read-only to keep it as it is.
+  if (current !== null && (current.mode & 0o222) === 0) {
+    throw new PymcpError(
+      'file_failed',
+      `${target} is read-only (mode ${current.mode.toString(8)}); left untouched: make it writable to update it, or add the entry by hand`,
+    );
+  }
   const dir = path.dirname(target);
   try {
     await mkdir(dir, { recursive: true });
