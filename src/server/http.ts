@@ -61,6 +61,9 @@ export {
 export { MCP_PATH } from './http-checks.js';
 /** Idle keep-alive time of a connection: longer than clients' own (see where it is set). */
 const KEEP_ALIVE_MS = 65_000;
+/** Time to receive a request's headers, and the whole request. */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface HttpOptions {
   host: string;
@@ -262,7 +265,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     await session.transport.handleRequest(req, res, body);
   };
 
-  const server = createHttpServer((req, res) => {
+  const server = createHttpServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     route(req, res).catch((error: unknown) => {
       // Never crash on a request: log it, answer if still possible.
       logger.error('http: request failed', error);
@@ -274,6 +277,11 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   // the client closes first. With Node's 5 s default, a client could reuse a connection the
   // server was closing at that moment, and lose the POST (no retry: tool calls are not idempotent).
   server.keepAliveTimeout = KEEP_ALIVE_MS;
+  // A connection that sends its headers (before any token is checked) or its body slowly holds a
+  // socket only this long (Node's defaults: 60 s and 300 s), checked every second. A request's
+  // body is at most a few MiB, over loopback.
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     const failed = (error: Error): void => {
       reject(

@@ -4,6 +4,7 @@
  * and which it closes, is tested in http-sessions.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -262,6 +263,26 @@ describe('serve --http', () => {
     }
     await deleteSession(server.port, id);
   });
+
+  test("slowloris: a connection that never finishes its headers is closed (408) before Node's 60 s", async () => {
+    const began = Date.now();
+    const reply = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = net.connect(server.port, '127.0.0.1', () =>
+        // Half a header block: no token has been checked yet.
+        socket.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nX-Slow: 1`),
+      );
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        resolve(received);
+      });
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 408 /);
+    // Closed by the server's own limit (10 s, checked every second), far from Node's default.
+    expect(Date.now() - began).toBeLessThan(55_000);
+    await expectServing(server.url);
+  }, 90_000);
 
   test('probing other paths finds nothing (404)', async () => {
     for (const p of ['/', '/mcp/', '/admin', '/MCP']) {
