@@ -140,8 +140,9 @@ function mkdirOnce(dir: string): void {
 export function readPrivateFile(file: string): Buffer | undefined {
   let fd: number;
   try {
-    // Security: O_NOFOLLOW, so a link planted in place of the file is not followed.
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // Security: O_NOFOLLOW, so a link planted in place of the file is not followed;
+    // O_NONBLOCK, so a FIFO planted there does not block the open (fstat then refuses it).
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return undefined;
   }

@@ -15,6 +15,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import vm from 'node:vm';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -217,6 +218,12 @@ describe('a cache file', () => {
     writePrivateFile(scratch, 'run-x.bin', Buffer.from('ours'));
     expect(readPrivateFile(file)?.toString()).toBe('ours');
     expect(readPrivateFile(target)?.toString()).toBe('planted code');
+  });
+
+  test('that is a FIFO is not read, and does not block', () => {
+    const fifo = path.join(scratch, 'run-fifo.bin');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    expect(readPrivateFile(fifo)).toBeUndefined();
   });
 
   test('that is empty, missing or a directory is not read', async () => {
