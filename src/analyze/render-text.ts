@@ -281,6 +281,19 @@ function sections(report: Report): Section[] {
   return out;
 }
 
+/**
+ * Control characters shown as `\xHH` (newline and tab kept). Security: the report carries text
+ * the module wrote (doctest output, exception messages, docstrings, its file name); an ESC or BEL
+ * in it would otherwise drive the reader's terminal: clear it, retitle it, or set its clipboard
+ * (OSC 52).
+ */
+export function visibleControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => {
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 export function renderText(report: Report): string {
   const parts = [`Analysis of ${report.target.name}`, '='.repeat(12 + report.target.name.length)];
   for (const section of sections(report)) {
@@ -289,7 +302,7 @@ export function renderText(report: Report): string {
     if (section.table) parts.push(...alignTable(section.table.head, section.table.rows));
   }
   parts.push('', METHOD_NOTE);
-  return parts.join('\n') + '\n';
+  return visibleControls(parts.join('\n')) + '\n';
 }
 
 function alignTable(head: string[], rows: string[][]): string[] {
