@@ -317,19 +317,19 @@ function alignTable(head: string[], rows: string[][]): string[] {
 
 export function renderMarkdown(report: Report): string {
   const parts = [
-    `# Analysis of \`${report.target.name}\``,
+    `# Analysis of ${codeSpan(report.target.name)}`,
     '',
     `_Generated ${report.generated_at} by isolated-pymcp._`,
   ];
   for (const section of sections(report)) {
-    parts.push('', `## ${section.title}`, '');
+    parts.push('', `## ${escapeMd(section.title)}`, '');
     if (section.lines) {
       for (const line of section.lines)
-        parts.push(line.includes('\n') ? '```\n' + line + '\n```' : `- ${escapeMd(line)}`);
+        parts.push(line.includes('\n') ? fenced(line) : `- ${escapeMd(line)}`);
     }
     if (section.table) {
       parts.push(
-        `| ${section.table.head.join(' | ')} |`,
+        `| ${section.table.head.map(escapeMd).join(' | ')} |`,
         `|${section.table.head.map(() => '---').join('|')}|`,
       );
       for (const row of section.table.rows) parts.push(`| ${row.map(escapeMd).join(' | ')} |`);
@@ -351,7 +351,7 @@ function timingTable(report: Report): string[] {
   const sizes = [...new Set(report.complexity.flatMap((c) => c.points.map((p) => p.n)))].sort(
     (a, b) => a - b,
   );
-  const head = ['n', ...report.complexity.map((c) => c.name)];
+  const head = ['n', ...report.complexity.map((c) => escapeMd(c.name))];
   const rows = sizes.map((n) => [
     String(n),
     ...report.complexity.map((c) => {
@@ -369,6 +369,34 @@ function timingTable(report: Report): string[] {
   ];
 }
 
+/**
+ * One line of Markdown text, inert. Security: names, docstrings and messages come from the
+ * module; unescaped, `<img onerror=...>` would be raw HTML, `[x](javascript:...)` a link and
+ * `![x](http://...)` an image fetched when the report is viewed, and `|` would split a table cell.
+ */
 function escapeMd(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return visibleControls(text)
+    .replace(/\n/g, ' ')
+    .replace(/[\\`*_[\]<>!|~&#]/g, '\\$&');
+}
+
+/** Backticks one longer than the longest run in `text`, at least `least`. */
+function ticksAround(text: string, least: number): string {
+  const runs = text.match(/`+/g) ?? [];
+  return '`'.repeat(Math.max(least, ...runs.map((run) => run.length + 1)));
+}
+
+/** A code span `text` cannot close early (CommonMark: a longer backtick string). */
+function codeSpan(text: string): string {
+  const inner = visibleControls(text).replace(/\n/g, ' ');
+  const ticks = ticksAround(inner, 1);
+  const pad = inner.startsWith('`') || inner.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${inner}${pad}${ticks}`;
+}
+
+/** A fenced block `text` cannot close early (its lines may hold ``` of their own). */
+function fenced(text: string): string {
+  const inner = visibleControls(text);
+  const fence = ticksAround(inner, 3);
+  return `${fence}\n${inner}\n${fence}`;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Report } from '../../src/analyze/report.js';
-import { renderText } from '../../src/analyze/render-text.js';
+import { renderMarkdown, renderText } from '../../src/analyze/render-text.js';
 import { runCli } from '../helpers/cli.js';
 
 /** C0 but newline and tab, DEL, C1. */
@@ -63,6 +63,35 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+/** The Markdown outside its fenced blocks, checking each fence closes where it was meant to. */
+function outsideFences(markdown: string): string[] {
+  const outside: string[] = [];
+  let fence: string | null = null;
+  for (const line of markdown.split('\n')) {
+    if (fence === null) {
+      const open = /^(`{3,})/.exec(line);
+      if (open?.[1] !== undefined) fence = open[1];
+      else outside.push(line);
+    } else if (new RegExp(`^\`{${fence.length},}\\s*$`).test(line)) fence = null;
+  }
+  expect(fence).toBeNull();
+  return outside;
+}
+
+test('Markdown: the module cannot close a code fence, open raw HTML, or make a link or an image', () => {
+  const markdown = renderMarkdown(report);
+  const outside = outsideFences(markdown);
+  const prose = outside.join('\n');
+  expect(prose).toContain('f\\_a');
+  expect(prose).toContain('javascript:');
+  // Every <, [, ! and backtick the module wrote is escaped outside the fences and code spans.
+  for (const line of outside.filter((l) => !l.startsWith('# '))) {
+    expect(line).not.toMatch(/(?<!\\)(<|\[|!\[|`)/);
+  }
+  expect(outside[0]).toBe('# Analysis of ``ev`il<b>|x``');
+  expect(markdown).not.toMatch(CONTROLS);
 });
 
 test('text: no terminal control sequence from the module reaches the terminal', () => {
