@@ -3,14 +3,17 @@
  * messages carry HTML, Markdown, terminal escapes and a very long line: the reports show them as
  * text and nothing of them runs, links, loads or reshapes the page.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Report } from '../../src/analyze/report.js';
 import { renderMarkdown, renderText } from '../../src/analyze/render-text.js';
 import { runCli } from '../helpers/cli.js';
 
+const CHROMIUM = '/usr/bin/chromium';
 /** C0 but newline and tab, DEL, C1. */
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
@@ -99,3 +102,35 @@ test('text: no terminal control sequence from the module reaches the terminal', 
   expect(text).toContain('\\x1b[2J');
   expect(text).not.toMatch(CONTROLS);
 });
+
+test('HTML: nothing runs, loads or links, and a 5000-character message does not widen the page', async () => {
+  const source = await readFile(html, 'utf8');
+  expect(source).not.toMatch(/<script|<img|<a /i);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const problems: string[] = [];
+    page.on('dialog', (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('request', (request) => {
+      if (request.url() !== pathToFileURL(html).href) problems.push(`request: ${request.url()}`);
+    });
+    await page.goto(pathToFileURL(html).href);
+    expect(await page.title()).toBe('Analysis of ev`il<b>|x');
+    await expect(page.locator('script, img, a, iframe').count()).resolves.toBe(0);
+    await expect(page.locator('table.correctness td').nth(3).textContent()).resolves.toContain(
+      '</td></tr></table><script>alert(6)</script>',
+    );
+    const widths = await page.evaluate(
+      '({ page: document.documentElement.scrollWidth, view: window.innerWidth })',
+    );
+    const { page: pageWidth, view } = widths as { page: number; view: number };
+    expect(pageWidth).toBeLessThanOrEqual(view);
+    expect(problems).toEqual([]);
+  } finally {
+    await browser.close();
+  }
+}, 60_000);
