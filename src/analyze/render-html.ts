@@ -285,6 +285,7 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1040
 h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #eee; vertical-align: top; }
 pre { margin: 0; white-space: pre-wrap; font-size: 13px; } code { font-size: 13px; }
+td, pre, li, .verdict { overflow-wrap: anywhere; }
 .chart .plot { fill: #fcfcfc; stroke: #ccc; } .chart .grid { stroke: #eee; } .chart .tick, .chart .axis, .chart .legend, .chart .key { font-size: 12px; fill: #444; } .chart .key { fill: #777; }
 .ok { color: #2a7d2a; } .bad { color: #b22; font-weight: 600; } .meta { color: #666; }
 .verdict { padding: .6rem .8rem; border-radius: 4px; } .verdict.ok { background: #eef7ee; } .verdict.uncertain { background: #fff6e0; color: #222; } .verdict.failed { background: #fbeaea; color: #222; }

@@ -281,6 +281,19 @@ function sections(report: Report): Section[] {
   return out;
 }
 
+/**
+ * Control characters shown as `\xHH` (newline and tab kept). Security: the report carries text
+ * the module wrote (doctest output, exception messages, docstrings, its file name); an ESC or BEL
+ * in it would otherwise drive the reader's terminal: clear it, retitle it, or set its clipboard
+ * (OSC 52).
+ */
+export function visibleControls(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => {
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 export function renderText(report: Report): string {
   const parts = [`Analysis of ${report.target.name}`, '='.repeat(12 + report.target.name.length)];
   for (const section of sections(report)) {
@@ -289,7 +302,7 @@ export function renderText(report: Report): string {
     if (section.table) parts.push(...alignTable(section.table.head, section.table.rows));
   }
   parts.push('', METHOD_NOTE);
-  return parts.join('\n') + '\n';
+  return visibleControls(parts.join('\n')) + '\n';
 }
 
 function alignTable(head: string[], rows: string[][]): string[] {
@@ -304,19 +317,19 @@ function alignTable(head: string[], rows: string[][]): string[] {
 
 export function renderMarkdown(report: Report): string {
   const parts = [
-    `# Analysis of \`${report.target.name}\``,
+    `# Analysis of ${codeSpan(report.target.name)}`,
     '',
     `_Generated ${report.generated_at} by isolated-pymcp._`,
   ];
   for (const section of sections(report)) {
-    parts.push('', `## ${section.title}`, '');
+    parts.push('', `## ${escapeMd(section.title)}`, '');
     if (section.lines) {
       for (const line of section.lines)
-        parts.push(line.includes('\n') ? '```\n' + line + '\n```' : `- ${escapeMd(line)}`);
+        parts.push(line.includes('\n') ? fenced(line) : `- ${escapeMd(line)}`);
     }
     if (section.table) {
       parts.push(
-        `| ${section.table.head.join(' | ')} |`,
+        `| ${section.table.head.map(escapeMd).join(' | ')} |`,
         `|${section.table.head.map(() => '---').join('|')}|`,
       );
       for (const row of section.table.rows) parts.push(`| ${row.map(escapeMd).join(' | ')} |`);
@@ -338,7 +351,7 @@ function timingTable(report: Report): string[] {
   const sizes = [...new Set(report.complexity.flatMap((c) => c.points.map((p) => p.n)))].sort(
     (a, b) => a - b,
   );
-  const head = ['n', ...report.complexity.map((c) => c.name)];
+  const head = ['n', ...report.complexity.map((c) => escapeMd(c.name))];
   const rows = sizes.map((n) => [
     String(n),
     ...report.complexity.map((c) => {
@@ -356,6 +369,34 @@ function timingTable(report: Report): string[] {
   ];
 }
 
+/**
+ * One line of Markdown text, inert. Security: names, docstrings and messages come from the
+ * module; unescaped, `<img onerror=...>` would be raw HTML, `[x](javascript:...)` a link and
+ * `![x](http://...)` an image fetched when the report is viewed, and `|` would split a table cell.
+ */
 function escapeMd(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return visibleControls(text)
+    .replace(/\n/g, ' ')
+    .replace(/[\\`*_[\]<>!|~&#]/g, '\\$&');
+}
+
+/** Backticks one longer than the longest run in `text`, at least `least`. */
+function ticksAround(text: string, least: number): string {
+  const runs = text.match(/`+/g) ?? [];
+  return '`'.repeat(Math.max(least, ...runs.map((run) => run.length + 1)));
+}
+
+/** A code span `text` cannot close early (CommonMark: a longer backtick string). */
+function codeSpan(text: string): string {
+  const inner = visibleControls(text).replace(/\n/g, ' ');
+  const ticks = ticksAround(inner, 1);
+  const pad = inner.startsWith('`') || inner.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${inner}${pad}${ticks}`;
+}
+
+/** A fenced block `text` cannot close early (its lines may hold ``` of their own). */
+function fenced(text: string): string {
+  const inner = visibleControls(text);
+  const fence = ticksAround(inner, 3);
+  return `${fence}\n${inner}\n${fence}`;
 }

@@ -5,7 +5,7 @@ import { analyze } from '../analyze/analyze.js';
 import { connectUrl, spawnServer } from '../analyze/connect.js';
 import { samplesCsv } from '../analyze/csv.js';
 import { renderHtml } from '../analyze/render-html.js';
-import { renderMarkdown, renderText } from '../analyze/render-text.js';
+import { renderMarkdown, renderText, visibleControls } from '../analyze/render-text.js';
 import { parseSizes } from '../analyze/sizes.js';
 import { listBundled, resolveTargets } from '../analyze/target.js';
 
@@ -117,7 +117,7 @@ function progressPrinter(): ((message: string) => void) & { done(): void } {
   const tty = process.stderr.isTTY;
   const started = performance.now();
   const print = (message: string): void => {
-    const line = `[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${message}`;
+    const line = `[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${visibleControls(message)}`;
     process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
   };
   return Object.assign(print, {

@@ -137,6 +137,22 @@ export function childPids(pid: number): number[] {
   }
 }
 
+/**
+ * SIGKILL `pid` and every process below it. Each is stopped (SIGSTOP) before its children are
+ * read, so none can fork a new one between the reading and the killing. Never throws.
+ */
+export function killTree(pid: number | undefined): void {
+  if (pid === undefined || pid <= 0) return;
+  const stopped: number[] = [];
+  const stop = (target: number): void => {
+    if (!signalProcess(target, 'SIGSTOP')) return;
+    stopped.push(target);
+    for (const child of childPids(target)) stop(child);
+  };
+  stop(pid);
+  for (const target of stopped) signalProcess(target, 'SIGKILL');
+}
+
 /** Every descendant of `pid`, depth first (Linux /proc). */
 export function descendants(pid: number): number[] {
   const out: number[] = [];
@@ -158,10 +174,16 @@ export interface CommandResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Killed at the timeout (the command with every process it started). */
+  timedOut: boolean;
   error?: Error;
 }
 
-/** Run a short command to completion with a hard timeout and bounded output. */
+/**
+ * Run a short command to completion with a hard timeout and bounded output. At the timeout the
+ * command and every process it started are killed: a wrapper script's child would otherwise
+ * outlive it (execFile's own timeout kills the direct child only).
+ */
 export function runCommand(
   command: string,
   args: readonly string[],
@@ -174,13 +196,12 @@ export function runCommand(
   },
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
-    execFile(
+    let timedOut = false;
+    const child = execFile(
       command,
       args,
       {
         env: options.env,
-        timeout: options.timeoutMs,
-        killSignal: 'SIGKILL',
         maxBuffer: options.maxOutputBytes ?? 1 << 20,
         encoding: 'utf8',
         uid: options.uid,
@@ -188,6 +209,7 @@ export function runCommand(
         shell: false,
       },
       (error, stdout, stderr) => {
+        clearTimeout(timer);
         const failure = error as
           (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
         resolve({
@@ -195,9 +217,18 @@ export function runCommand(
           signal: failure?.signal ?? null,
           stdout,
           stderr,
+          timedOut,
           ...(failure ? { error: failure } : {}),
         });
       },
     );
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killTree(child.pid);
+      // A process that left the tree (a daemon) may still hold the pipes: stop waiting for them.
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, options.timeoutMs);
+    timer.unref();
   });
 }

@@ -2,7 +2,7 @@
  * Finds the real CPython binary the sandbox runs. A pyenv shim costs ~300 ms a spawn and lives
  * under a home directory, so we ask the interpreter for sys.executable once and use that.
  */
-import { access, constants, realpath } from 'node:fs/promises';
+import { access, constants, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { PymcpError } from './errors.js';
@@ -95,6 +95,7 @@ export async function likelyInterpreter(requested?: string): Promise<string | nu
  */
 async function probe(candidate: string, cached: boolean): Promise<PythonRuntime> {
   const file = await realpath(candidate);
+  if ((await stat(file)).isDirectory()) throw new Error('is a directory, not a Python interpreter');
   await access(file, constants.X_OK);
   const known = cached ? cachedProbe(file, PROBE) : null;
   if (known !== null) return runtimeOf(known);
@@ -103,15 +104,35 @@ async function probe(candidate: string, cached: boolean): Promise<PythonRuntime>
     env: { PATH: '/usr/bin:/bin' },
     timeoutMs: 10_000,
   });
-  if (result.exitCode !== 0)
-    throw new Error(`exited with ${result.exitCode ?? result.signal}: ${result.stderr.trim()}`);
-  const [executable, version, basePrefix, sysPath, dependsOn] = ProbeSchema.parse(
-    JSON.parse(result.stdout),
-  );
+  if (result.timedOut) throw new Error('did not answer within 10 s');
+  if (result.exitCode !== 0) {
+    const said = result.stderr.trim() || result.error?.message || '';
+    throw new Error(
+      `exited with ${result.exitCode ?? result.signal ?? 'an error'}${said ? `: ${oneLine(said)}` : ''}`,
+    );
+  }
+  const parsed = ProbeSchema.safeParse(parseJson(result.stdout));
+  if (!parsed.success)
+    throw new Error(`did not answer as Python 3 does (it printed ${oneLine(result.stdout)})`);
+  const [executable, version, basePrefix, sysPath, dependsOn] = parsed.data;
   if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
   const answer = { executable: await realpath(executable), version, basePrefix, sysPath };
   if (cached) saveProbe(file, PROBE, answer, dependsOn, askedAt);
   return runtimeOf(answer);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A child's output for one line of an error message: quoted, escaped, at most 200 characters. */
+function oneLine(text: string): string {
+  const quoted = JSON.stringify(text);
+  return quoted.length > 200 ? `${quoted.slice(0, 199)}…` : quoted;
 }
 
 /** The runtime an answer describes: the directories outside /usr it needs mounted. */
