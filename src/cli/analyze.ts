@@ -1,5 +1,7 @@
 /** `isolated-pymcp analyze <ALGO | file.py ...>`: explore algorithms and report. */
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { PymcpError } from '../shared/errors.js';
 import { analyze } from '../analyze/analyze.js';
 import { connectUrl, spawnServer } from '../analyze/connect.js';
@@ -54,6 +56,14 @@ export async function analyzeCommand(
   if (!Number.isSafeInteger(flags.seed) || flags.seed < 0)
     throw new PymcpError('input_invalid', '--seed must be a non-negative integer');
   const sizes = flags.sizes === undefined ? undefined : parseSizes(flags.sizes);
+  // Before the analysis, not after it: a report that cannot be written would be lost.
+  for (const [option, file] of [
+    ['--out', flags.out],
+    ['--html', flags.html],
+    ['--csv', flags.csv],
+  ] as const) {
+    if (file !== undefined) await assertCanWrite(option, file);
+  }
   const targets = await resolveTargets(specs, process.cwd());
   const first = targets[0];
   if (first === undefined) throw new PymcpError('input_invalid', 'nothing to analyse');
@@ -125,4 +135,21 @@ function progressPrinter(): ((message: string) => void) & { done(): void } {
       if (tty) process.stderr.write('\r\x1b[2K');
     },
   });
+}
+
+/** `file` can be written: not a directory, in a directory that exists and takes new files. */
+async function assertCanWrite(option: string, file: string): Promise<void> {
+  const info = await stat(file).catch(() => null);
+  if (info?.isDirectory() === true) {
+    throw new PymcpError('input_invalid', `${option} ${file} is a directory; name a file in it`);
+  }
+  const dir = path.dirname(path.resolve(file));
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new PymcpError(
+      'input_invalid',
+      `${option} ${file}: cannot write in ${dir} (create it, or name a file elsewhere)`,
+    );
+  }
 }

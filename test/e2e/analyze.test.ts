@@ -244,6 +244,20 @@ describe('analyze', () => {
     }
   });
 
+  test('an output path that cannot be written is refused before the analysis, not after it', async () => {
+    for (const [option, file, why] of [
+      ['--out', tmpdir(), /--out .* is a directory; name a file in it/],
+      ['--html', path.join(tmpdir(), 'no-such-dir-pymcp', 'r.html'), /--html .*: cannot write in /],
+      ['--csv', tmpdir(), /--csv .* is a directory/],
+    ] as const) {
+      const result = await runCli(['analyze', 'gcd', '--lsp', 'off', option, file]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(why);
+      // Refused up front: no progress line of a started analysis.
+      expect(result.stderr.split('\n').filter((line) => line.trim() !== '')).toHaveLength(1);
+    }
+  });
+
   test('an unknown algorithm name lists the real ones', async () => {
     const result = await runCli(['analyze', 'no_such_algorithm']);
     expect(result.code).toBe(1);
