@@ -120,6 +120,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
 
   try {
+    // serve is the default command and takes no arguments: commander would read a mistyped
+    // command as one, and answer with serve's whole help.
+    const first = argv[0];
+    const commands = program.commands.map((command) => command.name());
+    if (first !== undefined && !first.startsWith('-') && ![...commands, 'help'].includes(first)) {
+      throw new InvalidArgumentError(
+        `unknown command "${first.slice(0, 100)}" (commands: ${commands.join(', ')}; see --help)`,
+      );
+    }
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     const message = isPymcpError(error) ? error.message : errorMessage(error);
