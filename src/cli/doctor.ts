@@ -17,8 +17,15 @@ import { configFromFlags, type SandboxFlags } from './options.js';
 
 interface Check {
   name: string;
+  /** Checks that must have passed for this one to mean anything; skipped otherwise. */
+  needs?: readonly string[];
   run(): Promise<string>;
 }
+
+const BWRAP = 'bubblewrap';
+const USERNS = 'unprivileged user namespaces';
+const PYTHON = 'Python interpreter';
+const SERVERS = 'language servers';
 
 class CheckFailed extends Error {
   constructor(
@@ -42,16 +49,16 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
   const { config, workspaceIsDefault } = configFromFlags({ ...flags, poolSize: 0 });
   const checks: Check[] = [
     {
-      name: 'Node.js >= 20',
+      name: 'Node.js >= 20.11',
       run: () => {
-        const major = Number(process.versions.node.split('.')[0]);
-        if (major < 20)
-          throw new CheckFailed(`Node ${process.versions.node}`, 'install Node.js 20 or later');
+        const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+        if (major < 20 || (major === 20 && minor < 11))
+          throw new CheckFailed(`Node ${process.versions.node}`, 'install Node.js 20.11 or later');
         return Promise.resolve(`Node ${process.versions.node}`);
       },
     },
     {
-      name: 'bubblewrap',
+      name: BWRAP,
       run: async () => {
         let bwrap: string;
         try {
@@ -64,7 +71,7 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       },
     },
     {
-      name: 'unprivileged user namespaces',
+      name: USERNS,
       run: async () => {
         const knobs: Array<[string, (v: string) => boolean, string]> = [
           [
@@ -96,7 +103,7 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       },
     },
     {
-      name: 'Python interpreter',
+      name: PYTHON,
       run: async () => {
         try {
           const python = await resolvePython(config.python);
@@ -111,6 +118,7 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
     },
     {
       name: 'Python environment',
+      needs: [PYTHON],
       run: async () => {
         let factory;
         try {
@@ -137,6 +145,7 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
     },
     {
       name: 'sandbox starts and runs code',
+      needs: [BWRAP, USERNS, PYTHON],
       run: async () => {
         let runtime;
         try {
@@ -177,7 +186,8 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       },
     },
     {
-      name: 'language servers',
+      name: SERVERS,
+      needs: [PYTHON],
       run: async () => {
         const python = await resolvePython(config.python);
         const sandboxIds = sandboxHostIds(config);
@@ -203,6 +213,7 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
     },
     {
       name: `${config.lsp.server} starts in the sandbox`,
+      needs: [BWRAP, USERNS, PYTHON, SERVERS],
       run: async () => {
         if (config.lsp.server === 'off') return 'skipped (--lsp off)';
         const started = performance.now();
@@ -237,12 +248,21 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
   ];
 
   let failed = 0;
+  const failedNames = new Set<string>();
   for (const check of checks) {
+    // A failure is reported once, where it is: not again by every check that builds on it.
+    const missing = (check.needs ?? []).filter((name) => failedNames.has(name));
+    if (missing.length > 0) {
+      failedNames.add(check.name);
+      process.stdout.write(`skip  ${check.name}: needs ${missing.join(', ')}, which failed\n`);
+      continue;
+    }
     try {
       const detail = await check.run();
       process.stdout.write(`ok    ${check.name}: ${detail}\n`);
     } catch (error) {
       failed += 1;
+      failedNames.add(check.name);
       process.stdout.write(`FAIL  ${check.name}: ${errorMessage(error)}\n`);
       if (error instanceof CheckFailed) process.stdout.write(`      fix: ${error.fix}\n`);
     }

@@ -1,4 +1,5 @@
 /** The command line's own errors, through the built CLI. */
+import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
@@ -21,5 +22,27 @@ describe('the command line', () => {
     // Options of the default command (serve) come first without naming it.
     const serveHelp = await runCli(['--lsp', 'off', '--help']);
     expect(serveHelp.code).toBe(0);
+  });
+});
+
+describe('doctor', () => {
+  test('reports a failed check once: the checks that build on it are skipped, not run and failed again', async () => {
+    // A directory for --python: the interpreter check fails at once.
+    const result = await runCli(['doctor', '--python', tmpdir()]);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines.filter((line) => line.startsWith('FAIL'))).toEqual([
+      expect.stringMatching(
+        /^FAIL {2}Python interpreter: .*is a directory, not a Python interpreter/,
+      ),
+    ]);
+    expect(lines.filter((line) => line.startsWith('skip'))).toEqual([
+      'skip  Python environment: needs Python interpreter, which failed',
+      'skip  sandbox starts and runs code: needs Python interpreter, which failed',
+      'skip  language servers: needs Python interpreter, which failed',
+      'skip  pyright starts in the sandbox: needs Python interpreter, language servers, which failed',
+    ]);
+    expect(lines.some((line) => line.startsWith('ok    bubblewrap: '))).toBe(true);
+    expect(result.stdout).toMatch(/^1 check\(s\) failed\.$/m);
   });
 });
