@@ -158,23 +158,23 @@ type Sexp = string | { symbol: string } | Sexp[];
 /** Read Emacs Lisp forms: lists, strings (with \\ escapes), symbols, quote. */
 export function readElisp(text: string): Sexp[] {
   let i = 0;
-  const form = (): Sexp => {
+  /** Past whitespace and `;` comments. */
+  const skipBlank = (): void => {
     while (i < text.length) {
       const c = text[i] ?? '';
       if (/\s/.test(c)) i++;
       else if (c === ';') while (i < text.length && text[i] !== '\n') i++;
       else break;
     }
+  };
+  const form = (): Sexp => {
+    skipBlank();
     const c = text[i];
     if (c === '(') {
       i++;
       const items: Sexp[] = [];
       for (;;) {
-        while (/\s/.test(text[i] ?? '')) i++;
-        if (text[i] === ';') {
-          while (i < text.length && text[i] !== '\n') i++;
-          continue;
-        }
+        skipBlank();
         if (text[i] === ')') {
           i++;
           return items;
@@ -206,11 +206,7 @@ export function readElisp(text: string): Sexp[] {
   };
   const forms: Sexp[] = [];
   for (;;) {
-    while (i < text.length && /\s/.test(text[i] ?? '')) i++;
-    if (text[i] === ';') {
-      while (i < text.length && text[i] !== '\n') i++;
-      continue;
-    }
+    skipBlank();
     if (i >= text.length) return forms;
     forms.push(form());
   }
