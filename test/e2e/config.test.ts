@@ -19,19 +19,14 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { z } from 'zod';
+import type { ClientId } from '../../src/cli/config-options.js';
 import { runCli } from '../helpers/cli.js';
 import {
-  claudeCodeFile,
-  claudeDesktopFile,
-  codexFile,
-  cursorFile,
   emacsEntry,
   emacsServer,
+  parseClientFile,
   parseJsonFile,
-  parseTomlFile,
   vscodeFile,
-  zedFile,
 } from '../helpers/client-schemas.js';
 
 let root: string;
@@ -54,7 +49,7 @@ afterAll(() => {
 });
 
 interface Case {
-  client: string;
+  client: ClientId;
   file: () => string;
   /** An existing file with an unrelated server (and comments where the format has them). */
   existing: string;
@@ -62,22 +57,14 @@ interface Case {
   read(text: string): { entry: { command: string; args: string[] }; otherKept: boolean };
 }
 
-function jsonCase(
-  client: string,
-  file: () => string,
-  key: string,
-  schema: z.ZodType,
-  jsonc = false,
-): Case {
+/** A client whose file holds its servers in one table under `key`. */
+function serversCase(client: ClientId, file: () => string, key: string, existing: string): Case {
   return {
     client,
     file,
-    existing: `${jsonc ? '// my settings\n' : ''}{\n  "${key}": {\n    "other": { ${client === 'vscode' ? '"type": "stdio", ' : ''}"command": "other-server", "args": [] }${jsonc ? ' // keep this comment' : ''}\n  }\n}\n`,
+    existing,
     read(text) {
-      const value = schema.parse(parseJsonFile(text, jsonc)) as Record<
-        string,
-        Record<string, unknown>
-      >;
+      const value = parseClientFile(client, text) as Record<string, Record<string, unknown>>;
       const servers = value[key] ?? {};
       return {
         entry: servers['isolated-pymcp'] as { command: string; args: string[] },
@@ -87,37 +74,36 @@ function jsonCase(
   };
 }
 
+function jsonCase(client: ClientId, file: () => string, key: string, jsonc = false): Case {
+  return serversCase(
+    client,
+    file,
+    key,
+    `${jsonc ? '// my settings\n' : ''}{\n  "${key}": {\n    "other": { ${client === 'vscode' ? '"type": "stdio", ' : ''}"command": "other-server", "args": [] }${jsonc ? ' // keep this comment' : ''}\n  }\n}\n`,
+  );
+}
+
 const CASES: Case[] = [
-  jsonCase('claude-code', () => path.join(project, '.mcp.json'), 'mcpServers', claudeCodeFile),
+  jsonCase('claude-code', () => path.join(project, '.mcp.json'), 'mcpServers'),
   jsonCase(
     'claude-desktop',
     () => path.join(home, '.config', 'Claude', 'claude_desktop_config.json'),
     'mcpServers',
-    claudeDesktopFile,
   ),
-  jsonCase('vscode', () => path.join(project, '.vscode', 'mcp.json'), 'servers', vscodeFile, true),
-  jsonCase('cursor', () => path.join(project, '.cursor', 'mcp.json'), 'mcpServers', cursorFile),
+  jsonCase('vscode', () => path.join(project, '.vscode', 'mcp.json'), 'servers', true),
+  jsonCase('cursor', () => path.join(project, '.cursor', 'mcp.json'), 'mcpServers'),
   jsonCase(
     'zed',
     () => path.join(home, '.config', 'zed', 'settings.json'),
     'context_servers',
-    zedFile,
     true,
   ),
-  {
-    client: 'codex',
-    file: () => path.join(home, '.codex', 'config.toml'),
-    existing:
-      '# my codex config\nmodel = "o3" # keep this comment\n\n[mcp_servers.other]\ncommand = "other-server"\nargs = []\n',
-    read(text) {
-      const value = codexFile.parse(parseTomlFile(text));
-      return {
-        entry: value.mcp_servers['isolated-pymcp'] as { command: string; args: string[] },
-        otherKept:
-          (value.mcp_servers.other as { command?: string } | undefined)?.command === 'other-server',
-      };
-    },
-  },
+  serversCase(
+    'codex',
+    () => path.join(home, '.codex', 'config.toml'),
+    'mcp_servers',
+    '# my codex config\nmodel = "o3" # keep this comment\n\n[mcp_servers.other]\ncommand = "other-server"\nargs = []\n',
+  ),
   {
     client: 'emacs',
     file: () => path.join(home, '.emacs.d', 'mcp-server-isolated-pymcp.el'),
@@ -369,19 +355,13 @@ describe('config --http: the token is referenced, never written', () => {
         parseJsonFile(readFileSync(path.join(dir, '.vscode', 'mcp.json'), 'utf8'), true),
       ).inputs?.[0]?.password,
     ).toBe(true);
-    expect(
-      claudeCodeFile.parse(JSON.parse(readFileSync(path.join(dir, '.mcp.json'), 'utf8'))),
-    ).toBeTruthy();
-    expect(
-      codexFile.parse(parseTomlFile(readFileSync(path.join(dir, 'codex', 'config.toml'), 'utf8'))),
-    ).toBeTruthy();
-    expect(
-      emacsEntry.parse(
-        emacsServer(
-          readFileSync(path.join(dir, '.emacs.d', 'mcp-server-isolated-pymcp.el'), 'utf8'),
-        ).plist,
-      ),
-    ).toBeTruthy();
+    for (const [client, file] of [
+      ['claude-code', '.mcp.json'],
+      ['codex', 'codex/config.toml'],
+      ['emacs', '.emacs.d/mcp-server-isolated-pymcp.el'],
+    ] as const) {
+      expect(parseClientFile(client, readFileSync(path.join(dir, file), 'utf8'))).toBeTruthy();
+    }
   });
 
   test('a token file others can read is refused, as serve refuses it', async () => {

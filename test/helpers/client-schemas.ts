@@ -6,6 +6,7 @@
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import type { ClientId } from '../../src/cli/config-options.js';
 
 const stringMap = z.record(z.string(), z.string());
 const nonEmpty = z.string().min(1);
@@ -151,6 +152,26 @@ export function parseJsonFile(text: string, jsonc: boolean): unknown {
 
 export function parseTomlFile(text: string): unknown {
   return JSON.parse(JSON.stringify(parseToml(text)));
+}
+
+/** A client's file, read as that client reads it and checked against its format (throws if not). */
+export function parseClientFile(client: ClientId, text: string): unknown {
+  switch (client) {
+    case 'claude-code':
+      return claudeCodeFile.parse(parseJsonFile(text, false));
+    case 'claude-desktop':
+      return claudeDesktopFile.parse(parseJsonFile(text, false));
+    case 'vscode':
+      return vscodeFile.parse(parseJsonFile(text, true));
+    case 'cursor':
+      return cursorFile.parse(parseJsonFile(text, false));
+    case 'codex':
+      return codexFile.parse(parseTomlFile(text));
+    case 'zed':
+      return (zedFile as z.ZodType).parse(parseJsonFile(text, true));
+    case 'emacs':
+      return emacsEntry.parse(emacsServer(text).plist);
+  }
 }
 
 type Sexp = string | { symbol: string } | Sexp[];

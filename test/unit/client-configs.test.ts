@@ -17,7 +17,6 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { z } from 'zod';
 import { claudeMcpAdd } from '../../src/cli/client-configs/claude-code.js';
 import { CLIENTS } from '../../src/cli/client-configs/clients.js';
 import {
@@ -36,18 +35,7 @@ import { serveArgs, stdioLaunch } from '../../src/cli/client-configs/stdio-launc
 import { setTomlTable } from '../../src/cli/client-configs/toml-edit.js';
 import type { ClientId } from '../../src/cli/config-options.js';
 import { isPymcpError } from '../../src/shared/errors.js';
-import {
-  claudeCodeFile,
-  claudeDesktopFile,
-  codexFile,
-  cursorFile,
-  emacsEntry,
-  emacsServer,
-  parseJsonFile,
-  parseTomlFile,
-  vscodeFile,
-  zedFile,
-} from '../helpers/client-schemas.js';
+import { parseClientFile, parseJsonFile, parseTomlFile } from '../helpers/client-schemas.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pymcp-client-configs-'));
 afterAll(() => {
@@ -352,22 +340,12 @@ describe("each client's printed file matches its documented format", () => {
     name: 'py',
     launch: { kind: 'http', url: 'http://127.0.0.1:8765/mcp', token: { env: 'TOK' } },
   };
-  const SCHEMAS: Record<ClientId, (text: string) => unknown> = {
-    'claude-code': (text) => claudeCodeFile.parse(parseJsonFile(text, false)),
-    'claude-desktop': (text) => claudeDesktopFile.parse(parseJsonFile(text, false)),
-    vscode: (text) => vscodeFile.parse(parseJsonFile(text, true)),
-    cursor: (text) => cursorFile.parse(parseJsonFile(text, false)),
-    codex: (text) => codexFile.parse(parseTomlFile(text)),
-    zed: (text) => (zedFile as z.ZodType).parse(parseJsonFile(text, true)),
-    emacs: (text) => emacsEntry.parse(emacsServer(text).plist),
-  };
-
   test.each(Object.keys(CLIENTS) as ClientId[])('%s', (id) => {
     const client = CLIENTS[id];
     const printed = client.render(stdio);
-    expect(SCHEMAS[id](printed)).toBeTruthy();
+    expect(parseClientFile(id, printed)).toBeTruthy();
     // The awkward workspace path survives each format's quoting.
-    expect(JSON.stringify(SCHEMAS[id](printed))).toContain(
+    expect(JSON.stringify(parseClientFile(id, printed))).toContain(
       JSON.stringify('/w "q" \\').slice(1, -1),
     );
     if (id === 'claude-desktop' || id === 'zed') {
@@ -378,7 +356,7 @@ describe("each client's printed file matches its documented format", () => {
       ).toContain('use the stdio configuration');
     } else {
       client.check(http);
-      expect(SCHEMAS[id](client.render(http))).toBeTruthy();
+      expect(parseClientFile(id, client.render(http))).toBeTruthy();
     }
   });
 
