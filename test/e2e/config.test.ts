@@ -258,25 +258,15 @@ describe('config refuses without touching anything', () => {
     expect(token.code).toBe(1);
     expect(token.stderr).toContain('never written into a client configuration in clear');
     expect(token.stdout).toBe('');
-    const remote = await runCli(['config', 'cursor', '--http', 'https://mcp.example.com/mcp']);
+    const cursorHttp = (url: string, ...more: string[]) =>
+      runCli(['config', 'cursor', '--http', url, ...more]);
+    const remote = await cursorHttp('https://mcp.example.com/mcp');
     expect(remote.code).toBe(1);
     expect(remote.stderr).toContain('--allow-remote');
-    const plain = await runCli([
-      'config',
-      'cursor',
-      '--http',
-      'http://mcp.example.com/mcp',
-      '--allow-remote',
-    ]);
+    const plain = await cursorHttp('http://mcp.example.com/mcp', '--allow-remote');
     expect(plain.code).toBe(1);
     expect(plain.stderr).toContain('must be https://');
-    const ok = await runCli([
-      'config',
-      'cursor',
-      '--http',
-      'https://mcp.example.com/mcp',
-      '--allow-remote',
-    ]);
+    const ok = await cursorHttp('https://mcp.example.com/mcp', '--allow-remote');
     expect(ok.code).toBe(0);
     for (const bad of ['ftp://127.0.0.1/mcp', 'http://user:pw@127.0.0.1:8765/mcp', 'not a url']) {
       const result = await runCli(['config', 'vscode', '--http', bad]);
