@@ -3,7 +3,6 @@
  * decided once (client-configs/server-spec.ts) and spelled in each client's format; printed, or
  * merged into the client's file with --write.
  */
-import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { loadToken } from '../server/http-auth.js';
@@ -26,7 +25,7 @@ import {
   type Launch,
   type ServerSpec,
 } from './client-configs/server-spec.js';
-import { serveArgs, stdioLaunch } from './client-configs/stdio-launch.js';
+import { isDirectory, serveArgs, stdioLaunch } from './client-configs/stdio-launch.js';
 import { CONFIG_DEFAULTS, type ClientId, type ConfigFlags } from './config-options.js';
 
 export async function configCommand(
@@ -160,12 +159,4 @@ function assertNoSecret(text: string, secrets: readonly string[]): void {
 
 function writeNotes(notes: readonly string[]): void {
   for (const note of notes) process.stderr.write(`isolated-pymcp: ${note}\n`);
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return statSync(dir).isDirectory();
-  } catch {
-    return false;
-  }
 }

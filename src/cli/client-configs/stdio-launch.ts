@@ -74,16 +74,19 @@ function absolute(flag: string, value: string, cwd: string): string {
 
 function workspaceDir(dir: string, cwd: string): string {
   const resolved = path.resolve(cwd, checkPlainText('--workspace', dir));
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(resolved).isDirectory();
-  } catch {
-    // Reported below.
-  }
-  if (!isDirectory) {
+  if (!isDirectory(resolved)) {
     throw new PymcpError('config_invalid', `--workspace ${resolved} is not a directory`);
   }
   return resolved;
+}
+
+/** `dir` is a directory (following links); false when it cannot be stat()ed. */
+export function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
