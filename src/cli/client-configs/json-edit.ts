@@ -101,7 +101,7 @@ export class JsonDocument {
   /** Insert `"key": value` (or an array element) as the first member of `container`. */
   private insertFirst(container: Node, key: string | null, value: unknown): void {
     const unit = this.indentUnit();
-    const eol = this.text.includes('\r\n') ? '\r\n' : '\n';
+    const eol = this.eol();
     const outer = lineIndent(this.text, container.offset);
     const inner = outer + unit;
     const member = (key === null ? '' : `${JSON.stringify(key)}: `) + this.pretty(value, inner);
@@ -124,8 +124,7 @@ export class JsonDocument {
 
   /** `value` as JSON, its lines after the first indented by `indent` plus one unit per level. */
   private pretty(value: unknown, indent: string): string {
-    const eol = this.text.includes('\r\n') ? '\r\n' : '\n';
-    return JSON.stringify(value, null, this.indentUnit()).replaceAll('\n', eol + indent);
+    return JSON.stringify(value, null, this.indentUnit()).replaceAll('\n', this.eol() + indent);
   }
 
   /** Never hand back a file that does not say what was meant. */
@@ -196,6 +195,11 @@ export class JsonDocument {
 
   private refuse(why: string): PymcpError {
     return new PymcpError('file_failed', `${this.file}: ${why}; left untouched`);
+  }
+
+  /** The file's line ending: CRLF if it has one, else LF. */
+  private eol(): string {
+    return this.text.includes('\r\n') ? '\r\n' : '\n';
   }
 
   /** The file's own indentation unit (its first indented line), else two spaces. */
