@@ -504,12 +504,20 @@ def _values(value):
     return list(value) if _lazy(value) else value
 
 
+def _drain(value):
+    """Run value to its end when it is an iterator (the work it stands for is done then);
+    whether it was one."""
+    if not _lazy(value):
+        return False
+    collections.deque(value, maxlen=0)
+    return True
+
+
 def _draining(fn):
     """fn, also running the iterator it returns to its end, so a timed call does the work."""
     def call(*args):
         result = fn(*args)
-        if _lazy(result):
-            collections.deque(result, maxlen=0)
+        _drain(result)
         return result
 
     return call
@@ -639,10 +647,7 @@ def _mutates(fn, args, limit):
     trial = _copy_args(args)
     start = _clock()
     with _Guard(limit):
-        result = fn(*trial)
-        lazy = _lazy(result)
-        if lazy:
-            collections.deque(result, maxlen=0)
+        lazy = _drain(fn(*trial))
     single = _clock() - start
     try:
         return (not bool(trial == args)), single, lazy
@@ -793,10 +798,7 @@ def _pymcp_memory(name, sizes, budget_seconds):
                 tracemalloc.start()
                 try:
                     base = tracemalloc.get_traced_memory()[0]
-                    result = fn(*args)
-                    if _lazy(result):
-                        collections.deque(result, maxlen=0)
-                    del result
+                    _drain(fn(*args))
                     peak = tracemalloc.get_traced_memory()[1] - base
                 finally:
                     tracemalloc.stop()

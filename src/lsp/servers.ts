@@ -103,7 +103,8 @@ async function nodeServer(
   const nodePrefix = path.dirname(path.dirname(node));
   if (!node.startsWith('/usr/')) mounts.push([nodePrefix, nodePrefix]);
   if (hostIds !== null) {
-    for (const [host] of mounts) {
+    // The package's own directory was found readable above, unless it is now a copy.
+    for (const [host] of copiedFrom === null ? mounts.slice(1) : mounts) {
       const reason = await unreachableReason(host, hostIds.uid, hostIds.gid);
       if (reason !== null) {
         return {

@@ -20,7 +20,12 @@ import {
 } from '../shared/python-environment.js';
 import type { PythonRuntime } from '../shared/python-runtime.js';
 import { sameMountRefusal, sandboxProfile } from '../shared/sandbox-description.js';
-import { findVenv, venvMounts, type FoundVenv } from '../shared/venv-discovery.js';
+import {
+  findVenv,
+  venvMounts,
+  type FoundVenv,
+  type VenvDiscovery,
+} from '../shared/venv-discovery.js';
 
 const PROBE =
   'import json, sys; print(json.dumps({"version": sys.version.split()[0], "prefix": sys.prefix, "path": sys.path}))';
@@ -48,16 +53,19 @@ export interface ResolvedEnvironment {
   skipped: string[];
 }
 
+/** `discovered`: findVenv's answer for this config and workspace, when the caller has it already. */
 export async function resolveEnvironment(
   config: Pick<Config, 'venv' | 'python' | 'virtualEnv'>,
   host: EnvironmentHost,
+  discovered?: Promise<VenvDiscovery>,
 ): Promise<ResolvedEnvironment> {
-  const { found, skipped } = await findVenv({
-    venv: config.venv,
-    python: config.python,
-    virtualEnv: config.virtualEnv,
-    workspace: host.workspace,
-  });
+  const { found, skipped } = await (discovered ??
+    findVenv({
+      venv: config.venv,
+      python: config.python,
+      virtualEnv: config.virtualEnv,
+      workspace: host.workspace,
+    }));
   if (found !== null) {
     try {
       return { environment: await venvEnvironment(found, host), skipped };

@@ -18,7 +18,7 @@ import {
   resolvePython,
   type PythonRuntime,
 } from '../shared/python-runtime.js';
-import { findVenv } from '../shared/venv-discovery.js';
+import { findVenv, type VenvDiscovery } from '../shared/venv-discovery.js';
 import { resolveEnvironment } from './environment-probe.js';
 import { WORKER_HELPERS, bwrapArgs } from './profile.js';
 import { Sandbox, type SandboxSpec } from './sandbox-process.js';
@@ -83,17 +83,23 @@ export async function createSandboxFactory(
     startTimeoutMs: START_TIMEOUT_MS,
     logger,
   };
-  const early = options.startEarly === true ? await startEarly(config, base) : null;
+  // Found once: the early sandbox and the environment both go by it.
+  const venvs = findVenv({
+    venv: config.venv,
+    python: config.python,
+    virtualEnv: config.virtualEnv,
+    workspace,
+  });
+  venvs.catch(() => undefined);
+  const early = options.startEarly === true ? await startEarly(config.python, base, venvs) : null;
   options.spawned?.();
   try {
     const python = await probing;
-    const { environment, skipped } = await resolveEnvironment(config, {
-      bwrap,
-      layout,
-      hostIds,
-      python,
-      workspace,
-    });
+    const { environment, skipped } = await resolveEnvironment(
+      config,
+      { bwrap, layout, hostIds, python, workspace },
+      venvs,
+    );
     for (const note of skipped) logger.warn(`not using the virtual environment ${note}`);
     const spec: SandboxSpec = { ...base, environment };
     let first: Promise<Sandbox> | null = null;
@@ -125,17 +131,13 @@ export async function createSandboxFactory(
  * mount). The caller compares its spec with the probed one before using it.
  */
 async function startEarly(
-  config: Config,
+  python: string | undefined,
   base: Omit<SandboxSpec, 'environment'>,
+  discovery: Promise<VenvDiscovery>,
 ): Promise<{ spec: SandboxSpec; sandbox: Promise<Sandbox> } | null> {
   const [interpreter, venvs] = await Promise.all([
-    likelyInterpreter(config.python),
-    findVenv({
-      venv: config.venv,
-      python: config.python,
-      virtualEnv: config.virtualEnv,
-      workspace: base.workspace,
-    }).catch(() => null),
+    likelyInterpreter(python),
+    discovery.catch(() => null),
   ]);
   if (interpreter === null || !isUnder(interpreter, '/usr')) return null;
   if (venvs === null || venvs.found !== null || venvs.skipped.length > 0) return null;

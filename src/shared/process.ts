@@ -89,7 +89,7 @@ export function spawnSandbox(
  * value back to 0 (raising needs no privilege, and the floor that would keep it there can only
  * be set by a privileged write that would race bwrap's fork).
  */
-export const SANDBOX_OOM_SCORE_ADJ = 1000;
+const SANDBOX_OOM_SCORE_ADJ = 1000;
 
 /** SIGKILL the process group led by `pid` (and `pid` itself). Never throws. */
 export function killGroup(pid: number | undefined): void {
