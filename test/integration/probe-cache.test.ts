@@ -133,9 +133,12 @@ describe('the probe cache', () => {
   test("mounts what this version's rules derive, not mounts a record lists (an older version's)", async () => {
     const fresh = await resolvePython(PYTHON, { cached: true });
     await editRecord((record) => {
-      Object.assign(record.runtime, { extraMounts: ['/', '/etc'] });
+      // The planted version proves the record is what answers (the probe did not run again).
+      Object.assign(record.runtime, { extraMounts: ['/', '/etc'], version: '3.99.0' });
     });
-    expect((await resolvePython(PYTHON, { cached: true })).extraMounts).toEqual(fresh.extraMounts);
+    const cached = await resolvePython(PYTHON, { cached: true });
+    expect(cached.version).toBe('3.99.0');
+    expect(cached.extraMounts).toEqual(fresh.extraMounts);
   });
 
   test('is neither read nor written with ISOLATED_PYMCP_CACHE=off', async () => {
