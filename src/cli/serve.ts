@@ -39,15 +39,11 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
       () => undefined,
     ),
   ]);
-  const [loaded, started] = await Promise.allSettled([import('../server/stdio.js'), starting]);
-  if (started.status === 'rejected') throw started.reason;
-  const runtime = started.value;
-  if (loaded.status === 'rejected') {
-    await runtime.close();
-    throw loaded.reason;
-  }
-  const { serveStdio } = loaded.value;
+  const loading = import('../server/stdio.js');
+  loading.catch(() => undefined);
+  const runtime = await starting;
   try {
+    const { serveStdio } = await loading;
     await serveStdio(runtime, logger);
   } finally {
     await runtime.close();

@@ -77,6 +77,9 @@ describe('session files over stdio', () => {
   });
 
   const call: Call = (name, args) => server.call(name, args);
+  /** A new Python session's id (through `call`, which notes the server's processes). */
+  const newSession = async (): Promise<string> =>
+    ((await call('create_session', {})).structuredContent as { session_id: string }).session_id;
 
   test('upload a CSV, compute on it, download the result byte for byte, linked as a resource', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => `${i},${i * 3}`);
@@ -186,8 +189,7 @@ describe('session files over stdio', () => {
   });
 
   test('names session code wrote that no client can send (bytes not UTF-8, a newline) break neither list_files nor resources/list', async () => {
-    const created = await call('create_session', {});
-    const id = (created.structuredContent as { session_id: string }).session_id;
+    const id = await newSession();
     const made = await server.run(
       [
         'open(b"/tmp/raw-\\xff\\xfe.txt", "wb").write(b"x")',
@@ -218,8 +220,7 @@ describe('session files over stdio', () => {
   });
 
   test('an upload that fails (the scratch directory is full) leaves the file as it was, and no new one', async () => {
-    const created = await call('create_session', {});
-    const id = (created.structuredContent as { session_id: string }).session_id;
+    const id = await newSession();
     const keep = await call('upload_file', {
       session_id: id,
       path: 'keep.txt',
@@ -330,8 +331,7 @@ describe('session files over stdio', () => {
   });
 
   test("a worker tampered with by the session's code cannot slip past the server's checks", async () => {
-    const created = await call('create_session', {});
-    const id = (created.structuredContent as { session_id: string }).session_id;
+    const id = await newSession();
     const tamper = await server.run(
       [
         'import base64, gc',
@@ -455,8 +455,7 @@ describe('session files over stdio', () => {
   });
 
   test('a call in a session waits for a file operation in it (resources/list from the client) instead of failing busy', async () => {
-    const created = await call('create_session', {});
-    const id = (created.structuredContent as { session_id: string }).session_id;
+    const id = await newSession();
     // A listing that takes a while (as a large tree does), so that the call below meets it.
     const slow = await server.run(
       [

@@ -202,8 +202,7 @@ export function oneLine(text: string): string {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
-// eslint-disable-next-line no-control-regex
-const CONTROL_ALL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+const CONTROL_ALL = new RegExp(CONTROL.source, 'g');
 
 function sample(items: readonly string[]): string {
   const shown = items.slice(0, 10).join(', ');

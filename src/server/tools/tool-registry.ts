@@ -172,10 +172,11 @@ function precheck(name: string, args: unknown, keys: ReadonlySet<string>): strin
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
     return `${name}: arguments must be an object`;
   }
-  if (exceedsElements(args, MAX_ARGUMENT_ELEMENTS)) {
+  const exceeded = exceededBound(args, MAX_ARGUMENT_ELEMENTS, MAX_ARGUMENT_DEPTH);
+  if (exceeded === 'elements') {
     return `${name}: the arguments hold more than ${MAX_ARGUMENT_ELEMENTS} values; send less data (write large inputs to a file in a session instead)`;
   }
-  if (exceedsDepth(args, MAX_ARGUMENT_DEPTH)) {
+  if (exceeded === 'depth') {
     return `${name}: the arguments are nested more than ${MAX_ARGUMENT_DEPTH} levels deep; flatten the data (or upload it as a file in a session)`;
   }
   const unknown = Object.keys(args).filter((key) => !keys.has(key));
@@ -190,33 +191,30 @@ function precheck(name: string, args: unknown, keys: ReadonlySet<string>): strin
   return null;
 }
 
-/** Whether a JSON value holds more than `max` array items and object entries, counted with early exit. */
-export function exceedsElements(value: unknown, max: number): boolean {
+/**
+ * Which bound a JSON value exceeds, in one walk with early exit: more than `maxElements` array
+ * items and object entries in all (reported first), or arrays and objects nested more than
+ * `maxDepth` levels (the top one counted).
+ */
+export function exceededBound(
+  value: unknown,
+  maxElements: number,
+  maxDepth: number,
+): 'elements' | 'depth' | null {
   let count = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node !== 'object' || node === null) continue;
-    const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node);
-    count += children.length;
-    if (count > max) return true;
-    for (const child of children)
-      if (typeof child === 'object' && child !== null) stack.push(child);
-  }
-  return false;
-}
-
-/** Whether arrays and objects in a JSON value nest more than `max` levels (the top one counted). */
-export function exceedsDepth(value: unknown, max: number): boolean {
+  let tooDeep = false;
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as [unknown, number];
     if (typeof node !== 'object' || node === null) continue;
-    if (depth > max) return true;
-    for (const child of Array.isArray(node) ? (node as unknown[]) : Object.values(node))
+    if (depth > maxDepth) tooDeep = true;
+    const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node);
+    count += children.length;
+    if (count > maxElements) return 'elements';
+    for (const child of children)
       if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
-  return false;
+  return tooDeep ? 'depth' : null;
 }
 
 function describeIssues(error: z.ZodError): string {
