@@ -192,13 +192,19 @@ export function coverageNote(coverage: Coverage | null): string {
  * of the answer or pass itself off as more of it.
  */
 export function shownPath(file: string): string {
-  return CONTROL.test(file) ? JSON.stringify(file) : file;
+  return CONTROL.test(file) ? `"${oneLine(file.replace(/["\\]/g, '\\$&'))}"` : file;
 }
 
-/** A reason (which may quote a path) on one line. */
+/** A reason (which may quote a path) on one line: each control character as its JSON escape. */
 export function oneLine(text: string): string {
-  return text.replace(CONTROL_ALL, (c) => JSON.stringify(c).slice(1, -1));
+  // Not JSON.stringify: it leaves DEL, U+2028 and U+2029 as they are.
+  return text.replace(
+    CONTROL_ALL,
+    (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
+
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
