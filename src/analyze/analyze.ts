@@ -67,7 +67,7 @@ interface Describe {
     file: string;
     module: string;
     doc: string;
-    functions: Array<{ name: string; doc: string; signature: string | null }>;
+    functions: Array<{ name: string; line: number | null; doc: string; signature: string | null }>;
     doctests: { attempted: number; failed: number; report: string };
   }>;
   declared: {
@@ -143,6 +143,7 @@ export async function analyze(
     structure: {
       available: false,
       error: null,
+      functions_from: null,
       functions: [],
       symbols: [],
       diagnostics: { known: false, items: [] },
@@ -174,6 +175,7 @@ export async function analyze(
     const loaded = await run(client, session, probe, 30, options.signal);
     if (!loaded.ok)
       throw new Error(`the analysis helpers did not load: ${loaded.error ?? loaded.status}`);
+    if (typeof loaded.value === 'string') report.environment.python = loaded.value;
     const pyTargets = targets.map((t) => ({
       path: `/workspace/${t.file}`,
       dotted: t.dotted,
@@ -208,10 +210,11 @@ export async function analyze(
     report.environment.python = info.python;
     report.doctests = combineDoctests(info.files);
     if (report.structure.functions.length === 0) {
+      report.structure.functions_from = 'module';
       report.structure.functions = info.files.flatMap((file, index) =>
         file.functions.map((f) => ({
           name: targets.length > 1 ? `${targets[index]?.name ?? file.module}.${f.name}` : f.name,
-          line: null,
+          line: f.line,
           signature: f.signature,
           doc: f.doc,
         })),

@@ -75,6 +75,17 @@ export function fitClasses(points: readonly Point[]): ClassFit[] {
   return fits;
 }
 
+/**
+ * At how many of the sizes `ns` the growing term a·f(n) is at least `share` of the fitted value:
+ * a class whose growth shows at one or two sizes only is fitting a step, not a trend.
+ */
+export function sizesShowingGrowth(fit: ClassFit, ns: readonly number[], share = 0.1): number {
+  return ns.filter((n) => {
+    const y = fit.predict(n);
+    return y > 0 && (y - fit.b) / y >= share;
+  }).length;
+}
+
 /** The class with the lowest BIC (ties go to the simpler class). */
 export function selectClass(fits: readonly ClassFit[]): ClassFit | null {
   let best: ClassFit | null = null;

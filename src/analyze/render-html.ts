@@ -88,7 +88,7 @@ export function renderMemoryChart(report: Report): string {
     yValue: approxBytes,
     series: report.complexity.map((c) => ({
       name: c.name,
-      label: `${c.name}${c.memory?.fit ? ` ${c.memory.fit.class}` : ''}`,
+      label: `${c.name}${c.memory?.fit ? ` ${c.memory.fit.class}${c.memory.fit.certain ? '' : '?'}` : ''}`,
       // A log axis has no 0: peaks under 64 bytes are drawn at 64.
       points: (c.memory?.points ?? []).map((p) => ({ n: p.n, y: Math.max(p.bytes, 64) })),
       curve: c.memory?.fit
@@ -266,6 +266,12 @@ export function renderHtml(report: Report): string {
   const reasons = report.complexity
     .filter((c) => c.fit?.reason)
     .map((c) => `<li><code>${escapeHtml(c.name)}</code>: ${escapeHtml(c.fit?.reason ?? '')}</li>`);
+  const memoryReasons = report.complexity
+    .filter((c) => c.memory?.fit?.reason)
+    .map(
+      (c) =>
+        `<li><code>${escapeHtml(c.name)}</code>: ${escapeHtml(c.memory?.fit?.reason ?? '')}</li>`,
+    );
   const classes = classTable(report);
   const hasMemory = report.complexity.some((c) => (c.memory?.points.length ?? 0) > 0);
   const files = report.targets
@@ -304,7 +310,7 @@ ${table('growth', GROWTH_HEAD, growthRows(report))}
 ${reasons.length > 0 ? `<ul class="reasons">${reasons.join('')}</ul>` : ''}
 ${classes === null ? '' : `<h3>Fit error of every class (bootstrap share in brackets, * chosen)</h3>${table('classes', classes.head, classes.rows)}`}
 <p class="meta">${escapeHtml(METHOD_NOTE)}</p>
-${hasMemory ? `<h2>Peak memory against n</h2>${renderMemoryChart(report)}${table('memory', MEMORY_HEAD, memoryRows(report))}<p class="meta">Peak bytes allocated during one call on the first input (tracemalloc, which counts Python allocations only), measured in a separate pass from the timing.</p>` : ''}
+${hasMemory ? `<h2>Peak memory against n</h2>${renderMemoryChart(report)}${table('memory', MEMORY_HEAD, memoryRows(report))}${memoryReasons.length > 0 ? `<ul class="reasons">${memoryReasons.join('')}</ul>` : ''}<p class="meta">Peak bytes allocated during one call on the first input (tracemalloc, which counts Python allocations only), measured in a separate pass from the timing.</p>` : ''}
 <h2>Correctness</h2>
 ${correctness.length > 0 ? `<table class="correctness"><tbody>${rows(correctness)}</tbody></table>` : '<p>No cross-check (nothing was declared).</p>'}
 <h2>Language-server findings</h2>

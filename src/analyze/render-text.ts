@@ -126,7 +126,7 @@ export function memoryRows(report: Report): string[][] {
         name,
         last ? `${formatN(memory.points[0]?.n ?? 0)}..${formatN(last.n)}` : '-',
         last ? approxBytes(last.bytes) : '-',
-        fit ? fit.class : 'too few points',
+        fit ? `${fit.class}${fit.certain ? '' : ' (uncertain)'}` : 'too few points',
         fit === null || fit.exponent === null || fit.class === 'O(1)'
           ? ''
           : `n^${fit.exponent.toFixed(2)}`,
@@ -218,7 +218,7 @@ function sections(report: Report): Section[] {
 
   if (structure.functions.length > 0) {
     out.push({
-      title: 'Functions (from the language server)',
+      title: `Functions (${structure.functions_from === 'module' ? 'from the module, loaded in the sandbox' : 'from the language server'})`,
       table: {
         head: ['name', 'line', 'signature', 'summary'],
         rows: structure.functions.map((f) => [
@@ -276,6 +276,11 @@ function sections(report: Report): Section[] {
         title: 'Peak memory per call (tracemalloc, measured apart from the timing)',
         table: { head: MEMORY_HEAD, rows: memory },
       });
+    const memoryReasons = report.complexity
+      .filter((c) => c.memory?.fit?.reason)
+      .map((c) => `${c.name}: ${c.memory?.fit?.reason ?? ''}`);
+    if (memoryReasons.length > 0)
+      out.push({ title: 'About the memory classes', lines: memoryReasons });
   }
   if (report.notes.length > 0) out.push({ title: 'Notes', lines: report.notes });
   return out;

@@ -92,6 +92,10 @@ export const ReportSchema = z.object({
   structure: z.object({
     available: z.boolean(),
     error: z.string().nullable(),
+    functions_from: z
+      .enum(['language_server', 'module'])
+      .nullable()
+      .describe('Where `functions` came from: hovers, or the module loaded in the sandbox'),
     functions: z.array(
       z.object({
         name: z.string(),
@@ -195,6 +199,10 @@ export const ReportSchema = z.object({
           fit: z
             .object({
               class: z.string(),
+              certain: z
+                .boolean()
+                .describe('Whether the class fits every peak within 20 % (relative error)'),
+              reason: z.string().nullable().describe('Why the class is not certain'),
               rms_error: z.number(),
               coefficients: z.object({ a: z.number(), b: z.number() }),
               exponent: z.number().nullable(),

@@ -38,6 +38,7 @@ export async function gatherStructure(
       const [signature, doc] = splitHover(contents, fn.path);
       structure.functions.push({ name: fn.path, line: fn.line, signature, doc });
     }
+    if (structure.functions.length > 0) structure.functions_from = 'language_server';
     const diagnostics = await call(
       client,
       'lsp_diagnostics',

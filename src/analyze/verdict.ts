@@ -16,12 +16,24 @@ export function uncheckedMeasuredSizes(report: Report): string[] {
   return out;
 }
 
+/**
+ * The innermost frame of a traceback that is in the workspace, as "FILE line N" (the line a
+ * SyntaxError points at, or the import that raised), or null when no frame is.
+ */
+export function workspaceFrame(traceback: string): string | null {
+  let found: string | null = null;
+  for (const match of traceback.matchAll(/^\s*File "\/workspace\/([^"\n]+)", line (\d+)/gm))
+    found = `${match[1] ?? ''} line ${match[2] ?? ''}`;
+  return found;
+}
+
 /** The top-level verdict: what failed, else whether any class is uncertain. */
 export function verdictOf(report: Report): Report['verdict'] {
   const problems: string[] = [];
   if (report.load_error !== null) {
     const line = report.load_error.trim().split('\n').pop() ?? '';
-    problems.push(`the module did not load: ${line}`);
+    const where = workspaceFrame(report.load_error);
+    problems.push(`the module did not load: ${line}${where === null ? '' : ` (${where})`}`);
   }
   problems.push(...report.declaration_errors);
   if (report.doctests !== null && report.doctests.failed > 0)

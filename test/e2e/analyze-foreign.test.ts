@@ -72,6 +72,40 @@ describe('analyze on foreign code', () => {
       bootstrap_resamples: 200,
     });
     expect(report.environment.load_average_start).toHaveLength(3);
+    // Without a language server the functions, and the lines that define them, come from the
+    // module itself.
+    expect(report.structure.functions_from).toBe('module');
+    expect(report.structure.functions.map((f) => [f.name, f.line])).toEqual([
+      ['fib_loop', 10],
+      ['fib_binet', 22],
+    ]);
+  }, 150_000);
+
+  test('on the default sizes, an exponential implementation that is only too slow at large n is timed where it finishes, not failed', async () => {
+    const { code, report } = await analyse(
+      ['exponential.py'],
+      ['--impl', 'fib_loop', '--impl', 'fib_naive', '--input', 'int'],
+    );
+    const naive = check(report, 'fib_naive');
+    // The default ladder goes up to 2^20; fib_naive(64) would take days. The check ends at the
+    // first size it does not finish, without blaming it, and lists the sizes from there on as
+    // unchecked. (On declared sizes that is a failure: analyze.test.ts, hangs.py.)
+    expect(naive).toMatchObject({ status: 'agrees', failure: null });
+    // Where the ladder ends for it: the first size it did not finish at (fib_naive(48) takes
+    // minutes), or, on a machine slow enough that fib_naive(32) alone nearly spends the 2 s the
+    // whole check may take, the budget (then there is no note).
+    if (naive?.note !== null)
+      expect(naive?.note).toMatch(
+        /^it did not finish within 2 s at n=(32|48) of the default sizes: too slow there, or it does not end$/,
+      );
+    expect(naive?.checked_sizes.slice(0, 3)).toEqual([4, 6, 8]);
+    expect(naive?.unchecked_sizes).toContain(64);
+    expect(report.verdict.problems).toEqual([]);
+    expect(report.verdict.status).not.toBe('failed');
+    expect(code).toBe(0);
+    const timed = entry(report, 'fib_naive');
+    expect(timed.points.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...timed.points.map((p) => p.n))).toBeLessThan(64);
   }, 150_000);
 
   test('a misspelt ANALYSIS key is an error that names it and suggests the right one', async () => {

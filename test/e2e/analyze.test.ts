@@ -145,6 +145,9 @@ describe('analyze', () => {
     expect(report.complexity).toEqual([]);
     // The status is said once, not as "FAILED: FAILED: ...".
     expect(report.verdict.summary).toMatch(/^the module did not load: SyntaxError/);
+    // Where, in the workspace's terms, and which Python: what a syntax error depends on.
+    expect(report.verdict.summary).toMatch(/\(broken_syntax\.py line 1\)$/);
+    expect(report.environment.python).toMatch(/^3\.\d+\.\d+$/);
     const text = await runCli(['analyze', 'broken_syntax.py', '--lsp', 'off'], {
       cwd: dir,
       timeoutMs: 60_000,

@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest';
+import { memoryFit } from '../../src/analyze/fit-report.js';
+import { workspaceFrame } from '../../src/analyze/verdict.js';
+
+const ladder = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
+
+describe('memoryFit', () => {
+  test('a step in the peaks (deep recursion outgrowing the first frame-stack chunk) is not read as O(2^n), and is uncertain', () => {
+    // As measured for a recursive bubble sort on CPython 3.11: flat, then ~58 bytes a level.
+    const points = ladder.map((n) => ({ n, bytes: n < 384 ? 96 : 58 * n }));
+    const fit = memoryFit(points);
+    expect(fit?.class).not.toBe('O(2^n)');
+    expect(fit?.certain).toBe(false);
+    expect(fit?.reason).toMatch(
+      /^no class fits every peak within 20 %: the nearest, O\(.+\), is \d+ % off/,
+    );
+    // Every class's error is still reported, O(2^n)'s too.
+    expect(fit?.classes.map((c) => c.class)).toContain('O(2^n)');
+  });
+
+  test('peaks that grow linearly, with an allocator step or two, are O(n) and certain', () => {
+    // A list grown by appends: capacity jumps by ~1.125x plus a constant.
+    const points = ladder.map((n) => ({ n, bytes: 56 + 8 * Math.ceil(n * 1.125 + 6) }));
+    const fit = memoryFit(points);
+    expect(fit).toMatchObject({ class: 'O(n)', certain: true, reason: null });
+  });
+
+  test('peaks that double with each step of n are O(2^n)', () => {
+    const points = [4, 6, 8, 10, 12, 14, 16, 18].map((n) => ({ n, bytes: 100 + 16 * 2 ** n }));
+    expect(memoryFit(points)).toMatchObject({ class: 'O(2^n)', certain: true });
+  });
+
+  test('peaks all under a kilobyte are O(1), certain', () => {
+    expect(memoryFit(ladder.map((n) => ({ n, bytes: 96 + (n % 3) * 8 })))).toMatchObject({
+      class: 'O(1)',
+      certain: true,
+      reason: null,
+    });
+  });
+});
+
+describe('workspaceFrame', () => {
+  test('the innermost frame in the workspace, by its path there', () => {
+    const traceback = [
+      'Traceback (most recent call last):',
+      '  File "/usr/lib/python3.11/importlib/__init__.py", line 126, in import_module',
+      '  File "/workspace/pkg/a.py", line 3, in <module>',
+      '  File "/workspace/pkg/b.py", line 27',
+      '    def f[T](x: T) -> T:',
+      '         ^',
+      "SyntaxError: expected '('",
+    ].join('\n');
+    expect(workspaceFrame(traceback)).toBe('pkg/b.py line 27');
+  });
+
+  test('none when no frame is in the workspace', () => {
+    expect(workspaceFrame('  File "/usr/lib/x.py", line 1\nValueError: no')).toBeNull();
+    expect(workspaceFrame('TimeoutError: did not finish')).toBeNull();
+  });
+});
