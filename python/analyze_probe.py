@@ -376,24 +376,73 @@ def _input_from_expression(text):
     return generate, text
 
 
+# What a parameter's name says when it has no annotation (the names textbook code uses).
+_SEQUENCE_NAMES = {"a", "arr", "array", "collection", "data", "elements", "input_list", "items", "list_",
+                   "lst", "my_list", "nums", "numbers", "seq", "sequence", "unsorted", "values", "xs"}
+_INT_NAMES = {"k", "limit", "n", "num", "number", "size", "upper", "upper_bound"}
+_STR_NAMES = {"s", "sentence", "string", "text", "word"}
+_TARGET_NAMES = {"item", "key", "needle", "query", "target", "value", "x"}
+_SEQUENCE_TYPES = {list, tuple, collections.abc.Sequence, collections.abc.MutableSequence,
+                   collections.abc.Iterable, collections.abc.Collection}
+
+
+def _parameter_kind(parameter, hint):
+    """"int", "str", "ints", "floats" or "items" (a sequence of anything comparable) for what a
+    parameter takes, from its annotation, else from its name; None when neither says."""
+    if hint is int:
+        return "int"
+    if hint is str:
+        return "str"
+    origin = typing.get_origin(hint) or hint
+    if origin in _SEQUENCE_TYPES:
+        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        if not args or all(a is typing.Any or isinstance(a, typing.TypeVar) for a in args):
+            return "items"
+        if all(a is int for a in args):
+            return "ints"
+        if all(a in (int, float) for a in args):
+            return "floats"
+        return None
+    if hint is None:
+        name = parameter.name.lower()
+        if name in _SEQUENCE_NAMES or "list" in name or "array" in name or "collection" in name:
+            return "items"
+        if name in _INT_NAMES:
+            return "int"
+        if name in _STR_NAMES:
+            return "str"
+    return None
+
+
 def _guess_input(fn):
+    """An input for fn from its signature: one parameter (an int, a string, a list of ints,
+    floats or anything comparable), a sequence and what to look for in it, or two strings."""
     try:
         parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    try:
         hints = typing.get_type_hints(fn)
     except Exception:
-        parameters, hints = [], {}
+        # An annotation naming something undefined (or only imported for type checkers).
+        hints = {}
     required = [p for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(required) == 1:
-        hint = hints.get(required[0].name)
-        text = str(hint) if hint is not None else ""
-        if hint is int:
-            return _input_from_expression("int")
-        if hint is str:
-            return _input_from_expression("random_string")
-        if "float" in text and ("list" in text.lower() or "Sequence" in text):
-            return _input_from_expression("random_floats")
-        if "int" in text and ("list" in text.lower() or "Sequence" in text):
-            return _input_from_expression("random_ints")
+    kinds = [_parameter_kind(p, hints.get(p.name)) for p in required]
+    if kinds == ["int"]:
+        return _input_from_expression("int")
+    if kinds == ["str"]:
+        return _input_from_expression("random_string")
+    if kinds in (["ints"], ["items"]):
+        return _input_from_expression("random_ints")
+    if kinds == ["floats"]:
+        return _input_from_expression("random_floats")
+    if kinds == ["str", "str"]:
+        return _input_from_expression("(random_string(n, rng), random_string(n, rng))")
+    if len(kinds) == 2 and kinds[0] in ("ints", "items", "floats") and \
+            (kinds[1] == "int" or required[1].name.lower() in _TARGET_NAMES):
+        # A search: a sorted list (binary search needs one; any search works on one) and one of
+        # its items, so that the search finds something.
+        return _input_from_expression("(lambda xs: (xs, rng.choice(xs)))(sorted_ints(n, rng))")
     raise DeclarationError(f"{_name(fn)}{_signature_text(fn)} has no ANALYSIS input and its parameters do not say "
                            f"what to pass: give --input, a preset ({', '.join(PRESETS)}) or an expression of n and "
                            'rng such as "([rng.random() for _ in range(n)], 0.5)"')

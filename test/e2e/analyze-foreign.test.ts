@@ -108,6 +108,46 @@ describe('analyze on foreign code', () => {
     expect(Math.max(...timed.points.map((p) => p.n))).toBeLessThan(64);
   }, 150_000);
 
+  test.each([
+    ['insertion_sort', 'random_ints'],
+    ['binary_search', '(lambda xs: (xs, rng.choice(xs)))(sorted_ints(n, rng))'],
+    ['longest_run', 'random_string'],
+  ])(
+    'without --input, the input of %s is guessed from its signature (annotation, else name) and said',
+    async (name, input) => {
+      const { report } = await analyse(
+        ['unannotated.py'],
+        ['--impl', name, '--sizes', '8,16,32,64,128'],
+      );
+      expect(report.declaration_errors).toEqual([]);
+      expect(report.declaration).toMatchObject({ input, implementations: [name] });
+      expect(report.notes).toContain(
+        `No input was declared; guessed --input ${input} from the signature of ${name}.`,
+      );
+      expect(entry(report, name).points.length).toBeGreaterThanOrEqual(4);
+    },
+    90_000,
+  );
+
+  test('two parameters whose names and annotations say nothing (x, y) are not guessed', async () => {
+    const { report } = await analyse(
+      ['unannotated.py'],
+      ['--impl', 'common_prefix', '--sizes', '8,16,32'],
+    );
+    // x and y say nothing: no guess, and the error says what to give.
+    expect(report.declaration_errors.join('\n')).toMatch(
+      /common_prefix\(x, y\) has no ANALYSIS input and its parameters do not say what to pass: give --input/,
+    );
+  }, 60_000);
+
+  test('a parameter nothing is known about is not guessed: the error says what to give', async () => {
+    const { code, report } = await analyse(['unannotated.py'], ['--impl', 'degree_sum']);
+    expect(code).toBe(1);
+    expect(report.declaration_errors.join('\n')).toMatch(
+      /degree_sum\(graph: dict\) -> int has no ANALYSIS input and its parameters do not say what to pass: give --input, a preset \(int, random_ints/,
+    );
+  }, 60_000);
+
   test('a misspelt ANALYSIS key is an error that names it and suggests the right one', async () => {
     const { code, report } = await analyse(['misspelt.py'], []);
     expect(code).toBe(1);
