@@ -178,6 +178,7 @@ def _pymcp_describe(targets, options):
             "max_size": spec["max_size"],
             "input": spec["input_label"],
             "source": spec["source"],
+            "input_guessed": spec["input_guessed"],
         }
     return {"files": described, "declared": declared, "errors": errors, "notes": notes,
             "python": sys.version.split()[0]}
@@ -253,6 +254,7 @@ def _build_spec(modules, options, notes):
     first_file = declared[0][0]["file"] if declared else modules[0]["file"]
     source = "options" if options.get("impls") else "ANALYSIS"
 
+    guessed = False
     # The input generator: --input, else ANALYSIS["input"], else a preset guessed from the
     # first implementation's annotations.
     if options.get("input"):
@@ -273,6 +275,7 @@ def _build_spec(modules, options, notes):
         except (TypeError, ValueError):
             pass
     else:
+        guessed = True
         generator, label = _guess_input(impls[0]["fn"])
         notes.append(f"No input was declared; guessed --input {label} from the signature of {impls[0]['name']}.")
 
@@ -339,6 +342,7 @@ def _build_spec(modules, options, notes):
         "seed": int(options.get("seed", 0)),
         "inputs_per_size": max(1, int(options.get("inputs_per_size", 5))),
         "source": source,
+        "input_guessed": guessed,
     }
 
 
@@ -382,13 +386,15 @@ _SEQUENCE_NAMES = {"a", "arr", "array", "collection", "data", "elements", "input
 _INT_NAMES = {"k", "limit", "n", "num", "number", "size", "upper", "upper_bound"}
 _STR_NAMES = {"s", "sentence", "string", "text", "word"}
 _TARGET_NAMES = {"item", "key", "needle", "query", "target", "value", "x"}
+# A second parameter that is the sequence's length (recursive code passes it down).
+_LENGTH_NAMES = {"count", "len", "length", "n", "size"}
 _SEQUENCE_TYPES = {list, tuple, collections.abc.Sequence, collections.abc.MutableSequence,
                    collections.abc.Iterable, collections.abc.Collection}
 
 
 def _parameter_kind(parameter, hint):
-    """"int", "str", "ints", "floats" or "items" (a sequence of anything comparable) for what a
-    parameter takes, from its annotation, else from its name; None when neither says."""
+    """"int", "str", "ints", "floats", "strs" or "items" (a sequence of anything comparable) for
+    what a parameter takes, from its annotation, else from its name; None when neither says."""
     if hint is int:
         return "int"
     if hint is str:
@@ -402,6 +408,8 @@ def _parameter_kind(parameter, hint):
             return "ints"
         if all(a in (int, float) for a in args):
             return "floats"
+        if all(a is str for a in args):
+            return "strs"
         return None
     if hint is None:
         name = parameter.name.lower()
@@ -416,7 +424,8 @@ def _parameter_kind(parameter, hint):
 
 def _guess_input(fn):
     """An input for fn from its signature: one parameter (an int, a string, a list of ints,
-    floats or anything comparable), a sequence and what to look for in it, or two strings."""
+    floats, strings or anything comparable), a sequence and its length, a sequence and what to
+    look for in it, or two strings."""
     try:
         parameters = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -436,8 +445,13 @@ def _guess_input(fn):
         return _input_from_expression("random_ints")
     if kinds == ["floats"]:
         return _input_from_expression("random_floats")
+    if kinds == ["strs"]:
+        return _input_from_expression("[random_string(8, rng) for _ in range(n)]")
     if kinds == ["str", "str"]:
         return _input_from_expression("(random_string(n, rng), random_string(n, rng))")
+    if len(kinds) == 2 and kinds[0] in ("ints", "items") and kinds[1] == "int" and \
+            required[1].name.lower() in _LENGTH_NAMES:
+        return _input_from_expression("(lambda xs: (xs, len(xs)))(random_ints(n, rng))")
     if len(kinds) == 2 and kinds[0] in ("ints", "items", "floats") and \
             (kinds[1] == "int" or required[1].name.lower() in _TARGET_NAMES):
         # A search: a sorted list (binary search needs one; any search works on one) and one of

@@ -77,6 +77,7 @@ interface Describe {
     max_size: Record<string, number>;
     input: string;
     source: 'ANALYSIS' | 'options';
+    input_guessed: boolean;
   } | null;
   errors: string[];
   notes: string[];
@@ -230,6 +231,7 @@ export async function analyze(
     if (declared !== null) {
       report.declaration = {
         source: declared.source,
+        input_guessed: declared.input_guessed,
         implementations: declared.implementations,
         reference: declared.reference,
         input: declared.input,

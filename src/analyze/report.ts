@@ -115,6 +115,11 @@ export const ReportSchema = z.object({
   declaration: z
     .object({
       source: z.enum(['ANALYSIS', 'options']),
+      input_guessed: z
+        .boolean()
+        .describe(
+          'Whether the input was guessed from the signature (no --input, no ANALYSIS input)',
+        ),
       implementations: z.array(z.string()),
       reference: z.string(),
       input: z.string().describe('The generator: a function name, a preset or an expression'),

@@ -27,7 +27,7 @@ export function workspaceFrame(traceback: string): string | null {
   return found;
 }
 
-/** The top-level verdict: what failed, else whether any class is uncertain. */
+/** The top-level verdict: what failed, else whether any class is uncertain (or missing). */
 export function verdictOf(report: Report): Report['verdict'] {
   const problems: string[] = [];
   if (report.load_error !== null) {
@@ -47,6 +47,22 @@ export function verdictOf(report: Report): Report['verdict'] {
     } else if (c.status === 'failed')
       problems.push(`${c.name}: ${c.note ?? 'the cross-check failed'}`);
   }
+  // Not measured at all because it raised (or its input did), and not already reported as a
+  // failure of the cross-check (where a single implementation is its own reference).
+  for (const c of report.complexity) {
+    const stop = c.stopped;
+    if (c.points.length > 0 || stop === null) continue;
+    if (stop.reason !== 'raised' && stop.reason !== 'input_error') continue;
+    const check = report.correctness?.implementations.find((i) => i.name === c.name);
+    if (check !== undefined && (check.failure !== null || check.status === 'failed')) continue;
+    const guessed =
+      report.declaration?.input_guessed === true
+        ? ` on the input guessed from its signature (${report.declaration.input}): give --input`
+        : '';
+    problems.push(
+      `${c.name} was not measured: ${stop.reason === 'raised' ? 'it raised' : 'the input generator failed'}${stop.n === null ? '' : ` at n=${stop.n}`}${guessed}${stop.detail === null ? '' : ` (${stop.detail})`}`,
+    );
+  }
   const classes = report.complexity.map((c) => {
     if (c.fit === null) return `${c.name} not fitted (${c.points.length} points)`;
     const label =
@@ -57,7 +73,10 @@ export function verdictOf(report: Report): Report['verdict'] {
     const others = c.fit.alternatives.map((a) => a.class);
     return `${c.name} ${[label, ...others].join(' or ')} (uncertain, ${Math.round(c.fit.confidence * 100)} %)`;
   });
-  const uncertain = report.complexity.some((c) => c.fit !== null && !c.fit.certain);
+  // A measured implementation without a class (too few points) has nothing to be certain of.
+  const uncertain = report.complexity.some(
+    (c) => (c.fit !== null && !c.fit.certain) || (c.fit === null && c.points.length > 0),
+  );
   const status = problems.length > 0 ? 'failed' : uncertain ? 'uncertain' : 'ok';
   const agreeing = (report.correctness?.implementations ?? []).filter((c) => c.status === 'agrees');
   const parts: string[] = [];

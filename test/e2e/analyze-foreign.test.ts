@@ -140,6 +140,32 @@ describe('analyze on foreign code', () => {
     );
   }, 60_000);
 
+  test('a sequence and its length (recursive code passes it down) gets the length, not an item', async () => {
+    const { report } = await analyse(
+      ['unannotated.py'],
+      ['--impl', 'sum_first', '--sizes', '8,16,32,64,128'],
+    );
+    expect(report.declaration).toMatchObject({
+      input: '(lambda xs: (xs, len(xs)))(random_ints(n, rng))',
+      input_guessed: true,
+    });
+    expect(entry(report, 'sum_first').points.length).toBeGreaterThanOrEqual(4);
+    expect(report.verdict.status).not.toBe('failed');
+  }, 90_000);
+
+  test('an implementation that raises on the guessed input at the first size is a failure that asks for --input, not an empty ok', async () => {
+    const { code, report } = await analyse(
+      ['unannotated.py'],
+      ['--impl', 'needs_permutation', '--sizes', '8,16,32'],
+    );
+    expect(report.complexity[0]?.points).toEqual([]);
+    expect(report.verdict.status).toBe('failed');
+    expect(report.verdict.problems.join('\n')).toMatch(
+      /^needs_permutation was not measured: it raised at n=8 on the input guessed from its signature \(random_ints\): give --input \(ValueError: expects a permutation of 0\.\.n-1\)$/m,
+    );
+    expect(code).toBe(1);
+  }, 90_000);
+
   test('a parameter nothing is known about is not guessed: the error says what to give', async () => {
     const { code, report } = await analyse(['unannotated.py'], ['--impl', 'degree_sum']);
     expect(code).toBe(1);

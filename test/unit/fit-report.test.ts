@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { memoryFit } from '../../src/analyze/fit-report.js';
-import { workspaceFrame } from '../../src/analyze/verdict.js';
+import type { Report } from '../../src/analyze/report.js';
+import { verdictOf, workspaceFrame } from '../../src/analyze/verdict.js';
 
 const ladder = [4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512];
 
@@ -56,5 +57,28 @@ describe('workspaceFrame', () => {
   test('none when no frame is in the workspace', () => {
     expect(workspaceFrame('  File "/usr/lib/x.py", line 1\nValueError: no')).toBeNull();
     expect(workspaceFrame('TimeoutError: did not finish')).toBeNull();
+  });
+});
+
+describe('verdictOf', () => {
+  const base = {
+    load_error: null,
+    declaration_errors: [],
+    doctests: null,
+    correctness: null,
+    declared: true,
+    declaration: null,
+  };
+  test('an implementation measured at too few sizes for a class makes the verdict uncertain, not ok', () => {
+    const report = {
+      ...base,
+      complexity: [
+        { name: 'bogo', points: [{ n: 4 }, { n: 6 }], stopped: null, fit: null, memory: null },
+      ],
+    } as unknown as Report;
+    expect(verdictOf(report)).toMatchObject({
+      status: 'uncertain',
+      summary: 'bogo not fitted (2 points)',
+    });
   });
 });
