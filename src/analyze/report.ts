@@ -61,7 +61,7 @@ export const ReportSchema = z.object({
     status: z
       .enum(['ok', 'uncertain', 'failed'])
       .describe(
-        'failed: the module did not load, a declaration was wrong, a doctest failed or an implementation disagreed; uncertain: some class was not certain',
+        'failed: the module did not load, a declaration was wrong, a doctest failed, an implementation disagreed, raised, did not finish or could not be measured at all; uncertain: some class was not certain, or an implementation had too few points for one',
       ),
     summary: z.string(),
     problems: z.array(z.string()),

@@ -30,7 +30,7 @@ export function registerAnalyzeAlgorithm(
     {
       title: 'Analyse an algorithm',
       description:
-        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings on several seeded inputs per size fitted to a growth class (O(1) ... O(2^n)) with a bootstrap confidence and a power-law exponent, and peak memory per size. Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md), or pass implementations (and input) for any file. isError is set when the module did not load, the declaration is wrong, a doctest failed or an implementation disagreed with the reference.',
+        'Explore a Python module of algorithm implementations: signatures and diagnostics from the language server, doctests, a cross-check of every implementation against the reference, and timings on several seeded inputs per size fitted to a growth class (O(1) ... O(2^n)) with a bootstrap confidence and a power-law exponent, and peak memory per size. Takes tens of seconds; sends progress notifications. The module declares ANALYSIS = {"implementations": [...], "input": make_input, "sizes": [...]} (see algorithms/README.md), or pass implementations (and input, else guessed from the first one’s signature) for any file. isError is set when the module did not load, the declaration is wrong, a doctest failed, an implementation disagreed with the reference, or one could not be measured at all (it raised at the first size).',
       inputSchema: {
         algorithm: z
           .string()
