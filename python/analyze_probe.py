@@ -25,6 +25,7 @@ import string
 import sys
 import time
 import tracemalloc
+import types
 import typing
 
 _STATE = {"modules": [], "spec": None, "reference_results": {}}
@@ -393,15 +394,22 @@ _SEQUENCE_TYPES = {list, tuple, collections.abc.Sequence, collections.abc.Mutabl
 
 
 def _parameter_kind(parameter, hint):
-    """"int", "str", "ints", "floats", "strs" or "items" (a sequence of anything comparable) for
-    what a parameter takes, from its annotation, else from its name; None when neither says."""
+    """"int", "float", "str", "ints", "floats", "strs" or "items" (a sequence of anything
+    comparable) for what a parameter takes, from its annotation, else from its name; None when
+    neither says."""
     if hint is int:
         return "int"
+    if hint is float:
+        return "float"
     if hint is str:
         return "str"
     origin = typing.get_origin(hint) or hint
     if origin in _SEQUENCE_TYPES:
-        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        args = []
+        for arg in typing.get_args(hint):
+            # list[int | float]: every member of a union counts.
+            union = typing.get_origin(arg) in (typing.Union, types.UnionType)
+            args.extend(typing.get_args(arg) if union else [arg] if arg is not Ellipsis else [])
         if not args or all(a is typing.Any or isinstance(a, typing.TypeVar) for a in args):
             return "items"
         if all(a is int for a in args):
@@ -423,9 +431,9 @@ def _parameter_kind(parameter, hint):
 
 
 def _guess_input(fn):
-    """An input for fn from its signature: one parameter (an int, a string, a list of ints,
-    floats, strings or anything comparable), a sequence and its length, a sequence and what to
-    look for in it, or two strings."""
+    """An input for fn from its signature: one parameter (an int, a float, a string, a list of
+    ints, floats, strings or anything comparable), a sequence and its length, a sequence and
+    what to look for in it, two strings, or two sequences of the same kind."""
     try:
         parameters = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -445,10 +453,16 @@ def _guess_input(fn):
         return _input_from_expression("random_ints")
     if kinds == ["floats"]:
         return _input_from_expression("random_floats")
+    if kinds == ["float"]:
+        return _input_from_expression("float(n)")
     if kinds == ["strs"]:
         return _input_from_expression("[random_string(8, rng) for _ in range(n)]")
     if kinds == ["str", "str"]:
         return _input_from_expression("(random_string(n, rng), random_string(n, rng))")
+    if kinds in (["ints", "ints"], ["items", "items"]):
+        return _input_from_expression("(random_ints(n, rng), random_ints(n, rng))")
+    if kinds == ["floats", "floats"]:
+        return _input_from_expression("(random_floats(n, rng), random_floats(n, rng))")
     if len(kinds) == 2 and kinds[0] in ("ints", "items") and kinds[1] == "int" and \
             required[1].name.lower() in _LENGTH_NAMES:
         return _input_from_expression("(lambda xs: (xs, len(xs)))(random_ints(n, rng))")

@@ -112,6 +112,7 @@ describe('analyze on foreign code', () => {
     ['insertion_sort', 'random_ints'],
     ['binary_search', '(lambda xs: (xs, rng.choice(xs)))(sorted_ints(n, rng))'],
     ['longest_run', 'random_string'],
+    ['chebyshev', '(random_floats(n, rng), random_floats(n, rng))'],
   ])(
     'without --input, the input of %s is guessed from its signature (annotation, else name) and said',
     async (name, input) => {
