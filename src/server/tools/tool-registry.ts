@@ -243,17 +243,21 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
-/** Results whose shape their types fix (typedResult), so they need no schema check. */
-const TYPED = new WeakSet<CallToolResult>();
+/** One text item and structured content: a shape its type fixes, so it needs no schema check. */
+class TypedResult implements CallToolResult {
+  [key: string]: unknown;
+  readonly content: CallToolResult['content'];
+  readonly structuredContent: Record<string, unknown>;
+
+  constructor(text: string, structured: Record<string, unknown>) {
+    this.content = [{ type: 'text', text }];
+    this.structuredContent = structured;
+  }
+}
 
 /** A result of one text item and structured content; validResult does not parse it again. */
 export function typedResult(text: string, structured: Record<string, unknown>): CallToolResult {
-  const result: CallToolResult = {
-    content: [{ type: 'text', text }],
-    structuredContent: structured,
-  };
-  TYPED.add(result);
-  return result;
+  return new TypedResult(text, structured);
 }
 
 /**
@@ -262,7 +266,7 @@ export function typedResult(text: string, structured: Record<string, unknown>): 
  * Security: run_python_code's images and links carry what the sandbox sent.
  */
 function validResult(result: CallToolResult): CallToolResult {
-  if (TYPED.has(result)) return result;
+  if (result instanceof TypedResult) return result;
   const parsed = CallToolResultSchema.safeParse(result);
   if (!parsed.success) {
     throw new McpError(
