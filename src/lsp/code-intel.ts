@@ -355,7 +355,7 @@ export class CodeIntel {
 
   /** Waits for the server (capabilities are known only after initialize), then checks. */
   private async require(capability: keyof ServerCapabilities, feature: string): Promise<void> {
-    await this.client.whenReady();
+    if (!this.client.isReady) await this.client.whenReady();
     if (!this.client.supports(capability)) {
       throw new PymcpError('lsp_unsupported', `${this.client.kind} does not support ${feature}`);
     }

@@ -9,6 +9,7 @@ import { PymcpError } from '../shared/errors.js';
 import { LSP_WORKSPACE, type LspClient } from './lsp-client.js';
 import { splitLines } from './positions.js';
 import { stampOf } from '../shared/file-stamp.js';
+import type { WorkspaceFile } from '../shared/path-gate.js';
 import { isPythonPath, WorkspaceFiles, type FileText } from './workspace-files.js';
 
 export interface SyncedDocument {
@@ -43,6 +44,7 @@ export const MAX_OPEN_DOCUMENTS = 1000;
 export class DocumentStore {
   private readonly docs = new Map<string, Tracked>();
   private snippetCounter = 0;
+  private readonly uris = new WeakMap<WorkspaceFile, string>();
   private clock = 0;
   /** The workspace's files, read through the gate and cached; null without a workspace. */
   readonly files: WorkspaceFiles | null;
@@ -80,12 +82,31 @@ export class DocumentStore {
         `${file.relative} is not a Python file (.py or .pyi); the lsp_* tools analyse Python source`,
       );
     }
-    const uri = uriOf(file.relative);
+    const uri = this.uriOfFile(file);
+    const known = this.docs.get(uri);
+    if (known?.source != null && stamp !== null && known.source.stamp === stamp) {
+      // The server has this very version (load() would read the text only to find that out):
+      // only the other open files are checked.
+      known.used = ++this.clock;
+      const changed = this.changedOpen(uri);
+      if (changed.length > 0) await this.refresh(changed);
+      return known;
+    }
     const [doc] = await Promise.all([
       this.files.read(file, stamp).then((read) => this.load(read, uri)),
       this.refreshOpen(uri),
     ]);
     return doc;
+  }
+
+  /** uriOf(file.relative), made once per approved file (resolveStamped hands out the same one). */
+  private uriOfFile(file: WorkspaceFile): string {
+    let uri = this.uris.get(file);
+    if (uri === undefined) {
+      uri = uriOf(file.relative);
+      this.uris.set(file, uri);
+    }
+    return uri;
   }
 
   /**
@@ -115,13 +136,26 @@ export class DocumentStore {
    * the ones that disappeared. One stat per open file (synchronous: microseconds each).
    */
   async refreshOpen(except?: string): Promise<void> {
-    const changed = [...this.docs.values()].filter(
-      (doc) =>
+    const changed = this.changedOpen(except);
+    if (changed.length > 0) await this.refresh(changed);
+  }
+
+  /** Open files (but `except`) whose stamp on disk is not the one the server has. */
+  private changedOpen(except?: string): Tracked[] {
+    const changed: Tracked[] = [];
+    for (const doc of this.docs.values()) {
+      if (
         doc.source !== null &&
         doc.uri !== except &&
-        stampOf(doc.source.absolute) !== doc.source.stamp,
-    );
-    if (changed.length === 0) return;
+        stampOf(doc.source.absolute) !== doc.source.stamp
+      )
+        changed.push(doc);
+    }
+    return changed;
+  }
+
+  /** Re-send the files that changed, or close the ones that cannot be read any more. */
+  private async refresh(changed: readonly Tracked[]): Promise<void> {
     await Promise.all(
       changed.map(async (doc) => {
         try {
@@ -221,6 +255,10 @@ export class DocumentStore {
   describeUri(uri: string): { relative: string | null; display: string } {
     const tracked = this.docs.get(uri);
     if (tracked?.relative === SNIPPET_NAME) return { relative: null, display: SNIPPET_NAME };
+    // An open workspace file: its URI was made from this path (uriOf), so no need to parse it.
+    if (tracked !== undefined && tracked.source !== null) {
+      return { relative: tracked.relative, display: tracked.relative };
+    }
     let file: string;
     try {
       file = fileURLToPath(uri);
@@ -250,7 +288,10 @@ export class DocumentStore {
     const { relative } = this.describeUri(uri);
     if (relative === null || this.files === null) return null;
     try {
-      return (await this.files.read(await this.files.resolve(relative))).text;
+      // Through the gate as sync() goes: a file the gate approved as itself is checked again by
+      // its stamp (a stat of the same path) and runs the whole gate when that changed.
+      const { file, stamp } = await this.files.resolveStamped(relative);
+      return (await this.files.read(file, stamp)).text;
     } catch {
       return null;
     }

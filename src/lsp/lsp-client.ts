@@ -144,6 +144,11 @@ export class LspClient {
     this.ready.catch(() => undefined);
   }
 
+  /** Whether the server has answered initialize and runs (whenReady would resolve at once). */
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
   /** Resolves when the server has answered initialize; rejects with why it cannot. */
   async whenReady(): Promise<void> {
     if (this.state === 'closed')
@@ -174,7 +179,8 @@ export class LspClient {
     const { signal } = options;
     const cancelled = (): PymcpError => new PymcpError('lsp_failed', `${method} was cancelled`);
     if (signal?.aborted) throw cancelled();
-    await this.whenReady();
+    // Not awaited when ready: each await is a turn of the microtask queue on every request.
+    if (!this.isReady) await this.whenReady();
     if (signal?.aborted) throw cancelled();
     const connection = this.connection;
     if (connection === null)

@@ -6,6 +6,7 @@ import type { CodeIntel, Coverage, SourceLocation, Target } from '../../lsp/code
 import type { CodeIntelHandle } from '../../lsp/lsp-factory.js';
 import { MAX_CHECKED_NAMES, MAX_NAME_FILES } from '../../lsp/answer-limits.js';
 import type { CodeIntelState } from '../runtime.js';
+import { typedResult } from './tool-registry.js';
 
 /** The language server, started on first use (or shortly after start-up) and then shared. */
 export type CodeIntelSource = () => Promise<CodeIntelState>;
@@ -231,7 +232,7 @@ export async function withIntel(
 }
 
 export function text(value: string, structured: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text: value }], structuredContent: structured };
+  return typedResult(value, structured);
 }
 
 export const READ_ONLY = {
