@@ -403,6 +403,11 @@ def _parameter_kind(parameter, hint):
         return "float"
     if hint is str:
         return "str"
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        # Optional[list[int]], list[int] | None: what it takes when it is given something.
+        members = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(members) == 1:
+            hint = members[0]
     origin = typing.get_origin(hint) or hint
     if origin in _SEQUENCE_TYPES:
         args = []
@@ -439,7 +444,8 @@ def _guess_input(fn):
     except (TypeError, ValueError):
         parameters = []
     try:
-        hints = typing.get_type_hints(fn)
+        # A class takes what its __init__ takes (the class's own annotations are its fields).
+        hints = typing.get_type_hints(fn.__init__ if inspect.isclass(fn) else fn)
     except Exception:
         # An annotation naming something undefined (or only imported for type checkers).
         hints = {}
@@ -470,7 +476,8 @@ def _guess_input(fn):
             (kinds[1] == "int" or required[1].name.lower() in _TARGET_NAMES):
         # A search: a sorted list (binary search needs one; any search works on one) and one of
         # its items, so that the search finds something.
-        return _input_from_expression("(lambda xs: (xs, rng.choice(xs)))(sorted_ints(n, rng))")
+        # At n=0 there is no item: it looks for 0 in the empty list.
+        return _input_from_expression("(lambda xs: (xs, rng.choice(xs) if xs else 0))(sorted_ints(n, rng))")
     raise DeclarationError(f"{_name(fn)}{_signature_text(fn)} has no ANALYSIS input and its parameters do not say "
                            f"what to pass: give --input, a preset ({', '.join(PRESETS)}) or an expression of n and "
                            'rng such as "([rng.random() for _ in range(n)], 0.5)"')

@@ -61,6 +61,20 @@ const SHAPES: Array<[GrowthClass, (n: number) => number]> = [
   ['O(n^3)', (n) => n * n * n],
 ];
 
+/** y = a·f(n) + b for a class by name (O(2^n) needs its base), or null for an unknown class. */
+export function predictClass(
+  growth: string,
+  a: number,
+  b: number,
+  base: number | null,
+  n: number,
+): number | null {
+  if (growth === 'O(1)') return b;
+  if (growth === 'O(2^n)') return base === null ? null : a * Math.pow(base, n) + b;
+  const shape = SHAPES.find(([name]) => name === growth)?.[1];
+  return shape === undefined ? null : a * shape(n) + b;
+}
+
 export function usablePoints(points: readonly Point[]): Point[] {
   return points.filter((p) => p.n > 0 && p.seconds > 0 && Number.isFinite(p.seconds));
 }

@@ -1,5 +1,7 @@
 /** The report's top-level verdict, and what the cross-check left unchecked. */
 import type { Report } from './report.js';
+import { predictClass } from './fit.js';
+import { formatSeconds } from './render-text.js';
 
 export function uncheckedMeasuredSizes(report: Report): string[] {
   const out: string[] = [];
@@ -47,21 +49,42 @@ export function verdictOf(report: Report): Report['verdict'] {
     } else if (c.status === 'failed')
       problems.push(`${c.name}: ${c.note ?? 'the cross-check failed'}`);
   }
-  // Not measured at all because it raised (or its input did), and not already reported as a
+  // Not measured at all because it raised (or its input did) or did not finish, and not already reported as a
   // failure of the cross-check (where a single implementation is its own reference).
   for (const c of report.complexity) {
     const stop = c.stopped;
     if (c.points.length > 0 || stop === null) continue;
-    if (stop.reason !== 'raised' && stop.reason !== 'input_error') continue;
+    if (stop.reason !== 'raised' && stop.reason !== 'input_error' && stop.reason !== 'slow_call')
+      continue;
     const check = report.correctness?.implementations.find((i) => i.name === c.name);
     if (check !== undefined && (check.failure !== null || check.status === 'failed')) continue;
     const guessed =
-      report.declaration?.input_guessed === true
+      report.declaration?.input_guessed === true && stop.reason !== 'slow_call'
         ? ` on the input guessed from its signature (${report.declaration.input}): give --input`
         : '';
     problems.push(
-      `${c.name} was not measured: ${stop.reason === 'raised' ? 'it raised' : 'the input generator failed'}${stop.n === null ? '' : ` at n=${stop.n}`}${guessed}${stop.detail === null ? '' : ` (${stop.detail})`}`,
+      `${c.name} was not measured: ${stop.reason === 'raised' ? 'it raised' : stop.reason === 'slow_call' ? 'no call finished in time' : 'the input generator failed'}${stop.n === null ? '' : ` at n=${stop.n}`}${guessed}${stop.detail === null ? '' : ` (${stop.detail})`}`,
     );
+  }
+  // Stopped by a call that ran past the limit at a size where its own class predicts a small
+  // fraction of that: the class does not explain the stop (an endless loop at larger n, or a
+  // jump no measured size shows), so it is not a class to be sure of.
+  const unexplained: string[] = [];
+  for (const c of report.complexity) {
+    const stop = c.stopped;
+    if (c.fit === null || stop?.reason !== 'slow_call' || stop.n === null) continue;
+    const limit = Math.max(report.environment.budget_seconds / 2, 0.2);
+    const predicted = predictClass(
+      c.fit.class,
+      c.fit.coefficients.a,
+      c.fit.coefficients.b,
+      c.fit.base,
+      stop.n,
+    );
+    if (predicted !== null && predicted < limit / 10)
+      unexplained.push(
+        `${c.name}: ${stop.detail ?? `a call at n=${stop.n} was too slow`}, where its class ${c.fit.class} predicts ${formatSeconds(predicted)}: too slow there for a reason the sizes below do not show, or it does not end`,
+      );
   }
   const classes = report.complexity.map((c) => {
     if (c.fit === null) return `${c.name} not fitted (${c.points.length} points)`;
@@ -74,9 +97,10 @@ export function verdictOf(report: Report): Report['verdict'] {
     return `${c.name} ${[label, ...others].join(' or ')} (uncertain, ${Math.round(c.fit.confidence * 100)} %)`;
   });
   // A measured implementation without a class (too few points) has nothing to be certain of.
-  const uncertain = report.complexity.some(
-    (c) => (c.fit !== null && !c.fit.certain) || (c.fit === null && c.points.length > 0),
-  );
+  const uncertain =
+    report.complexity.some(
+      (c) => (c.fit !== null && !c.fit.certain) || (c.fit === null && c.points.length > 0),
+    ) || unexplained.length > 0;
   const status = problems.length > 0 ? 'failed' : uncertain ? 'uncertain' : 'ok';
   const agreeing = (report.correctness?.implementations ?? []).filter((c) => c.status === 'agrees');
   const parts: string[] = [];
@@ -85,6 +109,7 @@ export function verdictOf(report: Report): Report['verdict'] {
     parts.push(
       `${agreeing.length} implementation${agreeing.length === 1 ? '' : 's'} agree${agreeing.length === 1 ? 's' : ''} with ${report.correctness.reference}`,
     );
+  parts.push(...unexplained);
   // The renderers put the status in front ("FAILED: ..."); the summary does not repeat it.
   if (problems.length > 0) parts.unshift(problems.join('; '));
   if (parts.length === 0)

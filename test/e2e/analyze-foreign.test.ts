@@ -110,7 +110,7 @@ describe('analyze on foreign code', () => {
 
   test.each([
     ['insertion_sort', 'random_ints'],
-    ['binary_search', '(lambda xs: (xs, rng.choice(xs)))(sorted_ints(n, rng))'],
+    ['binary_search', '(lambda xs: (xs, rng.choice(xs) if xs else 0))(sorted_ints(n, rng))'],
     ['longest_run', 'random_string'],
     ['chebyshev', '(random_floats(n, rng), random_floats(n, rng))'],
   ])(
@@ -327,6 +327,42 @@ describe('analyze on foreign code', () => {
     expect(report.doctests).toMatchObject({ attempted: 2, failed: 0 });
     // Memory is measured for each: the loop allocates nothing that grows.
     expect(entry(report, 'cmp_a.total').memory?.fit?.class).toBe('O(1)');
+  }, 150_000);
+
+  test('guessed inputs: an Optional or "| None" list, a class by its __init__, a search at n = 0', async () => {
+    for (const name of ['sort_maybe', 'sort_or_none', 'Sorted']) {
+      const { report } = await analyse(
+        ['odd_signatures.py'],
+        ['--impl', name, '--sizes', '4,8,16,32'],
+      );
+      expect(report.declaration_errors, name).toEqual([]);
+      expect(report.declaration, name).toMatchObject({ input: 'random_ints', input_guessed: true });
+      expect(entry(report, name).points, name).toHaveLength(4);
+    }
+    const { report } = await analyse(['odd_signatures.py'], ['--impl', 'find', '--sizes', '0,1,2']);
+    expect(report.declaration_errors).toEqual([]);
+    expect(entry(report, 'find').points.map((p) => p.n)).toEqual([0, 1, 2]);
+  }, 150_000);
+
+  test('an implementation with no call finished at the first size fails the verdict, not "ok"', async () => {
+    const { code, report } = await analyse(['odd_signatures.py'], ['--impl', 'spin']);
+    expect(code).toBe(1);
+    expect(report.verdict.status).toBe('failed');
+    expect(report.verdict.problems.join('\n')).toMatch(
+      /spin was not measured: no call finished in time at n=4/,
+    );
+  }, 60_000);
+
+  test('on the default sizes, a stop its own class cannot explain (an endless loop past n = 16) is not ok', async () => {
+    const { report } = await analyse(
+      ['odd_signatures.py'],
+      ['--impl', 'identity', '--impl', 'identity_until_16'],
+    );
+    expect(check(report, 'identity_until_16')?.status).toBe('agrees');
+    expect(report.verdict.status).toBe('uncertain');
+    expect(report.verdict.summary).toMatch(
+      /identity_until_16: a call at n=24 ran past .* where its class O\(1\) predicts .*or it does not end/,
+    );
   }, 150_000);
 
   test('an unknown --impl name is an error with a suggestion', async () => {
