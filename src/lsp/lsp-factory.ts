@@ -1,5 +1,5 @@
 /** Builds the language-server side: client, documents and the CodeIntel service. */
-import { access, constants } from 'node:fs/promises';
+import { findPrlimit } from '../shared/start-limits.js';
 import type { HostLayout } from '../shared/bwrap.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
@@ -31,8 +31,6 @@ export interface CodeIntelHandle {
   close(): Promise<void>;
 }
 
-const PRLIMIT = '/usr/bin/prlimit';
-
 /** Create and start (in the background) the configured language server; null when disabled. */
 export async function createCodeIntel(
   config: Config,
@@ -50,7 +48,7 @@ export async function createCodeIntel(
     environment: env.environment,
     workspace: env.workspace,
     launch: found.launch,
-    prlimit: (await canExecute(PRLIMIT)) ? PRLIMIT : null,
+    prlimit: await findPrlimit(),
     logger,
     startTimeoutMs: 60_000,
     requestTimeoutMs: config.lsp.requestTimeoutMs,
@@ -67,13 +65,4 @@ export async function createCodeIntel(
     allowWrite: config.lsp.allowWrite,
     close: () => client.close(),
   };
-}
-
-async function canExecute(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

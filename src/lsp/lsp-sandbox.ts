@@ -6,6 +6,7 @@
  */
 import type { BwrapProfile, HostLayout } from '../shared/bwrap.js';
 import type { PythonEnvironment } from '../shared/python-environment.js';
+import { limitedCommand, type StartLimits } from '../shared/start-limits.js';
 import { SANDBOX_WORKSPACE, sandboxProfile } from '../shared/sandbox-description.js';
 import type { ServerLaunch, SettingsOptions } from './servers.js';
 
@@ -21,12 +22,13 @@ export interface LspSandboxSpec {
   scratchBytes: number;
 }
 
+/** A language server's processes (pylsp's jedi subprocesses, pyright's workers) and files. */
+const LANGUAGE_SERVER_LIMITS: StartLimits = { processes: 256, openFiles: 4096 };
+
 export function languageServerProfile(spec: LspSandboxSpec): BwrapProfile {
   const { launch, environment } = spec;
-  const command = spec.prlimit
-    ? // Security: process, file and core limits for the language server too.
-      [spec.prlimit, '--nproc=256', '--nofile=4096', '--core=0', '--', ...launch.command]
-    : launch.command;
+  // Security: process, file and core limits for the language server too.
+  const command = limitedCommand(spec.prlimit, LANGUAGE_SERVER_LIMITS, launch.command);
   return sandboxProfile(spec, {
     // The environment's directories are mounted already; the server adds only its own.
     mounts: launch.mounts.filter(

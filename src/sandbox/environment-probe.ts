@@ -13,6 +13,7 @@ import { PymcpError, errorMessage } from '../shared/errors.js';
 import { unreachableReason } from '../shared/host-layout.js';
 import { isUnder } from '../shared/path-within.js';
 import { runCommand } from '../shared/process.js';
+import { limitedCommand, type StartLimits } from '../shared/start-limits.js';
 import {
   systemEnvironment,
   type PythonEnvironment,
@@ -36,9 +37,19 @@ const ProbeSchema = z.object({
 });
 const PROBE_TIMEOUT_MS = 15_000;
 const PROBE_SCRATCH_BYTES = 16 * 1024 * 1024;
+/** One interpreter asked three questions: a few threads, files and seconds, no large writes. */
+const PROBE_LIMITS: StartLimits = {
+  processes: 16,
+  openFiles: 256,
+  addressSpaceBytes: 1024 * 1024 * 1024,
+  cpuSeconds: PROBE_TIMEOUT_MS / 1000,
+  fileSizeBytes: PROBE_SCRATCH_BYTES,
+};
 
 export interface EnvironmentHost {
   bwrap: string;
+  /** util-linux's prlimit, or null (shared/start-limits.ts). */
+  prlimit: string | null;
   layout: HostLayout;
   hostIds: { uid: number; gid: number } | null;
   /** The host-trusted interpreter: the environment when there is no venv. */
@@ -96,7 +107,11 @@ async function venvEnvironment(
     sandboxProfile(
       { layout: host.layout, environment: { mounts, venv }, workspace: host.workspace },
       // -I, as the worker and the language servers run it: no PYTHON* variables, no user site.
-      { scratchBytes: PROBE_SCRATCH_BYTES, command: [found.interpreter, '-I', '-c', PROBE] },
+      // Security: limited from its first instruction, as its .pth files run code at start-up.
+      {
+        scratchBytes: PROBE_SCRATCH_BYTES,
+        command: limitedCommand(host.prlimit, PROBE_LIMITS, [found.interpreter, '-I', '-c', PROBE]),
+      },
     ),
   );
   const result = await runCommand(host.bwrap, args, {

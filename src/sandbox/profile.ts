@@ -15,6 +15,7 @@ import {
   sandboxWorkdir,
   sharedEnv,
 } from '../shared/sandbox-description.js';
+import { limitedCommand, type StartLimits } from '../shared/start-limits.js';
 import { IMAGE_CAPS, outputTailBytes } from './worker-protocol.js';
 
 /** Paths inside the sandbox. */
@@ -39,6 +40,8 @@ export interface ProfileSpec {
   workspace: string | null;
   limits: Limits;
   layout: HostLayout;
+  /** util-linux's prlimit, to start the worker under its limits (shared/start-limits.ts). */
+  prlimit: string | null;
 }
 
 /** The code's working directory: the workspace when there is one, else the scratch directory. */
@@ -115,6 +118,17 @@ export function workerConfig(limits: Limits): string {
   });
 }
 
+/** The limits the worker sets on itself (worker.py _limit_resources), for prlimit. */
+function startLimits(limits: Limits): StartLimits {
+  return {
+    processes: limits.maxProcesses,
+    openFiles: limits.openFiles,
+    addressSpaceBytes: limits.memoryBytes,
+    cpuSeconds: limits.cpuSeconds,
+    fileSizeBytes: limits.fileSizeBytes,
+  };
+}
+
 /** Arguments for `bwrap`, ending with the Python command line. */
 export function bwrapArgs(spec: ProfileSpec): string[] {
   return sharedBwrapArgs(
@@ -130,13 +144,15 @@ export function bwrapArgs(spec: ProfileSpec): string[] {
       env: OWN_ENV,
       // -I: ignore PYTHON* variables and the user site directory (a venv's site-packages stay,
       // from its pyvenv.cfg); -B: no .pyc writes.
-      command: [
+      // Security: under every limit from the first instruction on, before a venv's .pth files
+      // and sitecustomize run (the worker sets the same limits again).
+      command: limitedCommand(spec.prlimit, startLimits(spec.limits), [
         spec.environment.interpreter,
         '-I',
         '-B',
         SANDBOX_PATHS.worker,
         workerConfig(spec.limits),
-      ],
+      ]),
     }),
   );
 }

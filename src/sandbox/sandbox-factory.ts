@@ -18,6 +18,7 @@ import {
   resolvePython,
   type PythonRuntime,
 } from '../shared/python-runtime.js';
+import { findPrlimit } from '../shared/start-limits.js';
 import { findVenv, type VenvDiscovery } from '../shared/venv-discovery.js';
 import { resolveEnvironment } from './environment-probe.js';
 import { WORKER_HELPERS, bwrapArgs } from './profile.js';
@@ -59,8 +60,9 @@ export async function createSandboxFactory(
   // Cached between runs (probe-cache.ts): `initialize` waits for it.
   const probing = resolvePython(config.python, { cached: true });
   probing.catch(() => undefined);
-  const [bwrap, layout, workerSource, helperSources] = await Promise.all([
+  const [bwrap, prlimit, layout, workerSource, helperSources] = await Promise.all([
     findBwrap(),
+    findPrlimit(),
     probeHostLayout(),
     readFile(workerPath()),
     Promise.all(WORKER_HELPERS.map((name) => readFile(packageFile('python', name)))),
@@ -74,6 +76,7 @@ export async function createSandboxFactory(
   );
   const base = {
     bwrap,
+    prlimit,
     layout,
     workerSource,
     helperSources,
@@ -97,7 +100,7 @@ export async function createSandboxFactory(
     const python = await probing;
     const { environment, skipped } = await resolveEnvironment(
       config,
-      { bwrap, layout, hostIds, python, workspace },
+      { bwrap, prlimit, layout, hostIds, python, workspace },
       venvs,
     );
     for (const note of skipped) logger.warn(`not using the virtual environment ${note}`);

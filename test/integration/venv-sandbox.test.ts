@@ -20,6 +20,7 @@ import {
   scanInstalledPackages,
 } from '../../src/shared/installed-packages.js';
 import { silentLogger } from '../../src/shared/log.js';
+import { findPrlimit } from '../../src/shared/start-limits.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 import { installPackage, makeVenv, TINYPKG_VERSION, type TestVenv } from '../helpers/venv.js';
 
@@ -43,6 +44,7 @@ beforeAll(async () => {
   venv = await makeVenv(path.join(workspace, '.venv'));
   host = {
     bwrap: await findBwrap(),
+    prlimit: await findPrlimit(),
     layout: await probeHostLayout(),
     hostIds: process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null,
     python: await resolvePython(),
@@ -110,6 +112,52 @@ describe('the environment probe', () => {
       await expect(resolveEnvironment({ venv: broken }, host)).rejects.toThrow(
         /bin\/python does not start in the sandbox: broken/,
       );
+    });
+  });
+});
+
+describe('start-up code of a venv (sitecustomize, .pth files) runs under the limits', () => {
+  test('both the environment probe and the worker start limited, before any start-up code', async () => {
+    // A workspace's venv is as hostile as the rest of the workspace: its sitecustomize runs at
+    // interpreter start-up, before the worker could limit itself. This one refuses to go on
+    // unless limits are already in force (so the probe too must start limited, or the venv is
+    // passed over), and records what it found for the code to read back.
+    const limited = await makeVenv(path.join(await dir('limited'), 'env'));
+    await writeFile(
+      path.join(limited.sitePackages, 'sitecustomize.py'),
+      [
+        'import resource',
+        'found = {name: resource.getrlimit(getattr(resource, name)) for name in ("RLIMIT_NPROC", "RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NOFILE", "RLIMIT_CORE")}',
+        'if found["RLIMIT_NPROC"][0] == resource.RLIM_INFINITY or found["RLIMIT_AS"][0] == resource.RLIM_INFINITY:',
+        '    raise SystemExit("sitecustomize ran without limits")',
+        'try:',
+        '    with open("/tmp/limits-at-start", "w") as out:',
+        '        out.write(repr(found))',
+        'except OSError:',
+        '    pass',
+        '',
+      ].join('\n'),
+      { mode: 0o644 },
+    );
+    const config = parseConfig({ workspace: null, venv: limited.root });
+    const factory = await createSandboxFactory(config, silentLogger);
+    expect(factory.environment.venv?.root).toBe(limited.root);
+    const box = await factory.start();
+    open.push(box);
+    const outcome = await box.run({
+      code: 'import ast; ast.literal_eval(open("/tmp/limits-at-start").read())',
+      globals: null,
+      timeoutMs: 10_000,
+    });
+    const { limits } = config;
+    expect(outcome).toMatchObject({ kind: 'completed', returnValue: { kind: 'json' } });
+    const text = outcome.kind === 'completed' ? (outcome.returnValue?.text ?? '') : '';
+    expect(JSON.parse(text)).toEqual({
+      RLIMIT_NPROC: [limits.maxProcesses, limits.maxProcesses],
+      RLIMIT_AS: [limits.memoryBytes, limits.memoryBytes],
+      RLIMIT_CPU: [limits.cpuSeconds, limits.cpuSeconds],
+      RLIMIT_NOFILE: [limits.openFiles, limits.openFiles],
+      RLIMIT_CORE: [0, 0],
     });
   });
 });

@@ -20,6 +20,7 @@ const spec = (overrides: Partial<ProfileSpec> = {}): ProfileSpec => ({
   },
   workspace: '/srv/project',
   limits: config.limits,
+  prlimit: null,
   layout: {
     roots: {
       '/bin': { kind: 'symlink', target: 'usr/bin' },
@@ -109,6 +110,23 @@ describe('bwrap profile', () => {
       '/opt/py',
       '/opt/py',
     ]);
+  });
+
+  test('with prlimit, the worker starts under the limits it would set itself, before any of its code', () => {
+    const args = bwrapArgs(spec({ prlimit: '/usr/bin/prlimit' }));
+    const at = args.indexOf('/usr/bin/prlimit');
+    expect(args.slice(at, args.indexOf('/usr/bin/python3.11'))).toEqual([
+      '/usr/bin/prlimit',
+      `--nproc=${config.limits.maxProcesses}`,
+      `--nofile=${config.limits.openFiles}`,
+      `--as=${config.limits.memoryBytes}`,
+      `--cpu=${config.limits.cpuSeconds}`,
+      `--fsize=${config.limits.fileSizeBytes}`,
+      '--core=0',
+      '--',
+    ]);
+    // The last bwrap option comes right before it: prlimit is the command bwrap runs.
+    expect(args[at - 1]).not.toMatch(/^--/);
   });
 
   test('starts the worker with -I and its limits as JSON', () => {

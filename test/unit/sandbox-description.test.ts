@@ -21,7 +21,13 @@ const groups = (args: string[], flag: string, arity: number): string[][] =>
   args.flatMap((a, i) => (a === flag ? [args.slice(i + 1, i + 1 + arity)] : []));
 
 const executor = (environment: PythonEnvironment): string[] =>
-  executorArgs({ environment, workspace: '/srv/app', limits: parseConfig({}).limits, layout });
+  executorArgs({
+    environment,
+    workspace: '/srv/app',
+    limits: parseConfig({}).limits,
+    layout,
+    prlimit: null,
+  });
 
 const languageServer = (environment: PythonEnvironment): string[] =>
   bwrapArgs(
