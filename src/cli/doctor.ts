@@ -14,6 +14,7 @@ import { LSP_KINDS, sandboxHostIds } from '../shared/config.js';
 import { locateServer } from '../lsp/servers.js';
 import { createRuntime } from '../server/runtime.js';
 import { configFromFlags, type SandboxFlags } from './options.js';
+import { findPrlimit, PRLIMIT } from '../shared/start-limits.js';
 
 interface Check {
   name: string;
@@ -68,6 +69,18 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
         }
         const result = await runCommand(bwrap, ['--version'], { env: {}, timeoutMs: 5000 });
         return `${bwrap} (${result.stdout.trim() || 'unknown version'})`;
+      },
+    },
+    {
+      name: 'limits from start-up (prlimit)',
+      run: async () => {
+        const prlimit = await findPrlimit();
+        if (prlimit === null)
+          throw new CheckFailed(
+            `${PRLIMIT} is missing: sandboxes would limit themselves only after Python's start-up, so a virtual environment's .pth files and sitecustomize would run unlimited`,
+            'apt-get install util-linux',
+          );
+        return `${prlimit}: sandboxes start under their rlimits`;
       },
     },
     {

@@ -43,6 +43,9 @@ describe('doctor', () => {
       'skip  pyright starts in the sandbox: needs Python interpreter, language servers, which failed',
     ]);
     expect(lines.some((line) => line.startsWith('ok    bubblewrap: '))).toBe(true);
+    expect(lines).toContain(
+      'ok    limits from start-up (prlimit): /usr/bin/prlimit: sandboxes start under their rlimits',
+    );
     expect(result.stdout).toMatch(/^1 check\(s\) failed\.$/m);
   });
 });
