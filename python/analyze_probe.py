@@ -435,6 +435,30 @@ def _parameter_kind(parameter, hint):
     return None
 
 
+def _type_hints(fn):
+    """fn's annotations, evaluated; one that names something undefined (or imported only for
+    type checkers) is left out alone, not with all the others as typing.get_type_hints does."""
+    try:
+        return typing.get_type_hints(fn)
+    except Exception:
+        pass
+    hints = {}
+    scope = getattr(fn, "__globals__", {})
+    for name, annotation in (getattr(fn, "__annotations__", None) or {}).items():
+        try:
+            hints[name] = typing.get_type_hints(_Annotated(name, annotation), scope)[name]
+        except Exception:
+            continue
+    return hints
+
+
+class _Annotated:
+    """An object with one annotation, for typing.get_type_hints to evaluate on its own."""
+
+    def __init__(self, name, annotation):
+        self.__annotations__ = {name: annotation}
+
+
 def _guess_input(fn):
     """An input for fn from its signature: one parameter (an int, a float, a string, a list of
     ints, floats, strings or anything comparable), a sequence and its length, a sequence and
@@ -443,12 +467,8 @@ def _guess_input(fn):
         parameters = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         parameters = []
-    try:
-        # A class takes what its __init__ takes (the class's own annotations are its fields).
-        hints = typing.get_type_hints(fn.__init__ if inspect.isclass(fn) else fn)
-    except Exception:
-        # An annotation naming something undefined (or only imported for type checkers).
-        hints = {}
+    # A class takes what its __init__ takes (the class's own annotations are its fields).
+    hints = _type_hints(fn.__init__ if inspect.isclass(fn) else fn)
     required = [p for p in parameters if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     kinds = [_parameter_kind(p, hints.get(p.name)) for p in required]
     if kinds == ["int"]:

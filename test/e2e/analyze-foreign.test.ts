@@ -113,6 +113,7 @@ describe('analyze on foreign code', () => {
     ['binary_search', '(lambda xs: (xs, rng.choice(xs) if xs else 0))(sorted_ints(n, rng))'],
     ['longest_run', 'random_string'],
     ['chebyshev', '(random_floats(n, rng), random_floats(n, rng))'],
+    ['total_weight', 'random_floats'],
   ])(
     'without --input, the input of %s is guessed from its signature (annotation, else name) and said',
     async (name, input) => {
