@@ -32,7 +32,13 @@ import { killSandbox, spawnSandbox, type ChildProcess } from '../shared/process.
 import { SANDBOX_WORKSPACE } from '../shared/sandbox-description.js';
 import { FrameGuard } from './frame-guard.js';
 import { FramedWritable } from './framed-writable.js';
-import { languageServerProfile, settingsOptions, type LspSandboxSpec } from './lsp-sandbox.js';
+import {
+  languageServerProfile,
+  LIMITED_PYTHON,
+  limitedPythonScript,
+  settingsOptions,
+  type LspSandboxSpec,
+} from './lsp-sandbox.js';
 import type { PositionEncoding } from './positions.js';
 import { serverSettings } from './servers.js';
 import { sourceRoots } from './source-roots.js';
@@ -266,11 +272,18 @@ export class LspClient {
     if (this.isClosed())
       throw new PymcpError('lsp_unavailable', 'the language server was shut down');
     assertMountsUnchanged(this.spec.environment.mounts);
+    const script = limitedPythonScript(this.spec);
     const child = spawnSandbox(this.spec.bwrap, bwrapArgs(languageServerProfile(this.spec)), {
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // fd 3 (LIMITED_PYTHON.fd): the script that runs the environment's interpreter limited.
+      stdio: script === null ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'],
       hostIds: this.spec.hostIds,
     });
     this.child = child;
+    if (script !== null) {
+      const pipe = child.stdio[LIMITED_PYTHON.fd] as Writable | null | undefined;
+      pipe?.on('error', () => undefined);
+      pipe?.end(script);
+    }
     const [stdin, stdout, stderr] = child.stdio as unknown as [Writable, Readable, Readable];
     let diagnostics = '';
     stderr.on('data', (chunk: Buffer) => {

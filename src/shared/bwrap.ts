@@ -41,12 +41,15 @@ export const SHM_BYTES = 16 * 1024 * 1024;
 /** uid and gid the code sees inside a sandbox. */
 export const INNER_ID = 1000;
 
+/** A file handed over through an inherited pipe: [fd, sandbox path], and its mode (0444). */
+export type DataFile = readonly [number, string] | readonly [number, string, '0444' | '0555'];
+
 export interface BwrapProfile {
   layout: HostLayout;
   /** Extra read-only bind mounts: [host path, sandbox path]. */
   readOnly: ReadonlyArray<readonly [string, string]>;
-  /** Files handed over through an inherited pipe: [fd, sandbox path], mounted read-only. */
-  dataFiles: ReadonlyArray<readonly [number, string]>;
+  /** Files handed over through an inherited pipe, mounted read-only. */
+  dataFiles: ReadonlyArray<DataFile>;
   /** Size of the writable /tmp (/dev/shm gets at most SHM_BYTES). */
   scratchBytes: number;
   chdir: string;
@@ -114,8 +117,8 @@ export function bwrapArgs(profile: BwrapProfile): string[] {
     '/dev/shm',
   );
   for (const [source, target] of profile.readOnly) args.push('--ro-bind', source, target);
-  for (const [fd, target] of profile.dataFiles)
-    args.push('--perms', '0444', '--ro-bind-data', String(fd), target);
+  for (const [fd, target, mode] of profile.dataFiles)
+    args.push('--perms', mode ?? '0444', '--ro-bind-data', String(fd), target);
   args.push('--chdir', profile.chdir);
   for (const [name, value] of Object.entries(profile.env)) args.push('--setenv', name, value);
   // Security: the root tmpfs bwrap builds is read-only too (must come after every mount).

@@ -7,7 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { BwrapProfile, HostLayout } from './bwrap.js';
+import type { BwrapProfile, DataFile, HostLayout } from './bwrap.js';
 import { PymcpError } from './errors.js';
 import { isUnder } from './path-within.js';
 import type { PythonEnvironment } from './python-environment.js';
@@ -15,7 +15,12 @@ import type { PythonEnvironment } from './python-environment.js';
 export const SANDBOX_WORKSPACE = '/workspace';
 export const SANDBOX_SCRATCH = '/tmp';
 /** Where each kind of sandbox mounts its own files. */
-export const OWN_FILES = { worker: '/opt/isolated-pymcp', languageServer: '/opt/lsp' } as const;
+export const OWN_FILES = {
+  worker: '/opt/isolated-pymcp',
+  languageServer: '/opt/lsp',
+  /** The language server's sandbox: the environment's interpreter under limits of its own. */
+  limitedPython: '/opt/isolated-pymcp-python',
+} as const;
 
 /** What every sandbox gets. */
 export interface SharedSandbox {
@@ -29,8 +34,8 @@ export interface SharedSandbox {
 export interface OwnPart {
   /** Read-only bind mounts of its own: [host path, sandbox path]. */
   mounts?: ReadonlyArray<readonly [string, string]>;
-  /** Files handed over through an inherited pipe: [fd, sandbox path]. */
-  dataFiles?: ReadonlyArray<readonly [number, string]>;
+  /** Files handed over through an inherited pipe: [fd, sandbox path], and a mode (0444). */
+  dataFiles?: ReadonlyArray<DataFile>;
   scratchBytes: number;
   /** Variables of its own, on top of the shared ones. */
   env?: Readonly<Record<string, string>>;
@@ -86,6 +91,7 @@ const RESERVED = [
   SANDBOX_WORKSPACE,
   OWN_FILES.worker,
   OWN_FILES.languageServer,
+  OWN_FILES.limitedPython,
   '/proc',
   '/dev',
   '/sys',

@@ -130,6 +130,59 @@ describe('a workspace with a .venv, with pyright', () => {
   );
 });
 
+/**
+ * A venv whose start-up code (sitecustomize) refuses to run without a memory and a CPU limit:
+ * the language servers' own sandbox has neither (node reserves its address space in
+ * gigabytes), so they must run the venv's interpreter through the script that limits it, or
+ * they cannot learn its sys.path and the import is unresolved.
+ */
+describe.each(['pyright', 'pylsp'])(
+  "the language server runs a venv's interpreter under limits of its own (%s)",
+  (kind) => {
+    let limitedWs: string;
+    let limitedVenv: TestVenv;
+    let server: ServerUnderTest;
+    beforeAll(async () => {
+      limitedWs = await realpath(await mkdtemp(path.join(tmpdir(), 'pymcp-venv-limited-')));
+      await chmod(limitedWs, 0o755);
+      await writeFile(path.join(limitedWs, 'app.py'), APP, { mode: 0o644 });
+      limitedVenv = await makeVenv(path.join(limitedWs, '.venv'));
+      await writeFile(
+        path.join(limitedVenv.sitePackages, 'sitecustomize.py'),
+        [
+          'import resource',
+          'for name in ("RLIMIT_AS", "RLIMIT_CPU"):',
+          '    if resource.getrlimit(getattr(resource, name))[0] == resource.RLIM_INFINITY:',
+          '        raise SystemExit(f"sitecustomize: {name} is unlimited")',
+          '',
+        ].join('\n'),
+        { mode: 0o644 },
+      );
+      server = await startServer(['--workspace', limitedWs, '--lsp', kind]);
+    }, SLOW);
+    afterAll(async () => {
+      expect(await server.close()).toEqual([]);
+      await rm(limitedWs, { recursive: true, force: true });
+    });
+
+    test(
+      'and still resolves into the venv',
+      async () => {
+        const result = await server.call('lsp_definition', {
+          file: 'app.py',
+          line: 3,
+          symbol: 'greet',
+        });
+        expect(result.isError ?? false, textOf(result)).toBe(false);
+        expect(textOf(result)).toContain(
+          path.join(limitedVenv.sitePackages, 'tinypkg', '__init__.py'),
+        );
+      },
+      SLOW,
+    );
+  },
+);
+
 describe('a workspace with a .venv, with pylsp', () => {
   let server: ServerUnderTest;
   beforeAll(async () => {

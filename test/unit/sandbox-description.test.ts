@@ -118,7 +118,7 @@ describe('the language servers are pointed at the environment', () => {
   test('pyright asks the venv interpreter for sys.path', () => {
     const settings = serverSettings(
       'pyright',
-      settingsOptions({ environment: venvEnvironment, workspace: '/srv/app' }),
+      settingsOptions({ environment: venvEnvironment, workspace: '/srv/app', prlimit: null }),
     );
     expect(settings('python')).toMatchObject({ pythonPath: '/srv/app/.venv/bin/python' });
   });
@@ -126,14 +126,18 @@ describe('the language servers are pointed at the environment', () => {
   test("pylsp's jedi analyses against the venv interpreter, and its own without a venv", () => {
     const withVenv = serverSettings(
       'pylsp',
-      settingsOptions({ environment: venvEnvironment, workspace: null }),
+      settingsOptions({ environment: venvEnvironment, workspace: null, prlimit: null }),
     );
     expect(withVenv('pylsp')).toMatchObject({
       plugins: { jedi: { environment: '/srv/app/.venv/bin/python' } },
     });
     const without = serverSettings(
       'pylsp',
-      settingsOptions({ environment: { ...venvEnvironment, venv: null }, workspace: null }),
+      settingsOptions({
+        environment: { ...venvEnvironment, venv: null },
+        workspace: null,
+        prlimit: null,
+      }),
     );
     expect(without('pylsp')).toMatchObject({ plugins: { jedi: { environment: null } } });
   });
