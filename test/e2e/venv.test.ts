@@ -23,6 +23,13 @@ message: str = greet("world")
 const IMPORT_PROBE =
   'import sys, tinypkg\n[tinypkg.greet("sandbox"), tinypkg.__file__, sys.prefix]';
 
+/** lsp_definition of greet on app.py's line 3, which must succeed: the answer's text. */
+async function definitionOfGreet(server: ServerUnderTest): Promise<string> {
+  const result = await server.call('lsp_definition', { file: 'app.py', line: 3, symbol: 'greet' });
+  expect(result.isError ?? false, textOf(result)).toBe(false);
+  return textOf(result);
+}
+
 let workspace: string;
 let venv: TestVenv;
 
@@ -116,13 +123,7 @@ describe('a workspace with a .venv, with pyright', () => {
   test(
     'lsp_definition lands in the venv site-packages',
     async () => {
-      const result = await server.call('lsp_definition', {
-        file: 'app.py',
-        line: 3,
-        symbol: 'greet',
-      });
-      expect(result.isError ?? false, textOf(result)).toBe(false);
-      expect(textOf(result)).toContain(
+      expect(await definitionOfGreet(server)).toContain(
         `${path.join(venv.sitePackages, 'tinypkg', '__init__.py')}:4:5`,
       );
     },
@@ -168,13 +169,7 @@ describe.each(['pyright', 'pylsp'])(
     test(
       'and still resolves into the venv',
       async () => {
-        const result = await server.call('lsp_definition', {
-          file: 'app.py',
-          line: 3,
-          symbol: 'greet',
-        });
-        expect(result.isError ?? false, textOf(result)).toBe(false);
-        expect(textOf(result)).toContain(
+        expect(await definitionOfGreet(server)).toContain(
           path.join(limitedVenv.sitePackages, 'tinypkg', '__init__.py'),
         );
       },
@@ -195,13 +190,9 @@ describe('a workspace with a .venv, with pylsp', () => {
   test(
     'lsp_definition lands in the venv site-packages (jedi runs the venv interpreter)',
     async () => {
-      const result = await server.call('lsp_definition', {
-        file: 'app.py',
-        line: 3,
-        symbol: 'greet',
-      });
-      expect(result.isError ?? false, textOf(result)).toBe(false);
-      expect(textOf(result)).toContain(path.join(venv.sitePackages, 'tinypkg', '__init__.py'));
+      expect(await definitionOfGreet(server)).toContain(
+        path.join(venv.sitePackages, 'tinypkg', '__init__.py'),
+      );
     },
     SLOW,
   );
