@@ -33,7 +33,11 @@ export async function findPrlimit(): Promise<string | null> {
   }
 }
 
-/** `command` under `limits` (soft = hard, and no core files), or as it is without prlimit. */
+/**
+ * `command` under `limits` (soft = hard, and no core files), or as it is without prlimit.
+ * Security: RLIMIT_NICE 0 too, so a priority lowered before (nice, the spawn's setPriority) cannot
+ * be raised back by start-up code when the host's own RLIMIT_NICE allows it.
+ */
 export function limitedCommand(
   prlimit: string | null,
   limits: StartLimits,
@@ -51,6 +55,7 @@ export function limitedCommand(
     `--nofile=${limits.openFiles}`,
     ...optional.flatMap(([flag, value]) => (value === undefined ? [] : [`${flag}=${value}`])),
     '--core=0',
+    '--nice=0',
     '--',
     ...command,
   ];

@@ -38,6 +38,7 @@ describe("the language servers' limited interpreter", () => {
       '--cpu=600',
       `--fsize=${64 * 1024 ** 2}`,
       '--core=0',
+      '--nice=0',
       '--',
       '/srv/w/.venv/bin/python',
       '-I',
@@ -51,7 +52,7 @@ describe("the language servers' limited interpreter", () => {
     const script = limitedPythonScript({ environment: venvAt(hostile), prlimit: '/p' });
     const run = words(script ?? '', []);
     expect(run[run.length - 1]).toBe(hostile);
-    expect(run).toHaveLength(12);
+    expect(run).toHaveLength(13);
   });
 
   test('the system interpreter, or no prlimit: no script, the interpreter itself', () => {

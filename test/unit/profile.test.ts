@@ -123,6 +123,7 @@ describe('bwrap profile', () => {
       `--cpu=${config.limits.cpuSeconds}`,
       `--fsize=${config.limits.fileSizeBytes}`,
       '--core=0',
+      '--nice=0',
       '--',
     ]);
     // The last bwrap option comes right before it: prlimit is the command bwrap runs.
