@@ -18,7 +18,7 @@ import {
   resolvePython,
   type PythonRuntime,
 } from '../shared/python-runtime.js';
-import { findPrlimit } from '../shared/start-limits.js';
+import { findPrlimit, PRLIMIT } from '../shared/start-limits.js';
 import { findVenv, type VenvDiscovery } from '../shared/venv-discovery.js';
 import { resolveEnvironment } from './environment-probe.js';
 import { WORKER_HELPERS, bwrapArgs } from './profile.js';
@@ -67,6 +67,10 @@ export async function createSandboxFactory(
     readFile(workerPath()),
     Promise.all(WORKER_HELPERS.map((name) => readFile(packageFile('python', name)))),
   ]);
+  if (prlimit === null)
+    logger.warn(
+      `${PRLIMIT} is missing (apt-get install util-linux): sandboxes limit themselves only once Python has started, so a virtual environment's start-up code (.pth files, sitecustomize) runs unlimited`,
+    );
   const hostIds = sandboxHostIds(config);
   const workspace = await resolveWorkspace(
     config.workspace,
