@@ -45,14 +45,19 @@ const ENVIRONMENT_LIMITS: StartLimits = {
 export const LIMITED_PYTHON = { path: `${OWN_FILES.limitedPython}/python`, fd: 3 } as const;
 
 /**
- * The script that runs the environment's interpreter under ENVIRONMENT_LIMITS, or null when the
- * interpreter is the system's (root-owned, as trusted as the rest of /usr) or prlimit is
- * missing (then the language server's own limits are all there is).
+ * Whether the servers run the environment's interpreter through LIMITED_PYTHON: not when it is
+ * the system's (root-owned, as trusted as the rest of /usr), nor without prlimit (then the
+ * language server's own limits are all there is).
  */
+function limitsEnvironment(spec: Pick<LspSandboxSpec, 'environment' | 'prlimit'>): boolean {
+  return spec.prlimit !== null && spec.environment.venv !== null;
+}
+
+/** The script that runs the environment's interpreter under ENVIRONMENT_LIMITS, or null. */
 export function limitedPythonScript(
   spec: Pick<LspSandboxSpec, 'environment' | 'prlimit'>,
 ): string | null {
-  if (spec.prlimit === null || spec.environment.venv === null) return null;
+  if (spec.prlimit === null || !limitsEnvironment(spec)) return null;
   const command = [
     '/usr/bin/nice',
     '-n',
@@ -71,9 +76,8 @@ export function languageServerProfile(spec: LspSandboxSpec): BwrapProfile {
   const { launch, environment } = spec;
   // Security: process, file and core limits for the language server too.
   const command = limitedCommand(spec.prlimit, LANGUAGE_SERVER_LIMITS, launch.command);
-  const limitedPython = limitedPythonScript(spec) !== null;
   return sandboxProfile(spec, {
-    dataFiles: limitedPython ? [[LIMITED_PYTHON.fd, LIMITED_PYTHON.path, '0555']] : [],
+    dataFiles: limitsEnvironment(spec) ? [[LIMITED_PYTHON.fd, LIMITED_PYTHON.path, '0555']] : [],
     // The environment's directories are mounted already; the server adds only its own.
     mounts: launch.mounts.filter(
       ([host, target]) => !(host === target && environment.mounts.includes(host)),
@@ -90,8 +94,7 @@ export function settingsOptions(
   const { environment } = spec;
   // The venv's interpreter, run through the script that limits it (as the same interpreter:
   // prlimit and nice exec it, so it reports the venv's own sys.path).
-  const interpreter =
-    limitedPythonScript(spec) === null ? environment.interpreter : LIMITED_PYTHON.path;
+  const interpreter = limitsEnvironment(spec) ? LIMITED_PYTHON.path : environment.interpreter;
   return {
     // pyright runs this interpreter (inside its sandbox, where the venv is at the same path)
     // to learn sys.path: a venv's own bin/python gives the venv's site-packages.
