@@ -283,6 +283,7 @@ async function startDirect(kind: Kind, workspace: string): Promise<CodeIntelHand
     config,
     {
       bwrap: spec.bwrap,
+      prlimit: spec.prlimit,
       layout: spec.layout,
       hostIds: spec.hostIds,
       python,

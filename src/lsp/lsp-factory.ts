@@ -1,5 +1,4 @@
 /** Builds the language-server side: client, documents and the CodeIntel service. */
-import { findPrlimit } from '../shared/start-limits.js';
 import type { HostLayout } from '../shared/bwrap.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/log.js';
@@ -12,6 +11,8 @@ import { locateServer, type ServerLaunch } from './servers.js';
 
 export interface LspEnvironment {
   bwrap: string;
+  /** util-linux's prlimit, or null (shared/start-limits.ts): found once, by the sandbox factory. */
+  prlimit: string | null;
   layout: HostLayout;
   hostIds: { uid: number; gid: number } | null;
   /** The host-trusted interpreter: runs pylsp. */
@@ -48,7 +49,7 @@ export async function createCodeIntel(
     environment: env.environment,
     workspace: env.workspace,
     launch: found.launch,
-    prlimit: await findPrlimit(),
+    prlimit: env.prlimit,
     logger,
     startTimeoutMs: 60_000,
     requestTimeoutMs: config.lsp.requestTimeoutMs,

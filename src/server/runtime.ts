@@ -56,6 +56,7 @@ export async function createRuntime(
                 config,
                 {
                   bwrap: spec.bwrap,
+                  prlimit: spec.prlimit,
                   layout: spec.layout,
                   hostIds: spec.hostIds,
                   python: factory.python,

@@ -19,6 +19,7 @@ import { resolvePython } from '../../src/shared/python-runtime.js';
 import { descendants, waitGone } from '../helpers/processes.js';
 import { createRepoFixture, TEST_MODULES, type RepoFixture } from '../helpers/repo-fixture.js';
 import { rm } from 'node:fs/promises';
+import { findPrlimit } from '../../src/shared/start-limits.js';
 
 const SLOW = 120_000;
 const WAIT = { waitMs: 15_000 };
@@ -40,6 +41,7 @@ async function startIntel(kind: 'pyright' | 'pylsp'): Promise<CodeIntelHandle> {
     parseConfig({ workspace: repo.dir, lsp: { server: kind, requestTimeoutMs: 100_000 } }),
     {
       bwrap: await findBwrap(),
+      prlimit: await findPrlimit(),
       layout: await probeHostLayout(),
       hostIds: process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null,
       python,

@@ -28,6 +28,7 @@ import { silentLogger } from '../../src/shared/log.js';
 import { systemEnvironment } from '../../src/shared/python-environment.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 import { descendants, waitGone } from '../helpers/processes.js';
+import { findPrlimit } from '../../src/shared/start-limits.js';
 
 const SLOW = 60_000;
 const WAIT = { waitMs: 15_000 };
@@ -193,6 +194,7 @@ describe.each(SERVERS)('$kind', (server) => {
     const python = await resolvePython();
     const env = {
       bwrap: await findBwrap(),
+      prlimit: await findPrlimit(),
       layout: await probeHostLayout(),
       hostIds: process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : null,
       python,
