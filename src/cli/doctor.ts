@@ -9,7 +9,7 @@ import { runCommand } from '../shared/process.js';
 import { createSandboxFactory, findBwrap } from '../sandbox/sandbox-factory.js';
 import { listInstalledPackages } from '../shared/installed-packages.js';
 import { describeEnvironment } from '../shared/python-environment.js';
-import { resolvePython } from '../shared/python-runtime.js';
+import { resolvePython, type PythonRuntime } from '../shared/python-runtime.js';
 import { LSP_KINDS, sandboxHostIds } from '../shared/config.js';
 import { locateServer } from '../lsp/servers.js';
 import { createRuntime } from '../server/runtime.js';
@@ -48,6 +48,9 @@ const PROBE = [
 
 export async function doctorCommand(flags: SandboxFlags): Promise<number> {
   const { config, workspaceIsDefault } = configFromFlags({ ...flags, poolSize: 0 });
+  // Probed once (it runs the interpreter): the checks that need it share the answer.
+  let probed: Promise<PythonRuntime> | undefined;
+  const python = (): Promise<PythonRuntime> => (probed ??= resolvePython(config.python));
   const checks: Check[] = [
     {
       name: 'Node.js >= 20.11',
@@ -119,8 +122,8 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       name: PYTHON,
       run: async () => {
         try {
-          const python = await resolvePython(config.python);
-          return `${python.executable} (Python ${python.version})`;
+          const { executable, version } = await python();
+          return `${executable} (Python ${version})`;
         } catch (error) {
           throw new CheckFailed(
             errorMessage(error),
@@ -202,11 +205,11 @@ export async function doctorCommand(flags: SandboxFlags): Promise<number> {
       name: SERVERS,
       needs: [PYTHON],
       run: async () => {
-        const python = await resolvePython(config.python);
+        const interpreter = await python();
         const sandboxIds = sandboxHostIds(config);
         const found = await Promise.all(
           LSP_KINDS.map(
-            async (kind) => [kind, await locateServer(kind, python, sandboxIds)] as const,
+            async (kind) => [kind, await locateServer(kind, interpreter, sandboxIds)] as const,
           ),
         );
         const lines = found.map(([kind, result]) =>

@@ -43,18 +43,27 @@ const KIND = 'python';
 /** How long before a probe a change of a file it depends on makes its answer not kept. */
 const SETTLE_MS = 2000;
 
-/**
- * The answer cached for the interpreter at real path `interpreter` to `question` (the probe's
- * script: another script's answer is another file), when still true.
- */
-export function cachedProbe(interpreter: string, question: string): ProbeAnswer | null {
+/** Where the answers of the interpreter at real path `interpreter` to `question` are kept. */
+export interface ProbeCache {
+  dir: string;
+  interpreter: string;
+  /** The probe's script: another script's answer is another file. */
+  question: string;
+}
+
+/** The cache for `interpreter`'s answer to `question`, or null when there is no cache directory. */
+export function openProbeCache(interpreter: string, question: string): ProbeCache | null {
   const dir = userCacheDir(KIND);
-  if (dir === null) return null;
-  const data = readPrivateFile(path.join(dir, recordName(interpreter, question)));
+  return dir === null ? null : { dir, interpreter, question };
+}
+
+/** The answer `cache` holds, when still true. */
+export function cachedProbe(cache: ProbeCache): ProbeAnswer | null {
+  const data = readPrivateFile(path.join(cache.dir, recordName(cache)));
   if (data === undefined) return null;
   try {
     const record = RecordSchema.parse(JSON.parse(data.toString('utf8')));
-    if (record.interpreter !== interpreter) return null;
+    if (record.interpreter !== cache.interpreter) return null;
     for (const [file, was] of record.watched) {
       if (stampText(stamp(file)) !== was) return null;
     }
@@ -65,20 +74,18 @@ export function cachedProbe(interpreter: string, question: string): ProbeAnswer 
 }
 
 /**
- * Keep `answer`, of `interpreter` to `question` asked at `askedAt` (ms since the epoch), valid
+ * Keep `answer`, asked at `askedAt` (ms since the epoch), in `cache`, valid
  * while the `watched` files stay as now. Not kept when one of them changed during the probe or
  * shortly before it: the answer may predate that change, and a second change within the same
  * timestamp tick would leave the stamp as it is.
  */
 export function saveProbe(
-  interpreter: string,
-  question: string,
+  cache: ProbeCache,
   answer: ProbeAnswer,
   watched: readonly string[],
   askedAt: number,
 ): void {
-  const dir = userCacheDir(KIND);
-  if (dir === null) return;
+  const { interpreter } = cache;
   try {
     const files = [
       ...new Set([interpreter, answer.executable, ...answer.sysPath, ...watched]),
@@ -92,13 +99,13 @@ export function saveProbe(
       runtime: answer,
       watched: stamps.map(([file, info]) => [file, stampText(info)]),
     };
-    writePrivateFile(dir, recordName(interpreter, question), JSON.stringify(record));
+    writePrivateFile(cache.dir, recordName(cache), JSON.stringify(record));
   } catch {
     // Not cached: the next start probes again.
   }
 }
 
-function recordName(interpreter: string, question: string): string {
+function recordName({ interpreter, question }: ProbeCache): string {
   const hash = createHash('sha256')
     .update(JSON.stringify([interpreter, question]))
     .digest('hex');

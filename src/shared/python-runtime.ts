@@ -7,7 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { PymcpError } from './errors.js';
 import { isUnder } from './path-within.js';
-import { cachedProbe, saveProbe, type ProbeAnswer } from './probe-cache.js';
+import { cachedProbe, openProbeCache, saveProbe, type ProbeAnswer } from './probe-cache.js';
 import { runCommand } from './process.js';
 import { venvRootOf } from './venv-discovery.js';
 
@@ -97,7 +97,9 @@ async function probe(candidate: string, cached: boolean): Promise<PythonRuntime>
   const file = await realpath(candidate);
   if ((await stat(file)).isDirectory()) throw new Error('is a directory, not a Python interpreter');
   await access(file, constants.X_OK);
-  const known = cached ? cachedProbe(file, PROBE) : null;
+  // One check of the cache directory serves both the read and, on a miss, the write.
+  const cache = cached ? openProbeCache(file, PROBE) : null;
+  const known = cache === null ? null : cachedProbe(cache);
   if (known !== null) return runtimeOf(known);
   const askedAt = Date.now();
   const result = await runCommand(file, ['-I', '-c', PROBE], {
@@ -117,7 +119,7 @@ async function probe(candidate: string, cached: boolean): Promise<PythonRuntime>
   const [executable, version, basePrefix, sysPath, dependsOn] = parsed.data;
   if (!version.startsWith('3.')) throw new Error(`Python ${version} is not Python 3`);
   const answer = { executable: await realpath(executable), version, basePrefix, sysPath };
-  if (cached) saveProbe(file, PROBE, answer, dependsOn, askedAt);
+  if (cache !== null) saveProbe(cache, answer, dependsOn, askedAt);
   return runtimeOf(answer);
 }
 

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { cachedProbe, saveProbe } from '../../src/shared/probe-cache.js';
+import { cachedProbe, openProbeCache, saveProbe } from '../../src/shared/probe-cache.js';
 import { resolvePython } from '../../src/shared/python-runtime.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -123,11 +123,13 @@ describe('the probe cache', () => {
     const answer = { executable: PYTHON, version: '3.99.0', basePrefix: '/usr', sysPath: [] };
     const asked = Date.now();
     writeFileSync(pth, 'written while pip installs\n');
-    saveProbe(PYTHON, 'question', answer, [pth], asked);
-    expect(cachedProbe(PYTHON, 'question')).toBeNull();
+    const cache = openProbeCache(PYTHON, 'question');
+    if (cache === null) throw new Error('no cache directory');
+    saveProbe(cache, answer, [pth], asked);
+    expect(cachedProbe(cache)).toBeNull();
     // The same file, settled long before the probe: kept.
-    saveProbe(PYTHON, 'question', answer, [pth], asked + 60_000);
-    expect(cachedProbe(PYTHON, 'question')).toEqual(answer);
+    saveProbe(cache, answer, [pth], asked + 60_000);
+    expect(cachedProbe(cache)).toEqual(answer);
   });
 
   test("mounts what this version's rules derive, not mounts a record lists (an older version's)", async () => {
