@@ -820,7 +820,7 @@ def _sample(fn, args, mutates, loops, limit):
         return (_clock() - start) / loops
 
 
-def _pymcp_measure(name, budget_seconds):
+def _pymcp_measure(name, budget_seconds, limit):
     """Time one implementation over growing n on several seeded inputs per size.
 
     A first pass walks the sizes in ascending order, generating the inputs and taking one sample
@@ -830,13 +830,13 @@ def _pymcp_measure(name, budget_seconds):
     of many cells instead of every sample of one. Like timeit, the garbage collector is off
     while timing (it runs between rounds): its pauses would land on whichever call allocates
     past a threshold. Every sample is returned (as one compact JSON string); the caller takes
-    the minimum per input and the median over inputs."""
+    the minimum per input and the median over inputs. `limit`: the seconds one call may run
+    (the caller decides it, and judges a slow_call stop against it)."""
     spec = _STATE["spec"]
     impl = _impl(name)
     fn = impl["fn"]
     cap = spec["max_size"].get(name)
     order_rng = random.Random(f"{spec['seed']}:order:{name}")
-    limit = max(budget_seconds / 2, 0.2)
     started = time.perf_counter()
     stopped = None
     cells = []  # [n, index, args, mutates, loops, samples]
@@ -908,12 +908,12 @@ def _pymcp_take(offset, size=12000):
     return _STATE["results"]["text"][offset:offset + size]
 
 
-def _pymcp_memory(name, sizes, budget_seconds):
+def _pymcp_memory(name, sizes, budget_seconds, limit):
     """Peak bytes allocated by one call at each size (tracemalloc, on input 0, arguments copied
-    before tracing starts), measured apart from the timing since tracing slows every allocation."""
+    before tracing starts), measured apart from the timing since tracing slows every allocation.
+    `limit`: the seconds one call may run."""
     spec = _STATE["spec"]
     fn = _impl(name)["fn"]
-    limit = max(budget_seconds / 2, 0.2)
     started = time.perf_counter()
     points = []
     stopped = None
