@@ -704,11 +704,16 @@ def _crosscheck(name, budget_seconds, call_limit):
     checked = 0
     checked_sizes = []
     last_pass = None
+
+    def agrees_up_to(position, note=None):
+        # It agreed wherever it was checked; the sizes from `position` on are left unchecked.
+        return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
+                "unchecked_sizes": sizes[position:], "failure": None, "bisected": False, "note": note}
+
     for position, n in enumerate(sizes):
         elapsed = time.perf_counter() - started
         if elapsed > budget_seconds:
-            return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
-                    "unchecked_sizes": sizes[position:], "failure": None, "bisected": False}
+            return agrees_up_to(position)
         count = 1 if elapsed > budget_seconds / 2 else len(_inputs(spec, n))
         for index in range(count):
             status, failure = _check_one(spec, impl, n, index, call_limit)
@@ -717,18 +722,14 @@ def _crosscheck(name, budget_seconds, call_limit):
                 # implementation is not blamed for what the reference did.
                 note = failure if status == "reference_raised" else \
                     f"the reference {spec['reference']['name']} took over {call_limit:g} s at n={n}"
-                return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
-                        "unchecked_sizes": sizes[position:], "failure": None, "bisected": False,
-                        "note": note}
+                return agrees_up_to(position, note)
             if status == "did_not_finish" and last_pass is not None and spec["default_sizes"]:
                 # The default ladder goes on "as far as the budget allows", and this one agreed
                 # at every smaller size: that is where the ladder ends for it (exponential code
                 # meets its first big n), which timing it below this size will show. On sizes
                 # the user declared, not finishing is a failure, as is not finishing at all.
-                return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
-                        "unchecked_sizes": sizes[position:], "failure": None, "bisected": False,
-                        "note": f"it did not finish within {call_limit:g} s at n={n} of the default sizes: "
-                                "too slow there, or it does not end"}
+                return agrees_up_to(position, f"it did not finish within {call_limit:g} s at n={n} of the default "
+                                              "sizes: too slow there, or it does not end")
             if status is not None:
                 bisected = False
                 if last_pass is not None and status in ("disagrees", "raised") and n - last_pass > 1:
@@ -743,8 +744,7 @@ def _crosscheck(name, budget_seconds, call_limit):
             checked += 1
         checked_sizes.append(n)
         last_pass = n
-    return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes, "unchecked_sizes": [],
-            "failure": None, "bisected": False}
+    return agrees_up_to(len(sizes))
 
 
 def _bisect(spec, impl, good, bad, index, limit, started, budget):

@@ -92,7 +92,7 @@ interface CrossCheck {
   unchecked_sizes: number[];
   failure: CorrectnessEntry['failure'];
   bisected: boolean;
-  note?: string;
+  note?: string | null;
 }
 
 interface Measured {
