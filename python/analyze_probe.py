@@ -704,11 +704,16 @@ def _crosscheck(name, budget_seconds, call_limit):
     checked = 0
     checked_sizes = []
     last_pass = None
+
+    def agrees_up_to(position, note=None):
+        # It agreed wherever it was checked; the sizes from `position` on are left unchecked.
+        return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
+                "unchecked_sizes": sizes[position:], "failure": None, "bisected": False, "note": note}
+
     for position, n in enumerate(sizes):
         elapsed = time.perf_counter() - started
         if elapsed > budget_seconds:
-            return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
-                    "unchecked_sizes": sizes[position:], "failure": None, "bisected": False}
+            return agrees_up_to(position)
         count = 1 if elapsed > budget_seconds / 2 else len(_inputs(spec, n))
         for index in range(count):
             status, failure = _check_one(spec, impl, n, index, call_limit)
@@ -717,18 +722,14 @@ def _crosscheck(name, budget_seconds, call_limit):
                 # implementation is not blamed for what the reference did.
                 note = failure if status == "reference_raised" else \
                     f"the reference {spec['reference']['name']} took over {call_limit:g} s at n={n}"
-                return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
-                        "unchecked_sizes": sizes[position:], "failure": None, "bisected": False,
-                        "note": note}
+                return agrees_up_to(position, note)
             if status == "did_not_finish" and last_pass is not None and spec["default_sizes"]:
                 # The default ladder goes on "as far as the budget allows", and this one agreed
                 # at every smaller size: that is where the ladder ends for it (exponential code
                 # meets its first big n), which timing it below this size will show. On sizes
                 # the user declared, not finishing is a failure, as is not finishing at all.
-                return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes,
-                        "unchecked_sizes": sizes[position:], "failure": None, "bisected": False,
-                        "note": f"it did not finish within {call_limit:g} s at n={n} of the default sizes: "
-                                "too slow there, or it does not end"}
+                return agrees_up_to(position, f"it did not finish within {call_limit:g} s at n={n} of the default "
+                                              "sizes: too slow there, or it does not end")
             if status is not None:
                 bisected = False
                 if last_pass is not None and status in ("disagrees", "raised") and n - last_pass > 1:
@@ -743,8 +744,7 @@ def _crosscheck(name, budget_seconds, call_limit):
             checked += 1
         checked_sizes.append(n)
         last_pass = n
-    return {"status": "agrees", "checked_inputs": checked, "checked_sizes": checked_sizes, "unchecked_sizes": [],
-            "failure": None, "bisected": False}
+    return agrees_up_to(len(sizes))
 
 
 def _bisect(spec, impl, good, bad, index, limit, started, budget):
@@ -820,7 +820,7 @@ def _sample(fn, args, mutates, loops, limit):
         return (_clock() - start) / loops
 
 
-def _pymcp_measure(name, budget_seconds):
+def _pymcp_measure(name, budget_seconds, limit):
     """Time one implementation over growing n on several seeded inputs per size.
 
     A first pass walks the sizes in ascending order, generating the inputs and taking one sample
@@ -830,13 +830,13 @@ def _pymcp_measure(name, budget_seconds):
     of many cells instead of every sample of one. Like timeit, the garbage collector is off
     while timing (it runs between rounds): its pauses would land on whichever call allocates
     past a threshold. Every sample is returned (as one compact JSON string); the caller takes
-    the minimum per input and the median over inputs."""
+    the minimum per input and the median over inputs. `limit`: the seconds one call may run
+    (the caller decides it, and judges a slow_call stop against it)."""
     spec = _STATE["spec"]
     impl = _impl(name)
     fn = impl["fn"]
     cap = spec["max_size"].get(name)
     order_rng = random.Random(f"{spec['seed']}:order:{name}")
-    limit = max(budget_seconds / 2, 0.2)
     started = time.perf_counter()
     stopped = None
     cells = []  # [n, index, args, mutates, loops, samples]
@@ -908,12 +908,12 @@ def _pymcp_take(offset, size=12000):
     return _STATE["results"]["text"][offset:offset + size]
 
 
-def _pymcp_memory(name, sizes, budget_seconds):
+def _pymcp_memory(name, sizes, budget_seconds, limit):
     """Peak bytes allocated by one call at each size (tracemalloc, on input 0, arguments copied
-    before tracing starts), measured apart from the timing since tracing slows every allocation."""
+    before tracing starts), measured apart from the timing since tracing slows every allocation.
+    `limit`: the seconds one call may run."""
     spec = _STATE["spec"]
     fn = _impl(name)["fn"]
-    limit = max(budget_seconds / 2, 0.2)
     started = time.perf_counter()
     points = []
     stopped = None

@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { errorMessage } from '../shared/errors.js';
 import { packageFile } from '../shared/package-root.js';
+import { callLimitSeconds } from './call-limit.js';
 import { growthFitOf, memoryFit, round, sig } from './fit-report.js';
 import { analyseGrowth, DEFAULT_GROWTH_OPTIONS, summarise } from './growth-stats.js';
 import {
@@ -91,7 +92,7 @@ interface CrossCheck {
   unchecked_sizes: number[];
   failure: CorrectnessEntry['failure'];
   bisected: boolean;
-  note?: string;
+  note?: string | null;
 }
 
 interface Measured {
@@ -340,7 +341,7 @@ async function measure(
   const result = await run(
     client,
     session,
-    `_pymcp_measure(${pyString(name)}, ${budget})`,
+    `_pymcp_measure(${pyString(name)}, ${budget}, ${callLimitSeconds(budget)})`,
     Math.ceil(budget * 3 + 30),
     options.signal,
   );
@@ -397,7 +398,7 @@ async function measureMemory(
   const result = await run(
     client,
     session,
-    `_pymcp_memory(${pyString(name)}, ${JSON.stringify(sizes)}, ${budget})`,
+    `_pymcp_memory(${pyString(name)}, ${JSON.stringify(sizes)}, ${budget}, ${callLimitSeconds(budget)})`,
     Math.ceil(budget * 3 + 30),
     options.signal,
   );

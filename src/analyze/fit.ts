@@ -69,10 +69,9 @@ export function predictClass(
   base: number | null,
   n: number,
 ): number | null {
-  if (growth === 'O(1)') return b;
-  if (growth === 'O(2^n)') return base === null ? null : a * Math.pow(base, n) + b;
-  const shape = SHAPES.find(([name]) => name === growth)?.[1];
-  return shape === undefined ? null : a * shape(n) + b;
+  const known = (GROWTH_CLASSES as readonly string[]).includes(growth);
+  if (!known || (growth === 'O(2^n)' && base === null)) return null;
+  return a * classShape(growth as GrowthClass, base ?? undefined)(n) + b;
 }
 
 export function usablePoints(points: readonly Point[]): Point[] {

@@ -8,6 +8,7 @@ import type { Report } from './report.js';
 import {
   classTable,
   correctnessText,
+  fitReasons,
   formatSeconds,
   growthRows,
   GROWTH_HEAD,
@@ -101,6 +102,15 @@ export function renderMemoryChart(report: Report): string {
         : null,
     })),
   });
+}
+
+/** The reasons as a list, or nothing when there are none. */
+function reasonList(reasons: ReadonlyArray<{ name: string; reason: string }>): string {
+  if (reasons.length === 0) return '';
+  const items = reasons.map(
+    ({ name, reason }) => `<li><code>${escapeHtml(name)}</code>: ${escapeHtml(reason)}</li>`,
+  );
+  return `<ul class="reasons">${items.join('')}</ul>`;
 }
 
 function curveOf(growth: string, a: number, b: number, base: number | null): (n: number) => number {
@@ -263,15 +273,8 @@ export function renderHtml(report: Report): string {
     ? `${report.doctests.attempted - report.doctests.failed} of ${report.doctests.attempted} passed`
     : 'not run';
   const env = report.environment;
-  const reasons = report.complexity
-    .filter((c) => c.fit?.reason)
-    .map((c) => `<li><code>${escapeHtml(c.name)}</code>: ${escapeHtml(c.fit?.reason ?? '')}</li>`);
-  const memoryReasons = report.complexity
-    .filter((c) => c.memory?.fit?.reason)
-    .map(
-      (c) =>
-        `<li><code>${escapeHtml(c.name)}</code>: ${escapeHtml(c.memory?.fit?.reason ?? '')}</li>`,
-    );
+  const reasons = reasonList(fitReasons(report, 'time'));
+  const memoryReasons = reasonList(fitReasons(report, 'memory'));
   const classes = classTable(report);
   const hasMemory = report.complexity.some((c) => (c.memory?.points.length ?? 0) > 0);
   const files = report.targets
@@ -307,10 +310,10 @@ ${report.declaration_errors.length > 0 ? `<h2>Declaration errors</h2><ul class="
 ${renderChart(report)}
 <h2>Fitted growth</h2>
 ${table('growth', GROWTH_HEAD, growthRows(report))}
-${reasons.length > 0 ? `<ul class="reasons">${reasons.join('')}</ul>` : ''}
+${reasons}
 ${classes === null ? '' : `<h3>Fit error of every class (bootstrap share in brackets, * chosen)</h3>${table('classes', classes.head, classes.rows)}`}
 <p class="meta">${escapeHtml(METHOD_NOTE)}</p>
-${hasMemory ? `<h2>Peak memory against n</h2>${renderMemoryChart(report)}${table('memory', MEMORY_HEAD, memoryRows(report))}${memoryReasons.length > 0 ? `<ul class="reasons">${memoryReasons.join('')}</ul>` : ''}<p class="meta">Peak bytes allocated during one call on the first input (tracemalloc, which counts Python allocations only), measured in a separate pass from the timing.</p>` : ''}
+${hasMemory ? `<h2>Peak memory against n</h2>${renderMemoryChart(report)}${table('memory', MEMORY_HEAD, memoryRows(report))}${memoryReasons}<p class="meta">Peak bytes allocated during one call on the first input (tracemalloc, which counts Python allocations only), measured in a separate pass from the timing.</p>` : ''}
 <h2>Correctness</h2>
 ${correctness.length > 0 ? `<table class="correctness"><tbody>${rows(correctness)}</tbody></table>` : '<p>No cross-check (nothing was declared).</p>'}
 <h2>Language-server findings</h2>

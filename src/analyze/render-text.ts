@@ -135,6 +135,17 @@ export function memoryRows(report: Report): string[][] {
     });
 }
 
+/** Why a class is not certain, for each implementation whose time (or memory) class is not. */
+export function fitReasons(
+  report: Report,
+  of: 'time' | 'memory',
+): Array<{ name: string; reason: string }> {
+  return report.complexity.flatMap((c) => {
+    const reason = of === 'time' ? c.fit?.reason : c.memory?.fit?.reason;
+    return reason ? [{ name: c.name, reason }] : [];
+  });
+}
+
 export const MEMORY_HEAD = [
   'implementation',
   'n',
@@ -260,9 +271,7 @@ function sections(report: Report): Section[] {
       title: 'Growth of time (median over inputs, class by BIC, bootstrap confidence)',
       table: { head: GROWTH_HEAD, rows: growthRows(report) },
     });
-    const reasons = report.complexity
-      .filter((c) => c.fit?.reason)
-      .map((c) => `${c.name}: ${c.fit?.reason ?? ''}`);
+    const reasons = fitReasons(report, 'time').map(({ name, reason }) => `${name}: ${reason}`);
     if (reasons.length > 0) out.push({ title: 'About these classes', lines: reasons });
     const classes = classTable(report);
     if (classes !== null)
@@ -276,9 +285,9 @@ function sections(report: Report): Section[] {
         title: 'Peak memory per call (tracemalloc, measured apart from the timing)',
         table: { head: MEMORY_HEAD, rows: memory },
       });
-    const memoryReasons = report.complexity
-      .filter((c) => c.memory?.fit?.reason)
-      .map((c) => `${c.name}: ${c.memory?.fit?.reason ?? ''}`);
+    const memoryReasons = fitReasons(report, 'memory').map(
+      ({ name, reason }) => `${name}: ${reason}`,
+    );
     if (memoryReasons.length > 0)
       out.push({ title: 'About the memory classes', lines: memoryReasons });
   }

@@ -1,5 +1,6 @@
 /** The report's top-level verdict, and what the cross-check left unchecked. */
 import type { Report } from './report.js';
+import { callLimitSeconds } from './call-limit.js';
 import { predictClass } from './fit.js';
 import { formatSeconds } from './render-text.js';
 
@@ -73,7 +74,7 @@ export function verdictOf(report: Report): Report['verdict'] {
   for (const c of report.complexity) {
     const stop = c.stopped;
     if (c.fit === null || stop?.reason !== 'slow_call' || stop.n === null) continue;
-    const limit = Math.max(report.environment.budget_seconds / 2, 0.2);
+    const limit = callLimitSeconds(report.environment.budget_seconds);
     const predicted = predictClass(
       c.fit.class,
       c.fit.coefficients.a,
