@@ -81,4 +81,35 @@ describe('verdictOf', () => {
       summary: 'bogo not fitted (2 points)',
     });
   });
+
+  const stoppedAt = (n: number, a: number) =>
+    ({
+      ...base,
+      environment: { budget_seconds: 1 },
+      complexity: [
+        {
+          name: 'loop',
+          points: [{ n: 4 }, { n: 8 }, { n: 16 }],
+          // A certain O(n) class: 1 µs per item, no overhead.
+          stopped: { reason: 'slow_call', n, detail: `a call at n=${n} ran past 0.5 s` },
+          fit: { class: 'O(n)', certain: true, coefficients: { a, b: 0 }, base: null },
+          memory: null,
+        },
+      ],
+    }) as unknown as Report;
+
+  test('a call past the limit where its own class predicts a small fraction of it makes the verdict uncertain, naming it', () => {
+    // O(n) at 1 µs an item predicts 32 µs at n=32, against a 0.5 s limit: an endless loop, or a
+    // jump the smaller sizes do not show.
+    const verdict = verdictOf(stoppedAt(32, 1e-6));
+    expect(verdict.status).toBe('uncertain');
+    expect(verdict.summary).toMatch(
+      /loop: a call at n=32 ran past 0\.5 s, where its class O\(n\) predicts 32(\.0)? µs: too slow there for a reason the sizes below do not show, or it does not end/,
+    );
+  });
+
+  test('a call past the limit that its class explains (it predicts the limit or more) is not a doubt', () => {
+    // 20 ms an item predicts 0.64 s at n=32: past the 0.5 s limit, as measured.
+    expect(verdictOf(stoppedAt(32, 0.02)).status).toBe('ok');
+  });
 });
